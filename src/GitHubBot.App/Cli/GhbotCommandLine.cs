@@ -1,0 +1,55 @@
+using System.CommandLine;
+using GitHubBot.App.Hosting;
+
+namespace GitHubBot.App.Cli;
+
+/// <summary>The <c>ghbot</c> command line.</summary>
+public static class GhbotCommandLine
+{
+    public static Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("GitHubBot: a GitHub App whose work runs as durable Temporal workflows.");
+        root.Subcommands.Add(ServeCommand());
+        root.Subcommands.Add(WorkerCommand());
+        // The .NET host handles SIGINT/SIGTERM itself and shuts down cleanly, embedded server included.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    private static Command ServeCommand()
+    {
+        var command = new Command("serve", "Run the webhook intake and workers in one process; starts an embedded Temporal dev server when Temporal:Address is empty. Other arguments (--urls, --Key=Value) go to ASP.NET Core configuration.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction((parse, cancellationToken) => ServeHost.RunAsync([.. parse.UnmatchedTokens], cancellationToken));
+        return command;
+    }
+
+    private static Command WorkerCommand()
+    {
+        var host = new Option<string?>("--host") { Description = "Temporal frontend host:port (default: Temporal:Address, else localhost:7233)." };
+        var ns = new Option<string?>("--namespace") { Description = "Temporal namespace (default: Temporal:Namespace, else default)." };
+        var queue = new Option<string?>("--task-queue") { Description = "Task queue to poll (default: Temporal:TaskQueue, else ghbot)." };
+        var workers = new Option<int?>("--workers") { Description = "Number of workers in this process (default 1)." };
+        var command = new Command("worker", "Run workers only, against an existing Temporal cluster.") { host, ns, queue, workers };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            AddIfSet(overrides, "Temporal:Address", parse.GetValue(host));
+            AddIfSet(overrides, "Temporal:Namespace", parse.GetValue(ns));
+            AddIfSet(overrides, "Temporal:TaskQueue", parse.GetValue(queue));
+            AddIfSet(overrides, "Worker:Count", parse.GetValue(workers)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return await WorkerHost.RunAsync([.. parse.UnmatchedTokens], overrides, cancellationToken);
+        });
+        return command;
+    }
+
+    private static void AddIfSet(Dictionary<string, string?> values, string key, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            values[key] = value;
+        }
+    }
+}

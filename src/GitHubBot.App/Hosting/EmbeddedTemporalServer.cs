@@ -1,0 +1,103 @@
+using System.Globalization;
+using Temporalio.Testing;
+
+namespace GitHubBot.App.Hosting;
+
+/// <summary>
+/// A Temporal dev server run by GitHubBot itself when no cluster is configured. Its SQLite database lives in
+/// DataDir, so workflows survive a restart. The Temporal CLI comes from TEMPORAL_CLI_PATH, else a `temporal` on
+/// PATH, else the SDK downloads it.
+/// </summary>
+public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
+{
+    private readonly WorkflowEnvironment environment;
+    private readonly ILogger logger;
+
+    private EmbeddedTemporalServer(WorkflowEnvironment environment, string address, Uri? uiUrl, ILogger logger)
+    {
+        this.environment = environment;
+        Address = address;
+        UiUrl = uiUrl;
+        this.logger = logger;
+    }
+
+    /// <summary>The frontend's host:port.</summary>
+    public string Address { get; }
+
+    /// <summary>The Web UI, when it runs.</summary>
+    public Uri? UiUrl { get; }
+
+    public static async Task<EmbeddedTemporalServer> StartAsync(TemporalSettings settings, string dataDir, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Directory.CreateDirectory(dataDir);
+        var database = Path.GetFullPath(Path.Combine(dataDir, "temporal.db"));
+        var cli = FindCli();
+        var extraArgs = settings.EmbeddedDurability switch
+        {
+            "wal" => new[] { "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal" },
+            "full" => [],
+            var other => throw new InvalidOperationException($"Temporal:EmbeddedDurability must be 'wal' or 'full', not '{other}'."),
+        };
+
+        Log.Starting(logger, cli ?? "(SDK download)", database, settings.EmbeddedDurability);
+        cancellationToken.ThrowIfCancellationRequested();
+        var environment = await WorkflowEnvironment.StartLocalAsync(new()
+        {
+            TargetHost = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}"),
+            Namespace = settings.Namespace,
+            UI = settings.EmbeddedUi,
+            UIPort = settings.EmbeddedUiPort,
+            DevServerOptions = new()
+            {
+                ExistingPath = cli,
+                DatabaseFilename = database,
+                ExtraArgs = extraArgs,
+                LogLevel = "error",
+                StartupTimeout = TimeSpan.FromSeconds(30),
+            },
+        });
+
+        var address = environment.Client.Connection.Options.TargetHost ?? throw new InvalidOperationException("The dev server did not report its address.");
+        var ui = settings.EmbeddedUi ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.EmbeddedUiPort}/")) : null;
+        var uiText = ui is null ? "(off)" : ui.ToString();
+        Log.Started(logger, address, uiText);
+        return new EmbeddedTemporalServer(environment, address, ui, logger);
+    }
+
+    /// <summary>TEMPORAL_CLI_PATH, else `temporal` on PATH, else null (the SDK downloads the CLI).</summary>
+    public static string? FindCli()
+    {
+        var configured = Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return File.Exists(configured)
+                ? configured
+                : throw new InvalidOperationException($"TEMPORAL_CLI_PATH points to '{configured}', which does not exist.");
+        }
+
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, OperatingSystem.IsWindows() ? "temporal.exe" : "temporal"))
+            .FirstOrDefault(File.Exists);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await environment.ShutdownAsync();
+        await environment.DisposeAsync();
+        Log.Stopped(logger, Address);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Starting embedded Temporal dev server ({Cli}) with database {Database} (durability {Durability})")]
+        public static partial void Starting(ILogger logger, string cli, string database, string durability);
+
+        [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Embedded Temporal dev server ready: frontend {Address}, Web UI {UiUrl}")]
+        public static partial void Started(ILogger logger, string address, string uiUrl);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Embedded Temporal dev server at {Address} stopped")]
+        public static partial void Stopped(ILogger logger, string address);
+    }
+}

@@ -1,0 +1,87 @@
+using GitHubBot.App.Webhooks;
+using GitHubBot.Workflows;
+using GitHubBot.Workflows.GitHub;
+using Microsoft.Extensions.Options;
+using Octokit.Webhooks;
+using Octokit.Webhooks.AspNetCore;
+
+namespace GitHubBot.App.Hosting;
+
+/// <summary>Composition of the GitHubBot web host: <c>AddGitHubBot()</c> and <c>UseGitHubBot()</c>.</summary>
+public static class GitHubBotHost
+{
+    /// <summary>Registers the webhook intake, the Temporal client and (unless Worker:Enabled is false) the workers.</summary>
+    public static WebApplicationBuilder AddGitHubBot(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ConfigureLogging(builder.Logging);
+        var services = builder.Services;
+        var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+        var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
+
+        services.AddOptions<TemporalSettings>().BindConfiguration(TemporalSettings.SectionName);
+        services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName);
+        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret), "GitHub:WebhookSecret is required to verify webhook deliveries.")
+            .ValidateOnStart();
+
+        services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
+        services.AddScoped<DeliveryOutcome>();
+        services.AddScoped<WorkflowStarter>();
+        services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
+        services.AddHealthChecks();
+
+        if (worker.Enabled)
+        {
+            AddWorkers(services, temporal, worker);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers workers only (<c>ghbot worker</c>): the Temporal client and the workflows and activities.</summary>
+    public static HostApplicationBuilder AddGitHubBotWorkerOnly(this HostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ConfigureLogging(builder.Logging);
+        var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+        var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
+        builder.Services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
+        AddWorkers(builder.Services, temporal, worker);
+        return builder;
+    }
+
+    private static void AddWorkers(IServiceCollection services, TemporalSettings temporal, WorkerSettings worker)
+    {
+        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName)
+            .Validate(o => o.MissingAppCredentials().Count == 0, "The worker acts as the GitHub App: set GitHub:AppId and GitHub:PrivateKey (or GitHub:PrivateKeyPath).")
+            .ValidateOnStart();
+        services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));
+        services.AddGitHubBotWorkers(temporal.TaskQueue, worker.Count);
+    }
+
+    /// <summary>Maps the webhook endpoint behind its guard, and /healthz.</summary>
+    public static WebApplication UseGitHubBot(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseWhen(
+            context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(IntakeSettings.WebhookPath, StringComparison.OrdinalIgnoreCase),
+            branch => branch.UseMiddleware<WebhookIntakeMiddleware>());
+        app.MapGitHubWebhooks(IntakeSettings.WebhookPath, app.Services.GetRequiredService<IOptions<GitHubOptions>>().Value.WebhookSecret ?? string.Empty);
+        app.MapHealthChecks("/healthz");
+        return app;
+    }
+
+    /// <summary>Structured JSON logs with scopes (delivery ID, workflow ID), as operators collect them.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        logging.ClearProviders();
+        logging.AddJsonConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            options.UseUtcTimestamp = true;
+        });
+    }
+}

@@ -1,0 +1,61 @@
+namespace GitHubBot.App.Hosting;
+
+/// <summary>Where Temporal is and how to reach it (configuration section "Temporal").</summary>
+public sealed class TemporalSettings
+{
+    public const string SectionName = "Temporal";
+
+    /// <summary>Frontend host:port of a Temporal cluster. Empty: <c>ghbot serve</c> starts an embedded dev server.</summary>
+    public string? Address { get; set; }
+
+    public string Namespace { get; set; } = "default";
+
+    public string TaskQueue { get; set; } = "ghbot";
+
+    /// <summary>Temporal Cloud API key; turns TLS on.</summary>
+    public string? ApiKey { get; set; }
+
+    public TemporalTlsSettings Tls { get; set; } = new();
+
+    /// <summary>Base URL of the Temporal Web UI, for links on check runs. The embedded server fills it in.</summary>
+    public Uri? UiUrl { get; set; }
+
+    /// <summary>Frontend port of the embedded dev server; 0 picks a free port.</summary>
+    public int EmbeddedPort { get; set; } = 7233;
+
+    /// <summary>Whether the embedded dev server serves the Web UI.</summary>
+    public bool EmbeddedUi { get; set; } = true;
+
+    public int EmbeddedUiPort { get; set; } = 8233;
+
+    /// <summary>
+    /// SQLite durability of the embedded server: "wal" (journal_mode=wal, synchronous=normal; survives a process
+    /// crash, a power cut may lose the last transactions; about twice the start rate) or "full" (SQLite defaults).
+    /// </summary>
+    public string EmbeddedDurability { get; set; } = "wal";
+}
+
+/// <summary>mTLS or custom-CA settings for a Temporal cluster.</summary>
+public sealed class TemporalTlsSettings
+{
+    public bool Enabled { get; set; }
+
+    public string? ServerRootCaCertPath { get; set; }
+
+    public string? ClientCertPath { get; set; }
+
+    public string? ClientKeyPath { get; set; }
+
+    public string? Domain { get; set; }
+}
+
+/// <summary>How many workers a process runs (configuration section "Worker").</summary>
+public sealed class WorkerSettings
+{
+    public const string SectionName = "Worker";
+
+    /// <summary>Whether <c>ghbot serve</c> runs workers beside the web intake.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public int Count { get; set; } = 1;
+}

@@ -1,0 +1,27 @@
+namespace GitHubBot.App.Webhooks;
+
+/// <summary>
+/// What one delivery came to, set by the processor and written as the HTTP answer by
+/// <see cref="WebhookIntakeMiddleware"/> (scoped: one per request).
+/// </summary>
+public sealed class DeliveryOutcome
+{
+    public int StatusCode { get; private set; }
+
+    public WebhookAnswer? Answer { get; private set; }
+
+    public bool IsSet => StatusCode != 0;
+
+    public void Set(int statusCode, WebhookAnswer answer)
+    {
+        StatusCode = statusCode;
+        Answer = answer;
+    }
+}
+
+/// <summary>The JSON body of every webhook answer.</summary>
+/// <param name="Outcome">accepted, ignored, not-available, rejected or unavailable.</param>
+/// <param name="Reason">Why, in plain words.</param>
+/// <param name="Delivery">The X-GitHub-Delivery ID.</param>
+/// <param name="WorkflowId">The workflow that owns the delivery, when there is one.</param>
+public sealed record WebhookAnswer(string Outcome, string Reason, string? Delivery = null, string? WorkflowId = null);

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Octokit.Webhooks;
+
+namespace GitHubBot.App.Webhooks;
+
+/// <summary>
+/// Receives each verified, parsed delivery from Octokit.Webhooks.AspNetCore, routes it through
+/// <see cref="WebhookRoutes"/> and starts the workflow. No GitHub call happens here.
+/// </summary>
+public sealed partial class GitHubBotWebhookProcessor(
+    DeliveryOutcome outcome,
+    WorkflowStarter starter,
+    IOptions<IntakeSettings> intake,
+    ILogger<GitHubBotWebhookProcessor> logger) : WebhookEventProcessor
+{
+    /// <summary>
+    /// Overriding the string path makes the library hand us the raw body, so a payload that does not fit its
+    /// event's schema is answered 400 with the reason (an unknown event, 200) instead of the library's 500.
+    /// </summary>
+    public override async ValueTask ProcessWebhookAsync(IDictionary<string, StringValues> headers, string body, CancellationToken cancellationToken = default)
+    {
+        var parsedHeaders = WebhookHeaders.Parse(headers);
+        var delivery = parsedHeaders.Delivery ?? string.Empty;
+        var eventName = parsedHeaders.Event ?? string.Empty;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = delivery, ["Event"] = eventName });
+
+        WebhookEvent webhookEvent;
+        try
+        {
+            webhookEvent = DeserializeWebhookEvent(parsedHeaders, body);
+        }
+        catch (JsonException ex) when (!WebhookRoutes.HandlesEvent(eventName))
+        {
+            Log.Ignored(logger, eventName, ex.Message);
+            outcome.Set(StatusCodes.Status200OK, new WebhookAnswer("ignored", $"{eventName} is not handled", delivery));
+            return;
+        }
+        catch (JsonException ex)
+        {
+            Log.BadPayload(logger, eventName, ex.Message);
+            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", $"the {eventName} payload does not match its schema: {ex.Message}", delivery));
+            return;
+        }
+
+        await HandleAsync(eventName, webhookEvent, delivery, cancellationToken);
+    }
+
+    private async Task HandleAsync(string eventName, WebhookEvent webhookEvent, string delivery, CancellationToken cancellationToken)
+    {
+        var kind = webhookEvent.Action is null ? eventName : $"{eventName}.{webhookEvent.Action}";
+        var decision = WebhookRoutes.Route(eventName, webhookEvent, delivery, new RoutingOptions(intake.Value.TriggerLabel));
+        switch (decision)
+        {
+            case RouteDecision.Start start:
+                using (logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId }))
+                {
+                    try
+                    {
+                        var started = await starter.StartAsync(start, delivery, kind, cancellationToken);
+                        Log.Accepted(logger, kind, started.WorkflowId, started.AlreadyFinished);
+                        outcome.Set(StatusCodes.Status202Accepted, new WebhookAnswer(
+                            "accepted",
+                            started.AlreadyFinished ? "already handled by a finished workflow" : $"{start.WorkflowType} started or already running",
+                            delivery,
+                            started.WorkflowId));
+                    }
+                    catch (TemporalUnavailableException ex)
+                    {
+                        Log.TemporalUnavailable(logger, ex, kind, start.WorkflowId);
+                        outcome.Set(StatusCodes.Status503ServiceUnavailable, new WebhookAnswer("unavailable", "Temporal is unavailable; the delivery was not accepted", delivery, start.WorkflowId));
+                    }
+                }
+
+                break;
+
+            case RouteDecision.BadPayload bad:
+                Log.BadPayload(logger, kind, bad.Reason);
+                outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", bad.Reason, delivery));
+                break;
+
+            case RouteDecision.NotAvailable missing:
+                Log.NotAvailable(logger, kind, missing.Capability);
+                outcome.Set(StatusCodes.Status200OK, new WebhookAnswer("not-available", $"{missing.Capability} is not available in this version of GitHubBot", delivery, missing.WorkflowId));
+                break;
+
+            case RouteDecision.Ignore ignore:
+                Log.Ignored(logger, kind, ignore.Reason);
+                outcome.Set(StatusCodes.Status200OK, new WebhookAnswer("ignored", ignore.Reason, delivery));
+                break;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Accepted {Event} as workflow {WorkflowId} (already finished: {AlreadyFinished})")]
+        public static partial void Accepted(ILogger logger, string @event, string workflowId, bool alreadyFinished);
+
+        [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Ignored {Event}: {Reason}")]
+        public static partial void Ignored(ILogger logger, string @event, string reason);
+
+        [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Rejected {Event}: {Reason}")]
+        public static partial void BadPayload(ILogger logger, string @event, string reason);
+
+        [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "{Event} needs {Capability}, which this version does not have yet")]
+        public static partial void NotAvailable(ILogger logger, string @event, string capability);
+
+        [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Temporal is unavailable; {Event} for {WorkflowId} answered 503")]
+        public static partial void TemporalUnavailable(ILogger logger, Exception exception, string @event, string workflowId);
+    }
+}

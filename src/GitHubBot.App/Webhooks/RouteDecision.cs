@@ -1,0 +1,24 @@
+namespace GitHubBot.App.Webhooks;
+
+/// <summary>What the routing table decided for one delivery.</summary>
+public abstract record RouteDecision
+{
+    private RouteDecision()
+    {
+    }
+
+    /// <summary>Nothing to do: answered 200 and logged.</summary>
+    public sealed record Ignore(string Reason) : RouteDecision;
+
+    /// <summary>The payload lacks something the route needs: answered 400 with the reason.</summary>
+    public sealed record BadPayload(string Reason) : RouteDecision;
+
+    /// <summary>Start (or find) the workflow with this business-key ID.</summary>
+    /// <param name="WorkflowType">The workflow type name.</param>
+    /// <param name="WorkflowId">The business-key workflow ID (PRODUCT.md §2).</param>
+    /// <param name="Input">The workflow's input record.</param>
+    public sealed record Start(string WorkflowType, string WorkflowId, object Input) : RouteDecision;
+
+    /// <summary>The event belongs to a capability this version does not have yet: answered 200 and logged as a warning.</summary>
+    public sealed record NotAvailable(string Capability, string? WorkflowId) : RouteDecision;
+}

@@ -1,0 +1,153 @@
+using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Workflows;
+using Octokit.Webhooks;
+using Octokit.Webhooks.Events;
+using Octokit.Webhooks.Events.CheckRun;
+using Octokit.Webhooks.Events.CheckSuite;
+using Octokit.Webhooks.Events.CodeScanningAlert;
+using Octokit.Webhooks.Events.DependabotAlert;
+using Octokit.Webhooks.Events.IssueComment;
+using Octokit.Webhooks.Events.Issues;
+using Octokit.Webhooks.Events.PullRequest;
+using Octokit.Webhooks.Events.SecretScanningAlert;
+
+namespace GitHubBot.App.Webhooks;
+
+/// <summary>
+/// The routing table: every GitHub event GitHubBot reacts to, and what it does (PRODUCT.md §2).
+/// Anything not listed here is answered 200 and logged. Keep this the only place that decides.
+/// </summary>
+public static class WebhookRoutes
+{
+    /// <summary>Identifiers of the buttons on the quality gate's check run.</summary>
+    public const string ApplyFixesAction = "apply-fixes";
+
+    public const string RerunAction = "rerun";
+
+    private static readonly HashSet<string> RoutedEvents =
+    [
+        "ping", "pull_request", "check_suite", "check_run", "issues", "issue_comment",
+        "code_scanning_alert", "secret_scanning_alert", "dependabot_alert", "installation", "installation_repositories",
+    ];
+
+    /// <summary>Whether this table routes <paramref name="eventName"/>; a payload of such an event that cannot be read is a bad request.</summary>
+    public static bool HandlesEvent(string eventName) => RoutedEvents.Contains(eventName);
+
+    public static RouteDecision Route(string eventName, WebhookEvent payload, string deliveryId, RoutingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(options);
+        var kind = $"{eventName}.{payload.Action ?? "-"}";
+
+        return payload switch
+        {
+            PingEvent => new RouteDecision.Ignore("ping"),
+
+            PullRequestOpenedEvent or PullRequestReopenedEvent or PullRequestSynchronizeEvent or PullRequestReadyForReviewEvent
+                => QualityGate((PullRequestEvent)payload, kind),
+
+            CheckSuiteRerequestedEvent e => Rerun(e, e.CheckSuite?.HeadSha, e.CheckSuite?.HeadBranch, e.CheckSuite?.PullRequests is [var first, ..] ? first.Number : null, autoFix: false, kind, deliveryId),
+
+            CheckRunRerequestedEvent e => CheckRunRerun(e, autoFix: false, kind, deliveryId),
+
+            CheckRunRequestedActionEvent e => e.RequestedAction?.Identifier switch
+            {
+                ApplyFixesAction => CheckRunRerun(e, autoFix: true, kind, deliveryId),
+                RerunAction => CheckRunRerun(e, autoFix: false, kind, deliveryId),
+                var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
+            },
+
+            IssuesLabeledEvent e when string.Equals(e.Label?.Name, options.TriggerLabel, StringComparison.OrdinalIgnoreCase)
+                => WithRepository(e, (owner, repo) => new RouteDecision.NotAvailable("plan-patch-pr", WorkflowIds.PlanPatchPr(owner, repo, (int)e.Issue.Number))),
+
+            IssuesLabeledEvent e => new RouteDecision.Ignore($"label '{e.Label?.Name}' is not the trigger label '{options.TriggerLabel}'"),
+
+            IssueCommentCreatedEvent => new RouteDecision.NotAvailable("slash commands", null),
+
+            CodeScanningAlertCreatedEvent or CodeScanningAlertReopenedEvent
+                => Incident(payload, "code_scanning", ((CodeScanningAlertEvent)payload).Alert?.Number),
+
+            SecretScanningAlertCreatedEvent or SecretScanningAlertReopenedEvent
+                => Incident(payload, "secret_scanning", ((SecretScanningAlertEvent)payload).Alert?.Number),
+
+            DependabotAlertCreatedEvent or DependabotAlertReopenedEvent
+                => Incident(payload, "dependabot", ((DependabotAlertEvent)payload).Alert?.Number),
+
+            _ when eventName is "installation" or "installation_repositories" => new RouteDecision.Ignore($"bookkeeping: {kind}"),
+
+            _ => new RouteDecision.Ignore($"{kind} is not handled"),
+        };
+    }
+
+    private static RouteDecision QualityGate(PullRequestEvent e, string kind)
+    {
+        var pr = e.PullRequest;
+        if (pr?.Head?.Sha is not { Length: > 0 } sha || pr.Head.Ref is not { Length: > 0 } branch)
+        {
+            return new RouteDecision.BadPayload("pull_request.head.sha and pull_request.head.ref are required");
+        }
+
+        return WithRepository(e, (owner, repo) => new RouteDecision.Start(
+            WorkflowTypes.QualityGate,
+            WorkflowIds.QualityGate(owner, repo, (int)pr.Number, sha),
+            new QualityGateInput
+            {
+                Owner = owner,
+                Repo = repo,
+                PullRequestNumber = (int)pr.Number,
+                HeadSha = sha,
+                Branch = branch,
+                InstallationId = e.Installation?.Id,
+                CloneUrl = pr.Head.Repo?.CloneUrl,
+                Trigger = kind,
+            }));
+    }
+
+    private static RouteDecision CheckRunRerun(CheckRunEvent e, bool autoFix, string kind, string deliveryId) =>
+        Rerun(e, e.CheckRun?.HeadSha, e.CheckRun?.CheckSuite?.HeadBranch, e.CheckRun?.PullRequests is [var first, ..] ? first.Number : null, autoFix, kind, deliveryId);
+
+    private static RouteDecision Rerun(WebhookEvent e, string? headSha, string? branch, long? pullRequest, bool autoFix, string kind, string deliveryId)
+    {
+        if (headSha is not { Length: > 0 })
+        {
+            return new RouteDecision.BadPayload($"{kind} has no head_sha");
+        }
+
+        if (pullRequest is null)
+        {
+            return new RouteDecision.Ignore($"{kind} is not attached to a pull request of this repository");
+        }
+
+        return WithRepository(e, (owner, repo) => new RouteDecision.Start(
+            WorkflowTypes.QualityGate,
+            WorkflowIds.QualityGateRerun(owner, repo, (int)pullRequest.Value, headSha, deliveryId),
+            new QualityGateInput
+            {
+                Owner = owner,
+                Repo = repo,
+                PullRequestNumber = (int)pullRequest.Value,
+                HeadSha = headSha,
+                Branch = branch ?? string.Empty,
+                InstallationId = e.Installation?.Id,
+                CloneUrl = e.Repository?.CloneUrl,
+                AttemptAutoFix = autoFix,
+                Trigger = kind,
+            }));
+    }
+
+    private static RouteDecision Incident(WebhookEvent e, string alertKind, long? number) =>
+        number is null
+            ? new RouteDecision.BadPayload("alert.number is required")
+            : WithRepository(e, (owner, repo) => new RouteDecision.NotAvailable("incident swarm", WorkflowIds.GitHubIncident(owner, repo, alertKind, (int)number.Value)));
+
+    private static RouteDecision WithRepository(WebhookEvent e, Func<string, string, RouteDecision> route) =>
+        e.Repository?.Owner?.Login is { Length: > 0 } owner && e.Repository.Name is { Length: > 0 } repo
+            ? route(owner, repo)
+            : new RouteDecision.BadPayload("repository.owner.login and repository.name are required");
+}
+
+/// <summary>Settings the routing table reads.</summary>
+public sealed record RoutingOptions(string TriggerLabel)
+{
+    public static RoutingOptions Default { get; } = new("ghbot:implement");
+}

@@ -1,0 +1,22 @@
+using System.Globalization;
+
+namespace GitHubBot.Core.Workflows;
+
+/// <summary>
+/// Business-key workflow IDs (PRODUCT.md §2). The same key always yields the same ID, so a
+/// redelivered event finds the workflow it already started. IDs are not encrypted: no secrets here.
+/// </summary>
+public static class WorkflowIds
+{
+    public static string QualityGate(string owner, string repo, int pullRequest, string headSha) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}");
+
+    public static string QualityGateRerun(string owner, string repo, int pullRequest, string headSha, string deliveryId) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}/rerun-{deliveryId}");
+
+    public static string PlanPatchPr(string owner, string repo, int issue) =>
+        string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/{issue}");
+
+    public static string GitHubIncident(string owner, string repo, string alertKind, int number) =>
+        string.Create(CultureInfo.InvariantCulture, $"incident/github/{owner}/{repo}/{alertKind}/{number}");
+}

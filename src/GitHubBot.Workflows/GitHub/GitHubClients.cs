@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using GitHubBot.Core.Contracts;
+using Microsoft.Extensions.Options;
+using Octokit;
+using Octokit.Internal;
+
+namespace GitHubBot.Workflows.GitHub;
+
+/// <summary>Octokit clients acting as the App or as one of its installations.</summary>
+public interface IGitHubClients
+{
+    /// <summary>A client authenticated as the installation that owns <paramref name="target"/>.</summary>
+    Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Builds Octokit clients against <see cref="GitHubOptions.ApiBaseUrl"/> over one shared HTTP connection pool.
+/// Installation tokens come from <see cref="InstallationTokenCache"/>; installations of repositories whose
+/// delivery carried none are looked up once and remembered.
+/// </summary>
+public sealed class GitHubClients : IGitHubClients, IDisposable
+{
+    private static readonly ProductHeaderValue Product = new("GitHubBot", typeof(GitHubClients).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");
+
+    private readonly Uri baseUrl;
+    private readonly HttpClientAdapter http;
+    private readonly AppJwtFactory jwt;
+    private readonly InstallationTokenCache tokens;
+    private readonly TimeProvider time;
+    private readonly ConcurrentDictionary<(string Owner, string Repo), long> installations = new();
+
+    public GitHubClients(IOptions<GitHubOptions> options, AppJwtFactory jwt, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        baseUrl = options.Value.ApiBaseUrl;
+        this.jwt = jwt;
+        this.time = time;
+        http = new HttpClientAdapter(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        tokens = new InstallationTokenCache(CreateAppTokenAsync, time);
+    }
+
+    /// <summary>A client authenticated with a fresh App JWT (for App-level endpoints).</summary>
+    public IGitHubClient ForApp() => Create(jwt.CreateToken());
+
+    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var installationId = target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
+        var token = await tokens.GetTokenAsync(installationId, cancellationToken);
+        return Create(token);
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private async Task<long> FindInstallationAsync(string owner, string repo)
+    {
+        if (installations.TryGetValue((owner, repo), out var known))
+        {
+            return known;
+        }
+
+        var installation = await GitHubFailures.CallAsync(() => ForApp().GitHubApps.GetRepositoryInstallationForCurrent(owner, repo), time);
+        installations[(owner, repo)] = installation.Id;
+        return installation.Id;
+    }
+
+    private async Task<InstallationToken> CreateAppTokenAsync(long installationId)
+    {
+        var token = await GitHubFailures.CallAsync(() => ForApp().GitHubApps.CreateInstallationToken(installationId), time);
+        return new InstallationToken(token.Token, token.ExpiresAt);
+    }
+
+    private GitHubClient Create(string bearer) =>
+        new(new Connection(
+            Product,
+            baseUrl,
+            new InMemoryCredentialStore(new Credentials(bearer, AuthenticationType.Bearer)),
+            http,
+            new SimpleJsonSerializer()));
+}

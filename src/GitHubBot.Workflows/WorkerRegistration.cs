@@ -1,0 +1,52 @@
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.QualityGate;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Temporalio.Client;
+using Temporalio.Extensions.Hosting;
+
+namespace GitHubBot.Workflows;
+
+/// <summary>Registers GitHubBot's workflows and activities on hosted Temporal workers.</summary>
+public static class WorkerRegistration
+{
+    /// <summary>
+    /// Adds <paramref name="workers"/> hosted workers polling <paramref name="taskQueue"/> with every GitHubBot
+    /// workflow and activity. They use the <see cref="ITemporalClient"/> registered in the container.
+    /// </summary>
+    public static IServiceCollection AddGitHubBotWorkers(this IServiceCollection services, string taskQueue, int workers = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        services.AddGitHubAppClients();
+        services.TryAddSingleton(new TemporalUiLinks(null, "default"));
+        services.AddHostedTemporalWorker(taskQueue)
+            .AddScopedActivities<GitHubActivities>()
+            .AddWorkflow<QualityGateWorkflow>();
+
+        // More workers on the same queue share the registration above: each is one more set of pollers and slots.
+        for (var i = 1; i < workers; i++)
+        {
+            services.AddSingleton<IHostedService>(provider => new TemporalWorkerService(
+                new TemporalWorkerServiceIdentifier(taskQueue, null, false),
+                provider.GetRequiredService<IOptionsMonitor<TemporalWorkerServiceOptions>>(),
+                provider.GetService<ITemporalClient>(),
+                provider.GetService<ILoggerFactory>()));
+        }
+
+        return services;
+    }
+
+    /// <summary>Adds the App identity (JWT, installation tokens, Octokit clients) from the "GitHub" section.</summary>
+    public static IServiceCollection AddGitHubAppClients(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName);
+        services.TryAddSingleton<AppJwtFactory>();
+        services.TryAddSingleton<GitHubClients>();
+        services.TryAddSingleton<IGitHubClients>(provider => provider.GetRequiredService<GitHubClients>());
+        return services;
+    }
+}

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using WireMock;
+using WireMock.Logging;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace GitHubBot.Testing;
+
+/// <summary>
+/// GitHub's REST API faked over HTTP (WireMock.Net) for one test. It owns the App's key pair, issues installation
+/// tokens only for a valid App JWT (signature, issuer, issued-at and expiry checked), answers only what the test
+/// told it to expect, and answers anything else 400 so the calling activity fails without retrying;
+/// <see cref="AssertNoUnexpectedRequests"/> then names those requests.
+/// </summary>
+public sealed class GitHubFake : IDisposable
+{
+    private readonly RSA key = RSA.Create(2048);
+    private readonly ConcurrentQueue<string> jwtProblems = new();
+    private readonly Guid catchAll = Guid.NewGuid();
+
+    public GitHubFake(long appId = 4242)
+    {
+        AppId = appId;
+        Server = WireMockServer.Start();
+        Server.Given(Request.Create().UsingAnyMethod()).WithGuid(catchAll).AtPriority(int.MaxValue)
+            .RespondWith(Response.Create().WithStatusCode(400).WithHeader("Content-Type", "application/json")
+                .WithBody("{\"message\":\"GitHub fake: this request was not expected by the test\"}"));
+    }
+
+    public WireMockServer Server { get; }
+
+    public long AppId { get; }
+
+    /// <summary>The App's private key, as GitHub:PrivateKey takes it.</summary>
+    public string PrivateKeyPem => key.ExportRSAPrivateKeyPem();
+
+    /// <summary>The REST base URL to configure as GitHub:ApiBaseUrl.</summary>
+    public Uri ApiBaseUrl => new(Server.Url! + "/");
+
+    /// <summary>Problems found in App JWTs presented to the fake (empty when every JWT was valid).</summary>
+    public IReadOnlyCollection<string> JwtProblems => jwtProblems;
+
+    /// <summary>Every request the fake received.</summary>
+    public IReadOnlyList<ILogEntry> Requests => [.. Server.LogEntries];
+
+    /// <summary>Requests to <paramref name="method"/> <paramref name="path"/>.</summary>
+    public IReadOnlyList<IRequestMessage> RequestsTo(string method, string path) =>
+        [.. Server.LogEntries.Select(e => e.RequestMessage).Where(r => r.Method == method && r.Path == path)];
+
+    /// <summary>
+    /// POST /app/installations/{id}/access_tokens answers <paramref name="token"/> (valid for <paramref name="lifetime"/>,
+    /// default an hour) when the bearer is a valid App JWT, else 401.
+    /// </summary>
+    public GitHubFake ExpectInstallationToken(long installationId, string token, TimeSpan? lifetime = null)
+    {
+        Server.Given(Request.Create().UsingPost().WithPath($"/app/installations/{installationId}/access_tokens"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var problem = CheckAppJwt(request);
+                if (problem is not null)
+                {
+                    jwtProblems.Enqueue(problem);
+                    return Json(401, new JsonObject { ["message"] = problem });
+                }
+
+                var expires = DateTimeOffset.UtcNow + (lifetime ?? TimeSpan.FromHours(1));
+                return Json(201, new JsonObject
+                {
+                    ["token"] = token,
+                    ["expires_at"] = expires.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["permissions"] = new JsonObject { ["checks"] = "write" },
+                    ["repository_selection"] = "all",
+                });
+            }));
+        return this;
+    }
+
+    /// <summary>POST /repos/{owner}/{repo}/check-runs answers a check run with <paramref name="checkRunId"/>.</summary>
+    public GitHubFake ExpectCreateCheckRun(string owner, string repo, long checkRunId, string token)
+    {
+        Server.Given(Request.Create().UsingPost().WithPath($"/repos/{owner}/{repo}/check-runs").WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var body = JsonNode.Parse(request.Body ?? "{}")!.AsObject();
+                return Json(201, new JsonObject
+                {
+                    ["id"] = checkRunId,
+                    ["head_sha"] = body["head_sha"]?.GetValue<string>(),
+                    ["name"] = body["name"]?.GetValue<string>(),
+                    ["status"] = body["status"]?.GetValue<string>() ?? "queued",
+                    ["external_id"] = body["external_id"]?.GetValue<string>(),
+                });
+            }));
+        return this;
+    }
+
+    /// <summary>PATCH /repos/{owner}/{repo}/check-runs/{id} answers the updated check run.</summary>
+    public GitHubFake ExpectUpdateCheckRun(string owner, string repo, long checkRunId, string token)
+    {
+        Server.Given(Request.Create().UsingPatch().WithPath($"/repos/{owner}/{repo}/check-runs/{checkRunId}").WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var body = JsonNode.Parse(request.Body ?? "{}")!.AsObject();
+                return Json(200, new JsonObject
+                {
+                    ["id"] = checkRunId,
+                    ["status"] = body["status"]?.GetValue<string>(),
+                    ["conclusion"] = body["conclusion"]?.GetValue<string>(),
+                });
+            }));
+        return this;
+    }
+
+    /// <summary>Answers <paramref name="method"/> <paramref name="path"/> with a fixed status, headers and JSON body.</summary>
+    public GitHubFake Respond(string method, string path, int status, string jsonBody, IDictionary<string, string>? headers = null)
+    {
+        var response = Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBody(jsonBody);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            response = response.WithHeader(name, value);
+        }
+
+        Server.Given(Request.Create().UsingMethod(method).WithPath(path)).RespondWith(response);
+        return this;
+    }
+
+    /// <summary>Fails when the fake received a request no expectation matched.</summary>
+    public void AssertNoUnexpectedRequests()
+    {
+        var unexpected = Server.LogEntries
+            .Where(e => e.MappingGuid == catchAll)
+            .Select(e => $"{e.RequestMessage.Method} {e.RequestMessage.Path}")
+            .ToList();
+        if (unexpected.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException("The GitHub fake received requests no test expected: " + string.Join(", ", unexpected));
+        }
+    }
+
+    public void Dispose()
+    {
+        Server.Stop();
+        Server.Dispose();
+        key.Dispose();
+    }
+
+    private static ResponseMessage Json(int status, JsonNode body) => new ResponseMessage
+    {
+        StatusCode = status,
+        Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json; charset=utf-8") },
+        BodyData = new BodyData { BodyAsString = body.ToJsonString(), DetectedBodyType = BodyType.String, Encoding = System.Text.Encoding.UTF8 },
+    };
+
+    private string? CheckAppJwt(IRequestMessage request)
+    {
+        var authorization = request.Headers?.TryGetValue("Authorization", out var values) == true ? values.FirstOrDefault() : null;
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return "missing bearer App JWT";
+        }
+
+        var handler = new JsonWebTokenHandler();
+        var result = handler.ValidateTokenAsync(authorization["Bearer ".Length..], new TokenValidationParameters
+        {
+            ValidIssuer = AppId.ToString(CultureInfo.InvariantCulture),
+            ValidateAudience = false,
+            IssuerSigningKey = new RsaSecurityKey(key.ExportParameters(false)),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.Zero,
+        }).GetAwaiter().GetResult();
+        if (!result.IsValid)
+        {
+            return $"invalid App JWT: {result.Exception?.Message}";
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        var now = DateTimeOffset.UtcNow;
+        var issuedAt = new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero);
+        var expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        if (issuedAt > now - TimeSpan.FromSeconds(30))
+        {
+            return $"App JWT iat {issuedAt:O} is not back-dated against clock drift";
+        }
+
+        if (expires - now > TimeSpan.FromMinutes(10) || expires - issuedAt > TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1))
+        {
+            return $"App JWT expires at {expires:O}, more than 10 minutes ahead";
+        }
+
+        return null;
+    }
+}

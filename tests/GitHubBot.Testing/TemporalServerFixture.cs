@@ -1,0 +1,54 @@
+using Temporalio.Client;
+using Temporalio.Testing;
+using Xunit;
+
+namespace GitHubBot.Testing;
+
+/// <summary>
+/// One real Temporal dev server for a test collection, from TEMPORAL_CLI_PATH (the CLI in ../shared/tools/temporal
+/// on machines without internet). A missing binary fails the tests with a message naming the variable.
+/// Tests use fresh task queues and workflow IDs, so they share the server safely.
+/// </summary>
+public sealed class TemporalServerFixture : IAsyncLifetime
+{
+    private WorkflowEnvironment? environment;
+
+    public ITemporalClient Client => Environment.Client;
+
+    /// <summary>The frontend's host:port.</summary>
+    public string Address => Client.Connection.Options.TargetHost!;
+
+    public WorkflowEnvironment Environment => environment ?? throw new InvalidOperationException("The Temporal dev server has not started.");
+
+    /// <summary>Path of the Temporal CLI, or a clear failure.</summary>
+    public static string CliPath()
+    {
+        var path = System.Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH");
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            throw new InvalidOperationException(
+                "TEMPORAL_CLI_PATH must name the Temporal CLI binary for the tests' dev server " +
+                $"(currently '{path}'). Run: export TEMPORAL_CLI_PATH=\"$(../shared/tools/temporal/path)\"");
+        }
+
+        return path;
+    }
+
+    public static string NewTaskQueue() => $"test-{Guid.NewGuid():N}";
+
+    public async Task InitializeAsync()
+    {
+        environment = await WorkflowEnvironment.StartLocalAsync(new()
+        {
+            DevServerOptions = new() { ExistingPath = CliPath(), LogLevel = "error" },
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (environment is not null)
+        {
+            await environment.ShutdownAsync();
+        }
+    }
+}
