@@ -39,7 +39,7 @@ public sealed class AppJwtFactory : IDisposable
         {
             rsa.ImportFromPem(pem);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
             rsa.Dispose();
             // The message names the setting, never the key material.

@@ -1,0 +1,59 @@
+using GitHubBot.Workflows.GitHub;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GitHubBot.Workflows.Tests;
+
+public sealed class InstallationTokenCacheTests
+{
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly List<long> fetches = [];
+
+    private InstallationTokenCache NewCache() => new(id =>
+    {
+        lock (fetches)
+        {
+            fetches.Add(id);
+            return Task.FromResult(new InstallationToken($"token-{id}-{fetches.Count}", clock.GetUtcNow().AddHours(1)));
+        }
+    }, clock);
+
+    [Fact]
+    public async Task A_token_is_reused_until_five_minutes_before_it_expires()
+    {
+        var cache = NewCache();
+
+        var first = await cache.GetTokenAsync(7, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(54));
+        var stillCached = await cache.GetTokenAsync(7, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var renewed = await cache.GetTokenAsync(7, CancellationToken.None);
+
+        Assert.Equal("token-7-1", first);
+        Assert.Equal(first, stillCached);
+        Assert.Equal("token-7-2", renewed);
+        Assert.Equal([7L, 7L], fetches);
+    }
+
+    [Fact]
+    public async Task Each_installation_has_its_own_token()
+    {
+        var cache = NewCache();
+
+        var a = await cache.GetTokenAsync(1, CancellationToken.None);
+        var b = await cache.GetTokenAsync(2, CancellationToken.None);
+
+        Assert.NotEqual(a, b);
+        Assert.Equal([1L, 2L], fetches);
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_one_fetch()
+    {
+        var cache = NewCache();
+
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => cache.GetTokenAsync(9, CancellationToken.None))));
+
+        Assert.Single(tokens.Distinct());
+        Assert.Single(fetches);
+    }
+}
