@@ -76,6 +76,11 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
             return "Content-Type must be application/json (set the webhook's content type to JSON)";
         }
 
+        if (body.IsEmpty)
+        {
+            return "empty body: a JSON payload is required";
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body);
@@ -83,7 +88,7 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
             {
             }
 
-            return reader.TokenType == JsonTokenType.None || reader.CurrentDepth != 0 ? "empty or truncated JSON body" : null;
+            return reader.CurrentDepth != 0 ? "truncated JSON body" : null;
         }
         catch (JsonException ex)
         {

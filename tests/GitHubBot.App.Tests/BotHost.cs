@@ -1,0 +1,68 @@
+using GitHubBot.App.Hosting;
+using GitHubBot.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>The GitHubBot web host (AddGitHubBot/UseGitHubBot) on a real Kestrel port on loopback, for one test.</summary>
+internal sealed class BotHost : IAsyncDisposable
+{
+    public const string Secret = "test-webhook-secret";
+
+    private readonly WebApplication app;
+
+    private BotHost(WebApplication app, Uri address)
+    {
+        this.app = app;
+        Http = new HttpClient { BaseAddress = address };
+        Webhooks = new WebhookSender(Http, Secret);
+    }
+
+    public HttpClient Http { get; }
+
+    public WebhookSender Webhooks { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>Starts the web host against <paramref name="temporalAddress"/>; with a <paramref name="github"/> fake the workers run too.</summary>
+    public static async Task<BotHost> StartAsync(string temporalAddress, string taskQueue, GitHubFake? github = null, IDictionary<string, string?>? extra = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Temporal:Address"] = temporalAddress,
+            ["Temporal:TaskQueue"] = taskQueue,
+            ["GitHub:WebhookSecret"] = Secret,
+            ["Worker:Enabled"] = github is null ? "false" : "true",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (github is not null)
+        {
+            settings["GitHub:AppId"] = github.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["GitHub:PrivateKey"] = github.PrivateKeyPem;
+            settings["GitHub:ApiBaseUrl"] = github.ApiBaseUrl.ToString();
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddGitHubBot();
+        var app = builder.Build();
+        app.UseGitHubBot();
+        await app.StartAsync();
+        return new BotHost(app, new Uri(app.Urls.First()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json.Nodes;
+using GitHubBot.App.Webhooks;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using Microsoft.Extensions.Primitives;
+using Octokit.Webhooks;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>Every real fixture goes through the routing table as PRODUCT.md §2 says.</summary>
+public sealed class RoutingTableTests
+{
+    private const string Delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+    private const string Sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+
+    public static TheoryData<string, string, string?> Fixtures => new()
+    {
+        // fixture, expected decision, expected workflow ID
+        { "pull_request.opened.json", "Start", $"gate/Codertocat/Hello-World/2/{Sha}" },
+        { "pull_request.reopened.json", "Start", $"gate/Codertocat/Hello-World/2/{Sha}" },
+        { "pull_request.synchronize.json", "Start", $"gate/Codertocat/Hello-World/2/{Sha}" },
+        { "pull_request.closed.json", "Ignore", null },
+        { "pull_request.closed.not-merged.json", "Ignore", null },
+        { "pull_request.labeled.json", "Ignore", null },
+        { "check_suite.rerequested.json", "Start", $"gate/Codertocat/Hello-World/2/{Sha}/rerun-{Delivery}" },
+        { "check_suite.requested.json", "Ignore", null },
+        { "check_run.rerequested.json", "Ignore", null },
+        { "check_run.requested_action.json", "Ignore", null },
+        { "issues.labeled.json", "Ignore", null },
+        { "issues.opened.json", "Ignore", null },
+        { "issue_comment.created.json", "NotAvailable", null },
+        { "issue_comment.created.pull_request.json", "NotAvailable", null },
+        { "code_scanning_alert.created.json", "NotAvailable", "incident/github/Codertocat/Hello-World/code_scanning/10" },
+        { "dependabot_alert.created.json", "NotAvailable", "incident/github/wolfy1339/pika-pack/dependabot/20" },
+        { "secret_scanning_alert.reopened.json", "NotAvailable", "incident/github/Codertocat/Hello-World/secret_scanning/191" },
+        { "installation.created.json", "Ignore", null },
+        { "installation.deleted.json", "Ignore", null },
+        { "installation_repositories.added.json", "Ignore", null },
+        { "ping.json", "Ignore", null },
+        { "push.json", "Ignore", null },
+        { "repository_dispatch.json", "Ignore", null },
+        { "workflow_run.completed.json", "Ignore", null },
+    };
+
+    [Fact]
+    public void The_table_covers_every_shared_fixture()
+    {
+        var files = Directory.GetFiles(RepositoryPaths.GitHubWebhookFixtures, "*.json").Select(f => Path.GetFileName(f)!).Order().ToList();
+        var covered = Fixtures.Select(row => (string)row[0]).Order().ToList();
+
+        Assert.Equal(files, covered);
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Each_fixture_routes_as_the_spec_says(string fixture, string expected, string? workflowId)
+    {
+        var decision = Route(WebhookSender.EventOf(fixture), WebhookSender.Load(fixture));
+
+        Assert.Equal(expected, decision.GetType().Name);
+        switch (decision)
+        {
+            case RouteDecision.Start start:
+                Assert.Equal("QualityGateWorkflow", start.WorkflowType);
+                Assert.Equal(workflowId, start.WorkflowId);
+                break;
+            case RouteDecision.NotAvailable missing:
+                Assert.Equal(workflowId, missing.WorkflowId);
+                break;
+        }
+    }
+
+    [Fact]
+    public void A_pull_request_gate_gets_the_prs_repo_number_head_and_branch()
+    {
+        var start = Assert.IsType<RouteDecision.Start>(Route("pull_request", WebhookSender.Load("pull_request.opened.json")));
+        var input = Assert.IsType<QualityGateInput>(start.Input);
+
+        Assert.Equal(("Codertocat", "Hello-World", 2, Sha, "changes"), (input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha, input.Branch));
+        Assert.Equal(1, input.InstallationId);
+        Assert.Equal("https://github.com/Codertocat/Hello-World.git", input.CloneUrl);
+        Assert.False(input.AttemptAutoFix);
+        Assert.Equal("pull_request.opened", input.Trigger);
+    }
+
+    [Fact]
+    public void Ready_for_review_starts_the_gate_too()
+    {
+        var decision = Route("pull_request", WebhookSender.Load("pull_request.opened.json").WithAction("ready_for_review"));
+
+        Assert.Equal($"gate/Codertocat/Hello-World/2/{Sha}", Assert.IsType<RouteDecision.Start>(decision).WorkflowId);
+    }
+
+    [Theory]
+    [InlineData("apply-fixes", true)]
+    [InlineData("rerun", false)]
+    public void Check_run_buttons_rerun_the_gate_of_their_pull_request(string identifier, bool autoFix)
+    {
+        var payload = WebhookSender.Load("check_run.requested_action.json");
+        payload["requested_action"]!["identifier"] = identifier;
+
+        var start = Assert.IsType<RouteDecision.Start>(Route("check_run", payload));
+        var input = Assert.IsType<QualityGateInput>(start.Input);
+
+        Assert.Equal($"gate/electron/electron/26764/5bd5f196a46b8222fb7484f05faba41a73cf34bd/rerun-{Delivery}", start.WorkflowId);
+        Assert.Equal(autoFix, input.AttemptAutoFix);
+        Assert.Equal("miniak/event-process-id", input.Branch);
+    }
+
+    [Fact]
+    public void A_rerequested_check_run_of_a_pull_request_reruns_its_gate()
+    {
+        var payload = WebhookSender.Load("check_run.rerequested.json");
+        var pullRequest = WebhookSender.Load("check_run.requested_action.json")["check_run"]!["pull_requests"]![0]!.DeepClone();
+        pullRequest["number"] = 12;
+        payload["check_run"]!["pull_requests"] = new JsonArray(pullRequest);
+
+        var start = Assert.IsType<RouteDecision.Start>(Route("check_run", payload));
+
+        Assert.Equal($"gate/github/hello-world/12/d6fde92930d4715a2b49857d24b940956b26d2d3/rerun-{Delivery}", start.WorkflowId);
+    }
+
+    [Fact]
+    public void The_trigger_label_routes_an_issue_to_plan_patch_pr()
+    {
+        var payload = WebhookSender.Load("issues.labeled.json");
+        payload["label"]!["name"] = "GHBot:Implement";
+
+        var decision = Assert.IsType<RouteDecision.NotAvailable>(Route("issues", payload));
+
+        Assert.Equal("plan/Codertocat/Hello-World/1", decision.WorkflowId);
+    }
+
+    [Fact]
+    public void A_pull_request_without_a_head_sha_is_a_bad_payload()
+    {
+        var payload = WebhookSender.Load("pull_request.opened.json");
+        payload["pull_request"]!["head"]!["sha"] = "";
+
+        var decision = Route("pull_request", payload);
+
+        Assert.Contains("head", Assert.IsType<RouteDecision.BadPayload>(decision).Reason, StringComparison.Ordinal);
+    }
+
+    private static RouteDecision Route(string eventName, JsonObject payload)
+    {
+        var headers = WebhookHeaders.Parse(new Dictionary<string, StringValues>
+        {
+            ["X-GitHub-Event"] = eventName,
+            ["X-GitHub-Delivery"] = Delivery,
+        });
+        var parsed = new Parser().DeserializeWebhookEvent(headers, payload.ToJsonString());
+        return WebhookRoutes.Route(eventName, parsed, Delivery, RoutingOptions.Default);
+    }
+
+    private sealed class Parser : WebhookEventProcessor;
+}

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using GitHubBot.App.Webhooks;
+using GitHubBot.Core.Workflows;
+using GitHubBot.Testing;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>The webhook endpoint over real HTTP, starting workflows on a real Temporal dev server (workers off).</summary>
+[Collection(TemporalCollection.Name)]
+public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncLifetime
+{
+    private const string Sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+    private readonly string taskQueue = TemporalServerFixture.NewTaskQueue();
+    private BotHost bot = null!;
+
+    public async Task InitializeAsync() => bot = await BotHost.StartAsync(temporal.Address, taskQueue);
+
+    public async Task DisposeAsync() => await bot.DisposeAsync();
+
+    [Fact]
+    public async Task Every_fixture_posted_byte_for_byte_gets_the_answer_its_route_promises()
+    {
+        var expectations = new Dictionary<string, HttpStatusCode>
+        {
+            ["pull_request.opened.json"] = HttpStatusCode.Accepted,
+            ["pull_request.reopened.json"] = HttpStatusCode.Accepted,
+            ["pull_request.synchronize.json"] = HttpStatusCode.Accepted,
+            ["check_suite.rerequested.json"] = HttpStatusCode.Accepted,
+        };
+
+        foreach (var file in Directory.GetFiles(RepositoryPaths.GitHubWebhookFixtures, "*.json").Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal))
+        {
+            using var response = await bot.Webhooks.PostFixtureAsync(file, deliveryId: $"fixture-{file}");
+            var expected = expectations.GetValueOrDefault(file, HttpStatusCode.OK);
+            Assert.True(expected == response.StatusCode, $"{file}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var gate = await DescribeAsync(WorkflowIds.QualityGate("Codertocat", "Hello-World", 2, Sha));
+        Assert.Equal(WorkflowTypes.QualityGate, gate.WorkflowType);
+        Assert.Equal(taskQueue, gate.TaskQueue);
+        Assert.Equal("fixture-pull_request.opened.json", await gate.Memo["deliveryId"].ToValueAsync<string>());
+        var rerun = await DescribeAsync(WorkflowIds.QualityGateRerun("Codertocat", "Hello-World", 2, Sha, "fixture-check_suite.rerequested.json"));
+        Assert.Equal(WorkflowTypes.QualityGate, rerun.WorkflowType);
+    }
+
+    [Fact]
+    public async Task A_pull_request_opened_is_answered_202_once_its_workflow_exists()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "delivery-opened");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<WebhookAnswer>();
+        var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
+        Assert.Equal(id, answer!.WorkflowId);
+        var description = await DescribeAsync(id);
+        Assert.Equal(WorkflowExecutionStatus.Running, description.Status);
+        Assert.Equal("delivery-opened", await description.Memo["deliveryId"].ToValueAsync<string>());
+    }
+
+    [Fact]
+    public async Task The_same_delivery_posted_twenty_times_at_once_makes_exactly_one_workflow()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var body = Encoding.UTF8.GetBytes(payload.ToJsonString());
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => bot.Webhooks.PostAsync("pull_request", body, deliveryId: "same-delivery")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1, await CountRunsAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha)));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Two_deliveries_of_the_same_pull_request_head_share_one_workflow()
+    {
+        var opened = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var synchronize = WebhookSender.Load("pull_request.synchronize.json");
+        synchronize["repository"] = opened["repository"]!.DeepClone();
+
+        using var first = await bot.Webhooks.PostAsync("pull_request", opened, deliveryId: "first");
+        using var second = await bot.Webhooks.PostAsync("pull_request", synchronize, deliveryId: "second");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
+        Assert.Equal(1, await CountRunsAsync(id));
+        Assert.Equal("first", await (await DescribeAsync(id)).Memo["deliveryId"].ToValueAsync<string>());
+    }
+
+    [Fact]
+    public async Task A_redelivery_after_the_workflow_finished_does_not_start_it_again()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
+        using (var first = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "original"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        await temporal.Client.GetWorkflowHandle(id).TerminateAsync("finished for the test");
+        using var again = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "original");
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var answer = await again.Content.ReadFromJsonAsync<WebhookAnswer>();
+        Assert.Equal(id, answer!.WorkflowId);
+        Assert.Contains("already handled", answer.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, await CountRunsAsync(id));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("sha256=0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("sha1=abc")]
+    public async Task A_missing_or_wrong_signature_is_401_and_starts_nothing(string signature)
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", Encoding.UTF8.GetBytes(payload.ToJsonString()), signature: signature);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("X-Hub-Signature-256", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertNoWorkflowAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
+    }
+
+    [Fact]
+    public async Task A_body_signed_with_another_secret_is_401()
+    {
+        var body = File.ReadAllBytes(RepositoryPaths.GitHubWebhookFixture("pull_request.opened.json"));
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", body, signature: WebhookSender.Sign("not-the-secret", body));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"action\":\"opened\", ", "malformed JSON")]
+    [InlineData("", "empty body")]
+    [InlineData("   ", "malformed JSON")]
+    [InlineData("{}", "does not match its schema")]
+    public async Task A_malformed_body_is_400_with_the_reason(string body, string reason)
+    {
+        using var response = await bot.Webhooks.PostAsync("pull_request", Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(reason, (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pull_request_payload_without_its_head_is_400_naming_it()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        payload["pull_request"]!.AsObject().Remove("head");
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", payload);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("head", (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason, StringComparison.Ordinal);
+        await AssertNoWorkflowAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
+    }
+
+    [Fact]
+    public async Task Missing_event_header_or_a_form_body_is_400_with_the_reason()
+    {
+        var body = File.ReadAllBytes(RepositoryPaths.GitHubWebhookFixture("pull_request.opened.json"));
+
+        using var noEvent = await bot.Webhooks.PostAsync(string.Empty, body);
+        using var form = await bot.Webhooks.PostAsync("pull_request", body, contentType: "application/x-www-form-urlencoded");
+
+        Assert.Equal(HttpStatusCode.BadRequest, noEvent.StatusCode);
+        Assert.Contains("X-GitHub-Event", await noEvent.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, form.StatusCode);
+        Assert.Contains("application/json", await form.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ping", "ping.json")]
+    [InlineData("push", "push.json")]
+    [InlineData("some_future_event", "ping.json")]
+    public async Task Ping_and_unhandled_events_are_200(string eventName, string fixture)
+    {
+        using var response = await bot.Webhooks.PostAsync(eventName, File.ReadAllBytes(RepositoryPaths.GitHubWebhookFixture(fixture)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ignored", (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.Outcome);
+    }
+
+    [Fact]
+    public async Task Health_is_reported()
+    {
+        using var response = await bot.Http.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private Task<WorkflowExecutionDescription> DescribeAsync(string workflowId) =>
+        temporal.Client.GetWorkflowHandle(workflowId).DescribeAsync();
+
+    private async Task<int> CountRunsAsync(string workflowId) =>
+        await temporal.Client.CountWorkflowsAsync($"WorkflowId = '{workflowId}'") is { Count: var count } ? (int)count : -1;
+
+    private async Task AssertNoWorkflowAsync(string workflowId)
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => DescribeAsync(workflowId));
+        Assert.Equal(RpcException.StatusCode.NotFound, ex.Code);
+    }
+}
