@@ -1,5 +1,8 @@
 using GitHubBot.App.Hosting;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -18,39 +21,68 @@ public sealed class TemporalUnavailableException(string message, Exception inner
 /// Starts workflows idempotently by business key: a running workflow with the same ID is used as it is
 /// (<see cref="WorkflowIdConflictPolicy.UseExisting"/>), and a finished one is never started again
 /// (<see cref="WorkflowIdReusePolicy.RejectDuplicate"/>), so a redelivery never makes a second workflow.
+/// A start that Temporal cannot take is retried briefly, then reported so the delivery is answered 503.
 /// </summary>
 public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSettings> settings)
 {
-    /// <summary>How long one start may take before the delivery is answered 503.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long one delivery may wait for Temporal before it is answered 503 (GitHub gives up after 10 s).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
+
+    // The SDK's own RPC retries ignore a per-call timeout, so they are off and the retry is here, bounded in time.
+    private static readonly ResiliencePipeline StartPipeline = new ResiliencePipelineBuilder()
+        .AddTimeout(StartTimeout)
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<InvalidOperationException>(IsConnectFailure),
+            MaxRetryAttempts = 6,
+            Delay = TimeSpan.FromMilliseconds(100),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+        })
+        .Build();
 
     public async Task<StartedWorkflow> StartAsync(RouteDecision.Start start, string deliveryId, string eventKind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
-        var options = new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
-        {
-            IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
-            IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
-            Memo = new Dictionary<string, object> { ["deliveryId"] = deliveryId, ["event"] = eventKind },
-            Rpc = new RpcOptions { Timeout = StartTimeout, CancellationToken = cancellationToken },
-        };
-
         try
         {
-            var handle = await client.StartWorkflowAsync(start.WorkflowType, [start.Input], options);
-            return new StartedWorkflow(handle.Id, AlreadyFinished: false);
+            return await StartPipeline.ExecuteAsync(
+                async token =>
+                {
+                    var handle = await client.StartWorkflowAsync(start.WorkflowType, [start.Input], new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
+                    {
+                        IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
+                        IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
+                        Memo = new Dictionary<string, object> { ["deliveryId"] = deliveryId, ["event"] = eventKind },
+                        Rpc = new RpcOptions { Retry = false, CancellationToken = token },
+                    });
+                    return new StartedWorkflow(handle.Id, AlreadyFinished: false);
+                },
+                cancellationToken);
         }
         catch (WorkflowAlreadyStartedException)
         {
             return new StartedWorkflow(start.WorkflowId, AlreadyFinished: true);
         }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TemporalUnavailableException($"Temporal did not take the start within {StartTimeout.TotalSeconds:0}s", ex);
+        }
         catch (RpcException ex)
         {
-            throw new TemporalUnavailableException($"Temporal refused or did not answer the start ({ex.Code}): {ex.Message}", ex);
+            throw new TemporalUnavailableException($"Temporal refused the start ({ex.Code}): {ex.Message}", ex);
         }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("connect", StringComparison.OrdinalIgnoreCase))
+        catch (InvalidOperationException ex) when (IsConnectFailure(ex))
         {
             throw new TemporalUnavailableException($"Temporal is not reachable: {ex.Message}", ex);
         }
     }
+
+    private static bool IsTransient(RpcException ex) => ex.Code is RpcException.StatusCode.Unavailable
+        or RpcException.StatusCode.DeadlineExceeded
+        or RpcException.StatusCode.ResourceExhausted
+        or RpcException.StatusCode.Aborted;
+
+    private static bool IsConnectFailure(InvalidOperationException ex) =>
+        ex.Message.Contains("Connection failed", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using GitHubBot.App.Webhooks;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>A signed delivery in, a check run out: web intake and worker in one host, GitHub faked over HTTP.</summary>
+[Collection(TemporalCollection.Name)]
+public sealed class EndToEndTests(TemporalServerFixture temporal)
+{
+    [Fact]
+    public async Task A_pull_request_opened_creates_the_in_progress_check_run_on_its_head_as_the_installation()
+    {
+        using var github = new GitHubFake();
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        github.ExpectInstallationToken(1, "ghs_e2e")
+            .ExpectCreateCheckRun("Codertocat", repo, 31337, "ghs_e2e")
+            .ExpectUpdateCheckRun("Codertocat", repo, 31337, "ghs_e2e");
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), github,
+            new Dictionary<string, string?> { ["Temporal:UiUrl"] = "http://temporal-ui.example/" });
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "e2e-delivery");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
+        var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+
+        var create = Assert.Single(github.RequestsTo("POST", $"/repos/Codertocat/{repo}/check-runs"));
+        var body = JsonNode.Parse(create.Body!)!;
+        Assert.Equal("GitHubBot / quality gate", (string?)body["name"]);
+        Assert.Equal("ec26c3e57ca3a959ca5aad62de7213c562f8c821", (string?)body["head_sha"]);
+        Assert.Equal("in_progress", (string?)body["status"]);
+        Assert.StartsWith("http://temporal-ui.example/namespaces/default/workflows/", (string?)body["details_url"], StringComparison.Ordinal);
+        Assert.Equal("Bearer ghs_e2e", create.Headers!["Authorization"].Single());
+        var tokenRequest = Assert.Single(github.RequestsTo("POST", "/app/installations/1/access_tokens"));
+        Assert.StartsWith("Bearer ey", tokenRequest.Headers!["Authorization"].Single(), StringComparison.Ordinal);
+        Assert.Empty(github.JwtProblems);
+        Assert.Equal(31337, result.CheckRunId);
+        github.AssertNoUnexpectedRequests();
+    }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using GitHubBot.App.Webhooks;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>`ghbot serve` as a real process with its embedded Temporal server, restarted on the same DataDir.</summary>
+public sealed class ServeProcessTests : IDisposable
+{
+    private readonly string dataDir = Directory.CreateTempSubdirectory("ghbot-serve-").FullName;
+
+    public void Dispose() => Directory.Delete(dataDir, recursive: true);
+
+    [Fact]
+    public async Task A_workflow_started_before_a_restart_is_still_there_after_it()
+    {
+        using var github = new GitHubFake();
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        github.ExpectInstallationToken(1, "ghs_serve")
+            .ExpectCreateCheckRun("Codertocat", repo, 77, "ghs_serve")
+            .ExpectUpdateCheckRun("Codertocat", repo, 77, "ghs_serve");
+        var temporalPort = FreePort();
+
+        string workflowId;
+        using (var first = await ServeProcess.StartAsync(dataDir, temporalPort, github))
+        {
+            using var response = await first.Webhooks.PostAsync("pull_request", payload, deliveryId: "before-restart");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
+            var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
+            await client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+            Assert.Equal(0, await first.StopAsync());
+        }
+
+        Assert.True(File.Exists(Path.Combine(dataDir, "temporal.db")));
+        using var second = await ServeProcess.StartAsync(dataDir, temporalPort, github);
+        var again = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
+        var description = await again.GetWorkflowHandle(workflowId).DescribeAsync();
+        Assert.Equal(WorkflowExecutionStatus.Completed, description.Status);
+        Assert.Equal("before-restart", await description.Memo["deliveryId"].ToValueAsync<string>());
+
+        using var redelivery = await second.Webhooks.PostAsync("pull_request", payload, deliveryId: "before-restart");
+        Assert.Equal(HttpStatusCode.Accepted, redelivery.StatusCode);
+        Assert.Equal(workflowId, (await redelivery.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId);
+        Assert.Single(github.RequestsTo("POST", $"/repos/Codertocat/{repo}/check-runs"));
+        Assert.Equal(0, await second.StopAsync());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>`dotnet ghbot.dll serve` from the test's output folder, configured through environment variables.</summary>
+    private sealed class ServeProcess : IDisposable
+    {
+        private readonly Process process;
+        private readonly HttpClient http;
+
+        private ServeProcess(Process process, HttpClient http)
+        {
+            this.process = process;
+            this.http = http;
+            Webhooks = new WebhookSender(http, BotHost.Secret);
+        }
+
+        public WebhookSender Webhooks { get; }
+
+        public static async Task<ServeProcess> StartAsync(string dataDir, int temporalPort, GitHubFake github)
+        {
+            var httpPort = FreePort();
+            var start = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = AppContext.BaseDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "serve", "--urls", $"http://127.0.0.1:{httpPort}" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["DataDir"] = dataDir;
+            start.Environment["Temporal__EmbeddedPort"] = temporalPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["Temporal__EmbeddedUi"] = "false";
+            start.Environment["GitHub__AppId"] = github.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["GitHub__PrivateKey"] = github.PrivateKeyPem;
+            start.Environment["GitHub__WebhookSecret"] = BotHost.Secret;
+            start.Environment["GitHub__ApiBaseUrl"] = github.ApiBaseUrl.ToString();
+            start.Environment["TEMPORAL_CLI_PATH"] = TemporalServerFixture.CliPath();
+
+            var process = Process.Start(start)!;
+            var output = new System.Text.StringBuilder();
+            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"ghbot serve exited with {process.ExitCode}:\n{output}");
+                }
+
+                try
+                {
+                    using var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+                    if (health.IsSuccessStatusCode)
+                    {
+                        return new ServeProcess(process, http);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // not listening yet
+                }
+
+                await Task.Delay(200);
+            }
+
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"ghbot serve did not become healthy in 60 s:\n{output}");
+        }
+
+        /// <summary>SIGTERM, as a service manager stops it; returns the exit code.</summary>
+        public async Task<int> StopAsync()
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+            return process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+            http.Dispose();
+        }
+    }
+}

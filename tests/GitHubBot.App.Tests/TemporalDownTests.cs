@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using GitHubBot.App.Webhooks;
+using GitHubBot.Testing;
+using Temporalio.Testing;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>When Temporal cannot take the start, GitHub must see a failed delivery (503) so it can redeliver.</summary>
+public sealed class TemporalDownTests
+{
+    [Fact]
+    public async Task Temporal_stopped_after_start_up_gives_503_and_a_later_redelivery_is_accepted()
+    {
+        var port = FreePort();
+        var server = await StartServerAsync(port);
+        var taskQueue = TemporalServerFixture.NewTaskQueue();
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{port}", taskQueue);
+
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out _);
+        using (var before = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "before"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, before.StatusCode);
+        }
+
+        await server.ShutdownAsync();
+        var down = Payloads.InOwnRepository("pull_request.opened.json", out _);
+        var clock = Stopwatch.StartNew();
+        using (var during = await bot.Webhooks.PostAsync("pull_request", down, deliveryId: "during"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+            Assert.Equal("unavailable", (await during.Content.ReadFromJsonAsync<WebhookAnswer>())!.Outcome);
+        }
+
+        Assert.True(clock.Elapsed < WorkflowStarter.StartTimeout + TimeSpan.FromSeconds(3), $"503 took {clock.Elapsed}");
+
+        // GitHub redelivers the failed delivery once Temporal is back: it is accepted then.
+        await using var restarted = await StartServerAsync(port);
+        using var redelivered = await bot.Webhooks.PostAsync("pull_request", down, deliveryId: "during");
+        Assert.Equal(HttpStatusCode.Accepted, redelivered.StatusCode);
+    }
+
+    [Fact]
+    public async Task Temporal_never_reachable_gives_503()
+    {
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{FreePort()}", TemporalServerFixture.NewTaskQueue());
+
+        using var response = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    private static Task<WorkflowEnvironment> StartServerAsync(int port) =>
+        WorkflowEnvironment.StartLocalAsync(new()
+        {
+            TargetHost = $"127.0.0.1:{port}",
+            DevServerOptions = new() { ExistingPath = TemporalServerFixture.CliPath(), LogLevel = "error" },
+        });
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
