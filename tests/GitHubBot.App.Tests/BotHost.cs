@@ -3,6 +3,7 @@ using GitHubBot.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace GitHubBot.App.Tests;
 
@@ -13,9 +14,10 @@ internal sealed class BotHost : IAsyncDisposable
 
     private readonly WebApplication app;
 
-    private BotHost(WebApplication app, Uri address)
+    private BotHost(WebApplication app, Uri address, CapturedLogs logs)
     {
         this.app = app;
+        Logs = logs;
         Http = new HttpClient { BaseAddress = address };
         Webhooks = new WebhookSender(Http, Secret);
     }
@@ -25,6 +27,9 @@ internal sealed class BotHost : IAsyncDisposable
     public WebhookSender Webhooks { get; }
 
     public IServiceProvider Services => app.Services;
+
+    /// <summary>Everything the host logged, at every level.</summary>
+    public CapturedLogs Logs { get; }
 
     /// <summary>Starts the web host against <paramref name="temporalAddress"/>; with a <paramref name="github"/> fake the workers run too.</summary>
     public static async Task<BotHost> StartAsync(string temporalAddress, string taskQueue, GitHubFake? github = null, IDictionary<string, string?>? extra = null)
@@ -36,7 +41,6 @@ internal sealed class BotHost : IAsyncDisposable
             ["Temporal:TaskQueue"] = taskQueue,
             ["GitHub:WebhookSecret"] = Secret,
             ["Worker:Enabled"] = github is null ? "false" : "true",
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         if (github is not null)
         {
@@ -53,10 +57,12 @@ internal sealed class BotHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddGitHubBot();
+        var logs = new CapturedLogs();
+        builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
         var app = builder.Build();
         app.UseGitHubBot();
         await app.StartAsync();
-        return new BotHost(app, new Uri(app.Urls.First()));
+        return new BotHost(app, new Uri(app.Urls.First()), logs);
     }
 
     public async ValueTask DisposeAsync()

@@ -39,5 +39,13 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.Empty(github.JwtProblems);
         Assert.Equal(31337, result.CheckRunId);
         github.AssertNoUnexpectedRequests();
+
+        // Secrets stay out of the logs, at every level.
+        var keyBody = github.PrivateKeyPem.Split('\n')[1];
+        Assert.NotEmpty(bot.Logs.Entries);
+        Assert.DoesNotContain(bot.Logs.Entries, line => line.Contains("ghs_e2e", StringComparison.Ordinal)
+            || line.Contains(BotHost.Secret, StringComparison.Ordinal)
+            || line.Contains(keyBody, StringComparison.Ordinal)
+            || line.Contains("Bearer ey", StringComparison.Ordinal));
     }
 }

@@ -6,13 +6,16 @@ namespace GitHubBot.App.Cli;
 /// <summary>The <c>ghbot</c> command line.</summary>
 public static class GhbotCommandLine
 {
-    public static Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, CancellationToken.None);
+
+    /// <summary>Runs the command line until it finishes, the process is told to stop, or <paramref name="cancellationToken"/> fires.</summary>
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var root = new RootCommand("GitHubBot: a GitHub App whose work runs as durable Temporal workflows.");
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(WorkerCommand());
         // The .NET host handles SIGINT/SIGTERM itself and shuts down cleanly, embedded server included.
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellationToken);
     }
 
     private static Command ServeCommand()

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Webhook-intake benchmark: signed pull_request.opened deliveries on loopback at fixed concurrency against
+# `ghbot serve` (embedded Temporal, durable starts), and the Probot peer from ../shared/bench with the same load
+# generator in the same run. Prints one JSON line per run and a Markdown table for docs/benchmarks.md.
+#   bench/intake/run.sh [--n 2000] [--c 16] [--skip-probot] [--durability wal|full]
+# The SDK row is the ceiling: the same server configuration started by a bare SDK client with no HTTP in front.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+shared="$root/../shared"
+n=2000 c=16 probot=1 durability=wal
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --n) n="$2"; shift 2 ;;
+    --c) c="$2"; shift 2 ;;
+    --skip-probot) probot=0; shift ;;
+    --durability) durability="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ -z "${TEMPORAL_CLI_PATH:-}" ] && [ -x "$shared/tools/temporal/path" ]; then
+  TEMPORAL_CLI_PATH="$("$shared/tools/temporal/path")"; export TEMPORAL_CLI_PATH
+fi
+load="$shared/bench/webhook-load/load.mjs"
+payload="$shared/fixtures/github-webhooks/pull_request.opened.json"
+work="$(mktemp -d /tmp/ghbot-bench.XXXXXX)"
+out="$root/bench/results"; mkdir -p "$out"
+stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+results="$out/intake-$stamp.jsonl"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_http() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; return 1; }
+record() { # name, json line
+  echo "$2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);r.name=process.argv[1];console.log(JSON.stringify(r));})' "$1" | tee -a "$results"
+}
+
+echo "building ghbot (Release)..." >&2
+dotnet publish "$root/src/GitHubBot.App/GitHubBot.App.csproj" -c Release -o "$work/ghbot" --nologo -v quiet >&2
+
+echo "measuring the start ceiling (SDK client, no HTTP)..." >&2
+dotnet build "$root/bench/StartCeiling/StartCeiling.csproj" -c Release --nologo -v quiet >&2
+record "SDK StartWorkflow only (embedded Temporal, $durability) unique" \
+  "$(dotnet run -c Release --no-build --project "$root/bench/StartCeiling/StartCeiling.csproj" -- "$n" "$c" "$durability" | tail -n 1)"
+
+port="$(free_port)"; tport="$(free_port)"
+(cd "$work/ghbot" && DataDir="$work/data" Temporal__EmbeddedPort="$tport" Temporal__EmbeddedUi=false \
+  Temporal__EmbeddedDurability="$durability" Worker__Enabled=false GitHub__WebhookSecret=s \
+  Logging__LogLevel__Default=Warning exec dotnet ghbot.dll serve --urls "http://127.0.0.1:$port" >"$work/ghbot.log" 2>&1) &
+pids+=($!)
+wait_http "http://127.0.0.1:$port/healthz"
+url="http://127.0.0.1:$port/api/github/webhooks"
+record "ghbot serve (embedded Temporal, $durability) unique" "$(node "$load" --url "$url" --secret s --payload "$payload" --n "$n" --c "$c" --mode unique)"
+record "ghbot serve (embedded Temporal, $durability) same" "$(node "$load" --url "$url" --secret s --payload "$payload" --n "$n" --c "$c" --mode same)"
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}" || true
+
+if [ "$probot" = 1 ]; then
+  echo "installing the Probot peer..." >&2
+  cp -r "$shared/bench/probot-baseline" "$work/probot" && chmod -R u+w "$work/probot"
+  (cd "$work/probot" && npm ci --silent --no-audit --no-fund >&2 && openssl genrsa -out key.pem 2048 2>/dev/null)
+  pport="$(free_port)"
+  (cd "$work/probot" && APP_ID=1 PRIVATE_KEY_PATH=key.pem WEBHOOK_SECRET=s PORT="$pport" LOG_LEVEL=warn exec npx probot run ./index.js >"$work/probot.log" 2>&1) &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$pport/"
+  purl="http://127.0.0.1:$pport/api/github/webhooks"
+  record "Probot 14 (in-memory ack) unique" "$(node "$load" --url "$purl" --secret s --payload "$payload" --n "$n" --c "$c" --mode unique)"
+  record "Probot 14 (in-memory ack) same" "$(node "$load" --url "$purl" --secret s --payload "$payload" --n "$n" --c "$c" --mode same)"
+fi
+
+echo >&2
+echo "| what | mode | n / c | req/s | p50 ms | p99 ms | statuses |"
+echo "|---|---|---|---|---|---|---|"
+node -e '
+const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+for (const r of rows) {
+  const [what, mode] = [r.name.replace(/ (unique|same)$/, ""), r.name.match(/(unique|same)$/)[1]];
+  if (what.startsWith("SDK")) { console.log(`| ${what} | ${mode} | ${r.n} / ${r.c} | ${r.rps} | ${r.p50} | ${r.p99} | (no HTTP) |`); continue; }
+  console.log(`| ${what} | ${mode} | ${r.n} / ${r.c} | ${r.rps} | ${r.p50} | ${r.p99} | ${JSON.stringify(r.statuses)} |`);
+}' "$results"
+echo "results: $results" >&2

@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GitHubBot.App.Cli;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using Temporalio.Client;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>`ghbot worker --host --namespace --task-queue --workers N` runs workers only, against an existing server.</summary>
+[Collection(TemporalCollection.Name)]
+public sealed class WorkerCommandTests(TemporalServerFixture temporal)
+{
+    [Fact]
+    public async Task Worker_only_processes_run_the_gate_from_the_given_task_queue()
+    {
+        using var github = new GitHubFake();
+        github.ExpectInstallationToken(5, "ghs_worker")
+            .ExpectCreateCheckRun("octo", "worker-only", 11, "ghs_worker")
+            .ExpectUpdateCheckRun("octo", "worker-only", 11, "ghs_worker");
+        var taskQueue = TemporalServerFixture.NewTaskQueue();
+        using var stop = new CancellationTokenSource();
+        var worker = GhbotCommandLine.RunAsync(
+        [
+            "worker", "--host", temporal.Address, "--namespace", "default", "--task-queue", taskQueue, "--workers", "2",
+            $"--GitHub:AppId={github.AppId.ToString(CultureInfo.InvariantCulture)}",
+            $"--GitHub:PrivateKey={github.PrivateKeyPem.Replace("\n", "\\n", StringComparison.Ordinal)}",
+            $"--GitHub:ApiBaseUrl={github.ApiBaseUrl}",
+        ], stop.Token);
+
+        var result = await temporal.Client.ExecuteWorkflowAsync<QualityGateResult>(
+            "QualityGateWorkflow",
+            [new QualityGateInput { Owner = "octo", Repo = "worker-only", PullRequestNumber = 3, HeadSha = "abc123", Branch = "feature", InstallationId = 5 }],
+            new WorkflowOptions($"gate/octo/worker-only/3/{Guid.NewGuid():N}", taskQueue) { ExecutionTimeout = TimeSpan.FromSeconds(60) });
+
+        Assert.Equal(11, result.CheckRunId);
+        Assert.Equal("abc123", (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
+        await stop.CancelAsync();
+        Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+}
