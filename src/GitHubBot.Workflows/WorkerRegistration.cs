@@ -27,16 +27,36 @@ public static class WorkerRegistration
             .AddWorkflow<QualityGateWorkflow>();
 
         // More workers on the same queue share the registration above: each is one more set of pollers and slots.
+        // The SDK allows one worker per queue on a connection, so each extra worker gets a connection of its own.
         for (var i = 1; i < workers; i++)
         {
             services.AddSingleton<IHostedService>(provider => new TemporalWorkerService(
                 new TemporalWorkerServiceIdentifier(taskQueue, null, false),
                 provider.GetRequiredService<IOptionsMonitor<TemporalWorkerServiceOptions>>(),
-                provider.GetService<ITemporalClient>(),
+                TemporalClient.CreateLazy(ConnectOptionsOf(provider.GetRequiredService<ITemporalClient>(), provider.GetService<ILoggerFactory>())),
                 provider.GetService<ILoggerFactory>()));
         }
 
         return services;
+    }
+
+    private static TemporalClientConnectOptions ConnectOptionsOf(ITemporalClient shared, ILoggerFactory? loggerFactory)
+    {
+        var connection = shared.Connection.Options;
+        return new TemporalClientConnectOptions
+        {
+            TargetHost = connection.TargetHost,
+            Tls = connection.Tls,
+            ApiKey = connection.ApiKey,
+            RpcMetadata = connection.RpcMetadata,
+            RpcRetry = connection.RpcRetry,
+            KeepAlive = connection.KeepAlive,
+            HttpConnectProxy = connection.HttpConnectProxy,
+            Namespace = shared.Options.Namespace,
+            DataConverter = shared.Options.DataConverter,
+            Interceptors = shared.Options.Interceptors,
+            LoggerFactory = loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+        };
     }
 
     /// <summary>Adds the App identity (JWT, installation tokens, Octokit clients) from the "GitHub" section.</summary>

@@ -28,6 +28,12 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
             $"--GitHub:ApiBaseUrl={github.ApiBaseUrl}",
         ], stop.Token);
 
+        await Task.Delay(3000);
+        if (worker.IsCompleted)
+        {
+            Assert.Fail($"ghbot worker exited early with {await worker}");
+        }
+
         var result = await temporal.Client.ExecuteWorkflowAsync<QualityGateResult>(
             "QualityGateWorkflow",
             [new QualityGateInput { Owner = "octo", Repo = "worker-only", PullRequestNumber = 3, HeadSha = "abc123", Branch = "feature", InstallationId = 5 }],
@@ -35,7 +41,23 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
 
         Assert.Equal(11, result.CheckRunId);
         Assert.Equal("abc123", (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
+        await Task.Delay(500);
         await stop.CancelAsync();
         Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task A_worker_that_cannot_reach_temporal_exits_with_a_failure_code()
+    {
+        using var github = new GitHubFake();
+
+        var exitCode = await GhbotCommandLine.RunAsync(
+        [
+            "worker", "--host", "127.0.0.1:1", "--task-queue", TemporalServerFixture.NewTaskQueue(),
+            $"--GitHub:AppId={github.AppId.ToString(CultureInfo.InvariantCulture)}",
+            $"--GitHub:PrivateKey={github.PrivateKeyPem.Replace("\n", "\\n", StringComparison.Ordinal)}",
+        ]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exitCode);
     }
 }

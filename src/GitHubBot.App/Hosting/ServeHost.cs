@@ -30,8 +30,9 @@ public static class ServeHost
             builder.AddGitHubBot();
             await using var app = builder.Build();
             app.UseGitHubBot();
+            var workers = WorkerHost.BackgroundServices(app.Services);
             await app.RunAsync();
-            return 0;
+            return WorkerHost.AnyFailed(workers) ? 1 : 0;
         }
         finally
         {
@@ -46,6 +47,17 @@ public static class ServeHost
 /// <summary><c>ghbot worker</c>: workers only, against an existing cluster.</summary>
 public static class WorkerHost
 {
+    /// <summary>The host's background services (the workers), taken before the host runs and disposes its container.</summary>
+    public static IReadOnlyList<BackgroundService> BackgroundServices(IServiceProvider services) =>
+        [.. services.GetServices<IHostedService>().OfType<BackgroundService>()];
+
+    /// <summary>
+    /// Whether a background service (a worker) stopped the host by failing, e.g. when Temporal refused the
+    /// connection: the process then exits 1, so a supervisor sees the failure and restarts it.
+    /// </summary>
+    public static bool AnyFailed(IEnumerable<BackgroundService> services) =>
+        services.Any(service => service.ExecuteTask?.IsFaulted == true);
+
     public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(args);
@@ -57,7 +69,8 @@ public static class WorkerHost
 
         builder.AddGitHubBotWorkerOnly();
         using var host = builder.Build();
+        var workers = BackgroundServices(host.Services);
         await host.RunAsync(cancellationToken);
-        return 0;
+        return AnyFailed(workers) ? 1 : 0;
     }
 }
