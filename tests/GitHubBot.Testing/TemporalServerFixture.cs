@@ -20,10 +20,12 @@ public sealed class TemporalServerFixture : IAsyncLifetime
 
     public WorkflowEnvironment Environment => environment ?? throw new InvalidOperationException("The Temporal dev server has not started.");
 
-    /// <summary>Path of the Temporal CLI, or a clear failure.</summary>
-    public static string CliPath()
+    /// <summary>Path of the Temporal CLI from TEMPORAL_CLI_PATH, or a clear failure.</summary>
+    public static string CliPath() => CliPath(System.Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH"));
+
+    /// <summary>Checks a TEMPORAL_CLI_PATH value: an existing file, or a failure that names the variable.</summary>
+    public static string CliPath(string? path)
     {
-        var path = System.Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH");
         if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
         {
             throw new InvalidOperationException(
