@@ -9,13 +9,33 @@ public static class GhbotCommandLine
     public static Task<int> RunAsync(string[] args) => RunAsync(args, CancellationToken.None);
 
     /// <summary>Runs the command line until it finishes, the process is told to stop, or <paramref name="cancellationToken"/> fires.</summary>
-    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    /// <param name="args">The arguments.</param>
+    /// <param name="cancellationToken">Stops a long-running command.</param>
+    /// <param name="output">Where results go (standard output by default).</param>
+    /// <param name="error">Where messages and progress go (standard error by default).</param>
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken, TextWriter? output = null, TextWriter? error = null)
     {
         var root = new RootCommand("GitHubBot: a GitHub App whose work runs as durable Temporal workflows.");
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(WorkerCommand());
+        foreach (var command in OperatorCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
         // The .NET host handles SIGINT/SIGTERM itself and shuts down cleanly, embedded server included.
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellationToken);
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        if (output is not null)
+        {
+            configuration.Output = output;
+        }
+
+        if (error is not null)
+        {
+            configuration.Error = error;
+        }
+
+        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
     }
 
     private static Command ServeCommand()

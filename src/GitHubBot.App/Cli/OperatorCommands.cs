@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using GitHubBot.App.Hosting;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.App.Cli;
+
+/// <summary>
+/// The operator's client commands (PRODUCT.md §7): <c>ghbot status|wait|signal|list</c>. They reach Temporal at
+/// --address, else Temporal:Address, else the embedded server of a local <c>ghbot serve</c> (127.0.0.1:EmbeddedPort).
+/// </summary>
+internal static class OperatorCommands
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static readonly Option<string?> AddressOption = new("--address") { Description = "Temporal frontend host:port (default: Temporal:Address, else the local embedded server)." };
+    private static readonly Option<string?> NamespaceOption = new("--namespace") { Description = "Temporal namespace (default: Temporal:Namespace, else default)." };
+
+    public static IEnumerable<Command> All()
+    {
+        yield return Status();
+        yield return Wait();
+        yield return Signal();
+        yield return List();
+    }
+
+    private static Command Status()
+    {
+        var id = new Argument<string>("workflow-id") { Description = "The workflow ID, e.g. gate/octo/app/7/<sha>." };
+        var command = new Command("status", "Show a workflow's state and its Status query.") { id, AddressOption, NamespaceOption };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = await ConnectAsync(parse);
+            var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
+            WorkflowExecutionDescription description;
+            try
+            {
+                description = await handle.DescribeAsync(new() { Rpc = new() { CancellationToken = cancellationToken } });
+            }
+            catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"No workflow with ID {handle.Id}.");
+                return 2;
+            }
+
+            var status = await QueryStatusAsync(handle, cancellationToken);
+            var output = new Dictionary<string, object?>
+            {
+                ["workflowId"] = description.Id,
+                ["runId"] = description.RunId,
+                ["type"] = description.WorkflowType,
+                ["state"] = StateName(description.Status),
+                ["taskQueue"] = description.TaskQueue,
+                ["started"] = description.StartTime,
+                ["closed"] = description.CloseTime,
+                ["deliveryId"] = description.Memo.TryGetValue("deliveryId", out var delivery) ? await delivery.ToValueAsync<string>() : null,
+                ["status"] = status,
+            };
+            await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(output, Indented));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Wait()
+    {
+        var id = new Argument<string>("workflow-id") { Description = "The workflow ID." };
+        var timeout = new Option<TimeSpan?>("--timeout") { Description = "Give up after this long (e.g. 00:10:00); default: wait until it ends." };
+        var command = new Command("wait", "Wait for a workflow to end, showing its progress; prints its result. Exit 0 when it completed, 1 otherwise.") { id, timeout, AddressOption, NamespaceOption };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = await ConnectAsync(parse);
+            var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (parse.GetValue(timeout) is { } after)
+            {
+                limit.CancelAfter(after);
+            }
+
+            var result = handle.GetResultAsync<JsonElement>(rpcOptions: new() { CancellationToken = limit.Token });
+            string? last = null;
+            while (!result.IsCompleted)
+            {
+                var progress = (await QueryStatusAsync(handle, limit.Token))?.ToString();
+                if (progress is not null && progress != last)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"{DateTimeOffset.UtcNow:HH:mm:ss} {progress}");
+                    last = progress;
+                }
+
+                await Task.WhenAny(result, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
+            }
+
+            try
+            {
+                var value = await result;
+                await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
+                return 0;
+            }
+            catch (WorkflowFailedException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"{handle.Id} did not complete: {ex.InnerException?.Message ?? ex.Message}");
+                return 1;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"{handle.Id} is still running after {parse.GetValue(timeout)}.");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command Signal()
+    {
+        var id = new Argument<string>("workflow-id") { Description = "The workflow ID." };
+        var name = new Argument<string>("signal") { Description = "The signal's name, e.g. Cancel." };
+        var arg = new Option<string?>("--arg") { Description = "The signal's argument as JSON." };
+        var command = new Command("signal", "Send a signal to a running workflow.") { id, name, arg, AddressOption, NamespaceOption };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = await ConnectAsync(parse);
+            var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
+            object?[] args = parse.GetValue(arg) is { } json ? [JsonDocument.Parse(json).RootElement.Clone()] : [];
+            try
+            {
+                await handle.SignalAsync(parse.GetValue(name)!, args, new() { Rpc = new() { CancellationToken = cancellationToken } });
+            }
+            catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"No running workflow with ID {handle.Id}.");
+                return 2;
+            }
+
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"Sent {parse.GetValue(name)} to {handle.Id}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var query = new Option<string?>("--query") { Description = "A Temporal list filter, e.g. \"WorkflowType = 'QualityGateWorkflow' AND ExecutionStatus = 'Running'\"." };
+        var limit = new Option<int>("--limit") { Description = "At most this many (default 20).", DefaultValueFactory = _ => 20 };
+        var command = new Command("list", "List workflows, newest first.") { query, limit, AddressOption, NamespaceOption };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = await ConnectAsync(parse);
+            var count = 0;
+            await foreach (var execution in client.ListWorkflowsAsync(parse.GetValue(query) ?? string.Empty, new() { Limit = parse.GetValue(limit), Rpc = new() { CancellationToken = cancellationToken } }))
+            {
+                count++;
+                await parse.InvocationConfiguration.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{execution.StartTime:yyyy-MM-ddTHH:mm:ssZ}  {StateName(execution.Status),-10}  {execution.WorkflowType,-22}  {execution.Id}"));
+            }
+
+            if (count == 0)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("No workflows.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The workflow's Status query, or null when it has none or no worker answers in time.</summary>
+    private static async Task<JsonElement?> QueryStatusAsync(WorkflowHandle handle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            return await handle.QueryAsync<JsonElement>("Status", [], new() { Rpc = new() { CancellationToken = timeout.Token } });
+        }
+        catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static string StateName(WorkflowExecutionStatus status) => status switch
+    {
+        WorkflowExecutionStatus.Running => "running",
+        WorkflowExecutionStatus.Completed => "completed",
+        WorkflowExecutionStatus.Failed => "failed",
+        WorkflowExecutionStatus.Canceled => "cancelled",
+        WorkflowExecutionStatus.Terminated => "terminated",
+        WorkflowExecutionStatus.ContinuedAsNew => "continued",
+        WorkflowExecutionStatus.TimedOut => "timed-out",
+        _ => status.ToString(),
+    };
+
+    private static Task<TemporalClient> ConnectAsync(ParseResult parse)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var settings = configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+        settings.Address = parse.GetValue(AddressOption)
+            ?? (string.IsNullOrWhiteSpace(settings.Address) ? string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}") : settings.Address);
+        settings.Namespace = parse.GetValue(NamespaceOption) ?? settings.Namespace;
+        var options = new TemporalClientConnectOptions();
+        TemporalClientSetup.Apply(settings, options);
+        return TemporalClient.ConnectAsync(options);
+    }
+}
