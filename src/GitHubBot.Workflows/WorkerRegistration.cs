@@ -30,21 +30,24 @@ public static class WorkerRegistration
         // The SDK allows one worker per queue on a connection, so each extra worker gets a connection of its own.
         for (var i = 1; i < workers; i++)
         {
+            var index = i;
             services.AddSingleton<IHostedService>(provider => new TemporalWorkerService(
                 new TemporalWorkerServiceIdentifier(taskQueue, null, false),
                 provider.GetRequiredService<IOptionsMonitor<TemporalWorkerServiceOptions>>(),
-                TemporalClient.CreateLazy(ConnectOptionsOf(provider.GetRequiredService<ITemporalClient>(), provider.GetService<ILoggerFactory>())),
+                TemporalClient.CreateLazy(ConnectOptionsOf(provider.GetRequiredService<ITemporalClient>(), index, provider.GetService<ILoggerFactory>())),
                 provider.GetService<ILoggerFactory>()));
         }
 
         return services;
     }
 
-    private static TemporalClientConnectOptions ConnectOptionsOf(ITemporalClient shared, ILoggerFactory? loggerFactory)
+    private static TemporalClientConnectOptions ConnectOptionsOf(ITemporalClient shared, int index, ILoggerFactory? loggerFactory)
     {
         var connection = shared.Connection.Options;
         return new TemporalClientConnectOptions
         {
+            // Each worker shows up under its own identity in the UI and in task-queue descriptions.
+            Identity = $"{connection.Identity}/worker-{index + 1}",
             TargetHost = connection.TargetHost,
             Tls = connection.Tls,
             ApiKey = connection.ApiKey,

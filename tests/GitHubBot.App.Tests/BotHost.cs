@@ -58,7 +58,7 @@ internal sealed class BotHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddGitHubBot();
         var logs = new CapturedLogs();
-        builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace).AddFilter<CapturedLogs>(category: null, LogLevel.Trace);
         var app = builder.Build();
         app.UseGitHubBot();
         await app.StartAsync();

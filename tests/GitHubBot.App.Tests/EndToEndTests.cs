@@ -40,12 +40,36 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.Equal(31337, result.CheckRunId);
         github.AssertNoUnexpectedRequests();
 
-        // Secrets stay out of the logs, at every level.
+        // Secrets stay out of the logs, at every level, and out of the workflow's history.
         var keyBody = github.PrivateKeyPem.Split('\n')[1];
-        Assert.NotEmpty(bot.Logs.Entries);
-        Assert.DoesNotContain(bot.Logs.Entries, line => line.Contains("ghs_e2e", StringComparison.Ordinal)
-            || line.Contains(BotHost.Secret, StringComparison.Ordinal)
-            || line.Contains(keyBody, StringComparison.Ordinal)
-            || line.Contains("Bearer ey", StringComparison.Ordinal));
+        bool Leaks(string text) => text.Contains("ghs_e2e", StringComparison.Ordinal)
+            || text.Contains(BotHost.Secret, StringComparison.Ordinal)
+            || text.Contains(keyBody, StringComparison.Ordinal)
+            || text.Contains("Bearer ey", StringComparison.Ordinal);
+        Assert.Contains(bot.Logs.Entries, line => line.StartsWith("Trace", StringComparison.Ordinal) || line.StartsWith("Debug", StringComparison.Ordinal));
+        Assert.DoesNotContain(bot.Logs.Entries, Leaks);
+        var history = Decoded((await temporal.Client.GetWorkflowHandle(workflowId).FetchHistoryAsync()).ToJson());
+        Assert.Contains("GitHubBot / quality gate", history, StringComparison.Ordinal);
+        Assert.False(Leaks(history), "the workflow history holds a secret");
     }
+
+    [Fact]
+    public async Task A_worker_with_an_unreadable_private_key_fails_at_start_up_naming_the_setting()
+    {
+        using var github = new GitHubFake();
+
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => BotHost.StartAsync(
+            temporal.Address,
+            TemporalServerFixture.NewTaskQueue(),
+            github,
+            new Dictionary<string, string?> { ["GitHub:PrivateKey"] = "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----" }));
+
+        Assert.Contains("GitHub:PrivateKey", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("bm90IGEga2V5", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The history's JSON with every base64 payload decoded beside it, so payload text can be searched.</summary>
+    private static string Decoded(string historyJson) =>
+        historyJson + string.Concat(System.Text.RegularExpressions.Regex.Matches(historyJson, "\"data\":\\s*\"([A-Za-z0-9+/=]+)\"")
+            .Select(m => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(m.Groups[1].Value))));
 }

@@ -16,6 +16,22 @@ public sealed class TemporalDownTests
     {
         var port = FreePort();
         var server = await StartServerAsync(port);
+        var stopped = false;
+        try
+        {
+            await AcceptedThenUnavailableThenAcceptedAsync(port, server, () => stopped = true);
+        }
+        finally
+        {
+            if (!stopped)
+            {
+                await server.ShutdownAsync();
+            }
+        }
+    }
+
+    private static async Task AcceptedThenUnavailableThenAcceptedAsync(int port, WorkflowEnvironment server, Action markStopped)
+    {
         var taskQueue = TemporalServerFixture.NewTaskQueue();
         await using var bot = await BotHost.StartAsync($"127.0.0.1:{port}", taskQueue);
 
@@ -26,6 +42,7 @@ public sealed class TemporalDownTests
         }
 
         await server.ShutdownAsync();
+        markStopped();
         var down = Payloads.InOwnRepository("pull_request.opened.json", out _);
         var clock = Stopwatch.StartNew();
         using (var during = await bot.Webhooks.PostAsync("pull_request", down, deliveryId: "during"))

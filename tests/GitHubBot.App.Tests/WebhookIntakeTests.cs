@@ -73,9 +73,12 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => bot.Webhooks.PostAsync("pull_request", body, deliveryId: "same-delivery")));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
-        var ids = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId));
-        Assert.Single(ids.Distinct());
-        Assert.Equal(1, await CountRunsAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha)));
+        var answers = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<WebhookAnswer>())!));
+        var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
+        Assert.All(answers, a => Assert.Equal(id, a.WorkflowId));
+        var run = Assert.Single(answers.Select(a => a.RunId).Distinct());
+        Assert.Equal((await DescribeAsync(id)).RunId, run);
+        Assert.Equal(1, await CountRunsAsync(id));
         foreach (var response in responses)
         {
             response.Dispose();
@@ -148,7 +151,8 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
     [InlineData("{\"action\":\"opened\", ", "malformed JSON")]
     [InlineData("", "empty body")]
     [InlineData("   ", "malformed JSON")]
-    [InlineData("{}", "does not match its schema")]
+    [InlineData("{}", "has no action")]
+    [InlineData("{\"action\":\"opened\"}", "does not match its schema")]
     public async Task A_malformed_body_is_400_with_the_reason(string body, string reason)
     {
         using var response = await bot.Webhooks.PostAsync("pull_request", Encoding.UTF8.GetBytes(body));
@@ -197,6 +201,43 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
     }
 
     [Fact]
+    public async Task The_guard_also_covers_the_path_with_a_trailing_slash()
+    {
+        var trailing = new WebhookSender(bot.Http, BotHost.Secret, "/api/github/webhooks/");
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+
+        using var unsigned = await trailing.PostAsync("pull_request", Encoding.UTF8.GetBytes(payload.ToJsonString()), signature: string.Empty);
+        using var signed = await trailing.PostAsync("pull_request", payload);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+        Assert.Equal(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha), (await signed.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId);
+    }
+
+    [Fact]
+    public async Task A_new_action_of_a_routed_event_is_not_handled_rather_than_rejected()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo).WithAction("some_action_github_adds_later");
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", payload);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ignored", (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.Outcome);
+        await AssertNoWorkflowAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("[1,2]")]
+    [InlineData("\"text\"")]
+    public async Task A_body_that_is_not_an_object_is_400(string body)
+    {
+        using var response = await bot.Webhooks.PostAsync("pull_request", Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Health_is_reported()
     {
         using var response = await bot.Http.GetAsync(new Uri("/healthz", UriKind.Relative));
@@ -207,8 +248,22 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
     private Task<WorkflowExecutionDescription> DescribeAsync(string workflowId) =>
         temporal.Client.GetWorkflowHandle(workflowId).DescribeAsync();
 
-    private async Task<int> CountRunsAsync(string workflowId) =>
-        await temporal.Client.CountWorkflowsAsync($"WorkflowId = '{workflowId}'") is { Count: var count } ? (int)count : -1;
+    /// <summary>Runs with that ID in visibility, which lags behind starts: waits for the first to show, then counts.</summary>
+    private async Task<int> CountRunsAsync(string workflowId)
+    {
+        long count = 0;
+        for (var attempt = 0; attempt < 50 && count == 0; attempt++)
+        {
+            count = (await temporal.Client.CountWorkflowsAsync($"WorkflowId = '{workflowId}'")).Count;
+            if (count == 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        await Task.Delay(300);
+        return (int)(await temporal.Client.CountWorkflowsAsync($"WorkflowId = '{workflowId}'")).Count;
+    }
 
     private async Task AssertNoWorkflowAsync(string workflowId)
     {

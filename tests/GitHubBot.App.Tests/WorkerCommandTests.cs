@@ -40,6 +40,13 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
             new WorkflowOptions($"gate/octo/worker-only/3/{Guid.NewGuid():N}", taskQueue) { ExecutionTimeout = TimeSpan.FromSeconds(60) });
 
         Assert.Equal(11, result.CheckRunId);
+        var queue = await temporal.Client.WorkflowService.DescribeTaskQueueAsync(new()
+        {
+            Namespace = "default",
+            TaskQueue = new() { Name = taskQueue },
+            TaskQueueType = Temporalio.Api.Enums.V1.TaskQueueType.Workflow,
+        });
+        Assert.True(queue.Pollers.Select(p => p.Identity).Distinct().Count() >= 2, $"pollers: {string.Join(", ", queue.Pollers.Select(p => p.Identity))}");
         Assert.Equal("abc123", (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
         await Task.Delay(500);
         await stop.CancelAsync();

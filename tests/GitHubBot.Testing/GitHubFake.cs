@@ -103,11 +103,12 @@ public sealed class GitHubFake : IDisposable
         return this;
     }
 
-    /// <summary>PATCH /repos/{owner}/{repo}/check-runs/{id} answers the updated check run.</summary>
-    public GitHubFake ExpectUpdateCheckRun(string owner, string repo, long checkRunId, string token)
+    /// <summary>PATCH /repos/{owner}/{repo}/check-runs/{id} answers the updated check run (after <paramref name="delay"/>).</summary>
+    public GitHubFake ExpectUpdateCheckRun(string owner, string repo, long checkRunId, string token, TimeSpan? delay = null)
     {
+        var response = delay is { } wait ? Response.Create().WithDelay(wait) : Response.Create();
         Server.Given(Request.Create().UsingPatch().WithPath($"/repos/{owner}/{repo}/check-runs/{checkRunId}").WithHeader("Authorization", $"Bearer {token}"))
-            .RespondWith(Response.Create().WithCallback(request =>
+            .RespondWith(response.WithCallback(request =>
             {
                 var body = JsonNode.Parse(request.Body ?? "{}")!.AsObject();
                 return Json(200, new JsonObject

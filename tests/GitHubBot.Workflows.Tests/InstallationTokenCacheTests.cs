@@ -49,11 +49,21 @@ public sealed class InstallationTokenCacheTests
     [Fact]
     public async Task Concurrent_callers_share_one_fetch()
     {
-        var cache = NewCache();
+        var release = new TaskCompletionSource<InstallationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var cache = new InstallationTokenCache(_ =>
+        {
+            Interlocked.Increment(ref calls);
+            return release.Task;
+        }, clock);
 
-        var tokens = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => cache.GetTokenAsync(9, CancellationToken.None))));
+        // Twenty callers arrive while the first fetch is still in flight.
+        var waiting = Enumerable.Range(0, 20).Select(_ => cache.GetTokenAsync(9, CancellationToken.None)).ToList();
+        await Task.Delay(100);
+        release.SetResult(new InstallationToken("token-9", clock.GetUtcNow().AddHours(1)));
+        var tokens = await Task.WhenAll(waiting);
 
-        Assert.Single(tokens.Distinct());
-        Assert.Single(fetches);
+        Assert.All(tokens, token => Assert.Equal("token-9", token));
+        Assert.Equal(1, calls);
     }
 }

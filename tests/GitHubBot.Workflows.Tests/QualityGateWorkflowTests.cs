@@ -86,4 +86,36 @@ public sealed class QualityGateWorkflowTests(TemporalServerFixture temporal) : I
         Assert.Contains("422", app.Message, StringComparison.Ordinal);
         Assert.Single(fake.RequestsTo("POST", "/repos/Codertocat/Hello-World/check-runs"));
     }
+
+    [Fact]
+    public async Task A_gate_cancelled_after_its_check_run_opened_closes_it_as_cancelled()
+    {
+        fake.ExpectInstallationToken(1, "ghs_gate")
+            .ExpectCreateCheckRun("Codertocat", "Hello-World", 4040, "ghs_gate")
+            .ExpectUpdateCheckRun("Codertocat", "Hello-World", 4040, "ghs_gate", delay: TimeSpan.FromSeconds(2));
+        using var clients = TestApp.Clients(fake);
+        var activities = new GitHubActivities(clients, new TemporalUiLinks(null, "default"), TimeProvider.System);
+        var taskQueue = TemporalServerFixture.NewTaskQueue();
+        using var worker = new TemporalWorker(temporal.Client, WorkerOptions(taskQueue, activities));
+
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await temporal.Client.StartWorkflowAsync(
+                (QualityGateWorkflow wf) => wf.RunAsync(Input()),
+                new WorkflowOptions($"gate-cancel-{Guid.NewGuid():N}", taskQueue));
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while ((await handle.QueryAsync(wf => wf.Status)).Stage != "completing")
+            {
+                await Task.Delay(50, patience.Token);
+            }
+
+            await handle.CancelAsync();
+            var failure = await Assert.ThrowsAsync<Temporalio.Exceptions.WorkflowFailedException>(() => handle.GetResultAsync());
+            Assert.True(Temporalio.Exceptions.TemporalException.IsCanceledException(failure.InnerException!));
+        });
+
+        var conclusions = fake.RequestsTo("PATCH", "/repos/Codertocat/Hello-World/check-runs/4040")
+            .Select(r => (string?)JsonNode.Parse(r.Body!)!["conclusion"]).ToList();
+        Assert.Contains("cancelled", conclusions);
+    }
 }

@@ -9,8 +9,9 @@ namespace GitHubBot.Workflows.Tests;
 
 /// <summary>
 /// Committed histories of released workflow versions replay against today's code, so a change that would break
-/// running workflows (a new command order without Workflow.Patched) fails here. Refresh a history only when the
-/// change is patched: GHBOT_WRITE_HISTORIES=1 dotnet test --filter Replay writes the current run's history.
+/// running workflows (a new command order without Workflow.Patched) fails here. Histories are added, never replaced:
+/// after a patched change, GHBOT_WRITE_HISTORIES=v2 dotnet test --filter Replay writes quality-gate-v2.json beside
+/// the older ones.
 /// </summary>
 [Collection(TemporalCollection.Name)]
 public sealed class ReplayTests(TemporalServerFixture temporal)
@@ -54,9 +55,11 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
 
         var replay = await new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<QualityGateWorkflow>()).ReplayWorkflowAsync(history, throwOnReplayFailure: false);
         Assert.Null(replay.ReplayFailure);
-        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") == "1")
+        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
         {
-            await File.WriteAllTextAsync(Path.Combine(HistoryDir, "quality-gate-v1.json"), history.ToJson());
+            var file = Path.Combine(HistoryDir, $"quality-gate-{version}.json");
+            Assert.False(File.Exists(file), $"{file} exists: histories of released versions are kept, pick a new version name.");
+            await File.WriteAllTextAsync(file, history.ToJson());
         }
     }
 }

@@ -30,6 +30,11 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
     public static async Task<EmbeddedTemporalServer> StartAsync(TemporalSettings settings, string dataDir, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.EmbeddedUi && settings.EmbeddedUiPort is <= 0 or > 65535)
+        {
+            throw new InvalidOperationException("Temporal:EmbeddedUiPort must be a port number (1-65535) when Temporal:EmbeddedUi is on.");
+        }
+
         Directory.CreateDirectory(dataDir);
         var database = Path.GetFullPath(Path.Combine(dataDir, "temporal.db"));
         var cli = FindCli();

@@ -53,9 +53,8 @@ public static class GitHubBotHost
 
     private static void AddWorkers(IServiceCollection services, TemporalSettings temporal, WorkerSettings worker)
     {
-        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName)
-            .Validate(o => o.MissingAppCredentials().Count == 0, "The worker acts as the GitHub App: set GitHub:AppId and GitHub:PrivateKey (or GitHub:PrivateKeyPath).")
-            .ValidateOnStart();
+        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GitHubOptions>, GitHubAppOptionsValidator>();
         services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));
         services.AddGitHubBotWorkers(temporal.TaskQueue, worker.Count);
     }
@@ -64,10 +63,13 @@ public static class GitHubBotHost
     public static WebApplication UseGitHubBot(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // The guard follows the endpoint, not the raw path, so every spelling routing accepts
+        // (a trailing slash, other casing) passes through it.
         app.UseWhen(
-            context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(IntakeSettings.WebhookPath, StringComparison.OrdinalIgnoreCase),
+            context => context.GetEndpoint()?.Metadata.GetMetadata<WebhookIntakeMiddleware.Marker>() is not null,
             branch => branch.UseMiddleware<WebhookIntakeMiddleware>());
-        app.MapGitHubWebhooks(IntakeSettings.WebhookPath, app.Services.GetRequiredService<IOptions<GitHubOptions>>().Value.WebhookSecret ?? string.Empty);
+        app.MapGitHubWebhooks(IntakeSettings.WebhookPath, app.Services.GetRequiredService<IOptions<GitHubOptions>>().Value.WebhookSecret ?? string.Empty)
+            .WithMetadata(new WebhookIntakeMiddleware.Marker());
         app.MapHealthChecks("/healthz");
         return app;
     }

@@ -31,6 +31,7 @@ public static class ServeHost
             await using var app = builder.Build();
             app.UseGitHubBot();
             var workers = WorkerHost.BackgroundServices(app.Services);
+            using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
             await app.RunAsync();
             return WorkerHost.AnyFailed(workers) ? 1 : 0;
         }

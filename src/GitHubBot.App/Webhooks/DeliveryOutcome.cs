@@ -24,4 +24,5 @@ public sealed class DeliveryOutcome
 /// <param name="Reason">Why, in plain words.</param>
 /// <param name="Delivery">The X-GitHub-Delivery ID.</param>
 /// <param name="WorkflowId">The workflow that owns the delivery, when there is one.</param>
-public sealed record WebhookAnswer(string Outcome, string Reason, string? Delivery = null, string? WorkflowId = null);
+/// <param name="RunId">The run of that workflow, when it is running.</param>
+public sealed record WebhookAnswer(string Outcome, string Reason, string? Delivery = null, string? WorkflowId = null, string? RunId = null);

@@ -26,25 +26,56 @@ public sealed partial class GitHubBotWebhookProcessor(
         var eventName = parsedHeaders.Event ?? string.Empty;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = delivery, ["Event"] = eventName });
 
-        WebhookEvent webhookEvent;
+        WebhookEvent? webhookEvent;
         try
         {
             webhookEvent = DeserializeWebhookEvent(parsedHeaders, body);
         }
-        catch (JsonException ex) when (!WebhookRoutes.HandlesEvent(eventName))
-        {
-            Log.Ignored(logger, eventName, ex.Message);
-            outcome.Set(StatusCodes.Status200OK, new WebhookAnswer("ignored", $"{eventName} is not handled", delivery));
-            return;
-        }
         catch (JsonException ex)
         {
-            Log.BadPayload(logger, eventName, ex.Message);
-            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", $"the {eventName} payload does not match its schema: {ex.Message}", delivery));
+            // The library knows only the events and actions of its schema version. What the routing table does not
+            // route (a new event, a new action) is simply not handled; a payload it does route must be readable.
+            var (isObject, action) = Peek(body);
+            var kind = action is null ? eventName : $"{eventName}.{action}";
+            if (isObject && (action is not null || !WebhookRoutes.RoutesEvent(eventName)) && !WebhookRoutes.Routes(eventName, action))
+            {
+                Log.Ignored(logger, kind, ex.Message);
+                outcome.Set(StatusCodes.Status200OK, new WebhookAnswer("ignored", $"{kind} is not handled", delivery));
+                return;
+            }
+
+            var reason = !isObject ? "the payload is not a JSON object"
+                : action is null ? $"the {eventName} payload has no action"
+                : $"the {kind} payload does not match its schema: {ex.Message}";
+            Log.BadPayload(logger, kind, reason);
+            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", reason, delivery));
+            return;
+        }
+
+        if (webhookEvent is null)
+        {
+            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", "the payload is not a JSON object", delivery));
             return;
         }
 
         await HandleAsync(eventName, webhookEvent, delivery, cancellationToken);
+    }
+
+    /// <summary>Whether the body is a JSON object, and its action (on the error path only).</summary>
+    private static (bool IsObject, string? Action) Peek(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            return root.ValueKind != JsonValueKind.Object
+                ? (false, null)
+                : (true, root.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String ? action.GetString() : null);
+        }
+        catch (JsonException)
+        {
+            return (false, null);
+        }
     }
 
     private async Task HandleAsync(string eventName, WebhookEvent webhookEvent, string delivery, CancellationToken cancellationToken)
@@ -64,7 +95,8 @@ public sealed partial class GitHubBotWebhookProcessor(
                             "accepted",
                             started.AlreadyFinished ? "already handled by a finished workflow" : $"{start.WorkflowType} started or already running",
                             delivery,
-                            started.WorkflowId));
+                            started.WorkflowId,
+                            started.RunId));
                     }
                     catch (TemporalUnavailableException ex)
                     {

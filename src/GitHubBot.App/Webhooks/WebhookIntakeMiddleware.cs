@@ -17,6 +17,9 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
 {
     private readonly string secret = github.Value.WebhookSecret ?? string.Empty;
 
+    /// <summary>Endpoint metadata that puts an endpoint behind this guard.</summary>
+    public sealed class Marker;
+
     public async Task InvokeAsync(HttpContext context, DeliveryOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -24,14 +24,26 @@ public static class WebhookRoutes
 
     public const string RerunAction = "rerun";
 
-    private static readonly HashSet<string> RoutedEvents =
+    /// <summary>The event/action pairs this table acts on (null: any action, e.g. ping).</summary>
+    private static readonly HashSet<(string Event, string? Action)> Routed =
     [
-        "ping", "pull_request", "check_suite", "check_run", "issues", "issue_comment",
-        "code_scanning_alert", "secret_scanning_alert", "dependabot_alert", "installation", "installation_repositories",
+        ("ping", null),
+        ("pull_request", "opened"), ("pull_request", "reopened"), ("pull_request", "synchronize"), ("pull_request", "ready_for_review"),
+        ("check_suite", "rerequested"), ("check_run", "rerequested"), ("check_run", "requested_action"),
+        ("issues", "labeled"), ("issue_comment", "created"),
+        ("code_scanning_alert", "created"), ("code_scanning_alert", "reopened"),
+        ("secret_scanning_alert", "created"), ("secret_scanning_alert", "reopened"),
+        ("dependabot_alert", "created"), ("dependabot_alert", "reopened"),
     ];
 
-    /// <summary>Whether this table routes <paramref name="eventName"/>; a payload of such an event that cannot be read is a bad request.</summary>
-    public static bool HandlesEvent(string eventName) => RoutedEvents.Contains(eventName);
+    /// <summary>
+    /// Whether this table acts on <paramref name="eventName"/> with <paramref name="action"/>: a payload of such a
+    /// delivery that cannot be read is a bad request; anything else is simply not handled.
+    /// </summary>
+    public static bool Routes(string eventName, string? action) => Routed.Contains((eventName, action)) || Routed.Contains((eventName, null));
+
+    /// <summary>Whether this table acts on some action of <paramref name="eventName"/>.</summary>
+    public static bool RoutesEvent(string eventName) => Routed.Any(route => route.Event == eventName);
 
     public static RouteDecision Route(string eventName, WebhookEvent payload, string deliveryId, RoutingOptions options)
     {
@@ -58,7 +70,9 @@ public static class WebhookRoutes
             },
 
             IssuesLabeledEvent e when string.Equals(e.Label?.Name, options.TriggerLabel, StringComparison.OrdinalIgnoreCase)
-                => WithRepository(e, (owner, repo) => new RouteDecision.NotAvailable("plan-patch-pr", WorkflowIds.PlanPatchPr(owner, repo, (int)e.Issue.Number))),
+                => e.Issue is null
+                    ? new RouteDecision.BadPayload("issue is required")
+                    : WithRepository(e, (owner, repo) => new RouteDecision.NotAvailable("plan-patch-pr", WorkflowIds.PlanPatchPr(owner, repo, (int)e.Issue.Number))),
 
             IssuesLabeledEvent e => new RouteDecision.Ignore($"label '{e.Label?.Name}' is not the trigger label '{options.TriggerLabel}'"),
 

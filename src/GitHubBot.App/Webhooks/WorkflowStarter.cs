@@ -11,8 +11,9 @@ namespace GitHubBot.App.Webhooks;
 
 /// <summary>The result of asking Temporal for a workflow.</summary>
 /// <param name="WorkflowId">The business-key ID.</param>
+/// <param name="RunId">The run that owns the key (the existing one when it was already running); null when it had finished.</param>
 /// <param name="AlreadyFinished">True when a finished workflow with that ID had already handled the key.</param>
-public sealed record StartedWorkflow(string WorkflowId, bool AlreadyFinished);
+public sealed record StartedWorkflow(string WorkflowId, string? RunId, bool AlreadyFinished);
 
 /// <summary>Temporal could not be reached or refused the start; GitHub should retry the delivery.</summary>
 public sealed class TemporalUnavailableException(string message, Exception inner) : Exception(message, inner);
@@ -55,14 +56,14 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
                         IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
                         Memo = new Dictionary<string, object> { ["deliveryId"] = deliveryId, ["event"] = eventKind },
                         Rpc = new RpcOptions { Retry = false, CancellationToken = token },
-                    });
-                    return new StartedWorkflow(handle.Id, AlreadyFinished: false);
+                    }).WaitAsync(token); // the lazy first connect may not watch the token: do not wait past the timeout
+                    return new StartedWorkflow(handle.Id, handle.ResultRunId, AlreadyFinished: false);
                 },
                 cancellationToken);
         }
         catch (WorkflowAlreadyStartedException)
         {
-            return new StartedWorkflow(start.WorkflowId, AlreadyFinished: true);
+            return new StartedWorkflow(start.WorkflowId, null, AlreadyFinished: true);
         }
         catch (TimeoutRejectedException ex)
         {

@@ -22,30 +22,9 @@ public sealed class AppJwtFactory : IDisposable
     public AppJwtFactory(IOptions<GitHubOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var value = options.Value;
-        var missing = value.MissingAppCredentials();
-        if (missing.Count > 0)
-        {
-            throw new InvalidOperationException($"GitHub App credentials are not configured: set {string.Join(" and ", missing)}.");
-        }
-
-        AppId = value.AppId!.Value;
         this.time = time;
-        var pem = string.IsNullOrWhiteSpace(value.PrivateKey)
-            ? File.ReadAllText(value.PrivateKeyPath!)
-            : value.PrivateKey.Replace("\\n", "\n", StringComparison.Ordinal);
-        rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(pem);
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            rsa.Dispose();
-            // The message names the setting, never the key material.
-            throw new InvalidOperationException("GitHub:PrivateKey is not a PEM-encoded RSA private key.", ex);
-        }
-
+        rsa = LoadKey(options.Value);
+        AppId = options.Value.AppId!.Value;
         credentials = new SigningCredentials(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);
     }
 
@@ -65,4 +44,44 @@ public sealed class AppJwtFactory : IDisposable
     }
 
     public void Dispose() => rsa.Dispose();
+
+    /// <summary>Loads the App's RSA key, or fails with a message that names the setting (never the key material).</summary>
+    public static RSA LoadKey(GitHubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var missing = options.MissingAppCredentials();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"GitHub App credentials are not configured: set {string.Join(" and ", missing)}.");
+        }
+
+        string pem;
+        if (string.IsNullOrWhiteSpace(options.PrivateKey))
+        {
+            try
+            {
+                pem = File.ReadAllText(options.PrivateKeyPath!);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"GitHub:PrivateKeyPath '{options.PrivateKeyPath}' cannot be read: {ex.Message}", ex);
+            }
+        }
+        else
+        {
+            pem = options.PrivateKey.Replace("\\n", "\n", StringComparison.Ordinal);
+        }
+
+        var key = RSA.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+            return key;
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new InvalidOperationException("GitHub:PrivateKey is not a PEM-encoded RSA private key.", ex);
+        }
+    }
 }

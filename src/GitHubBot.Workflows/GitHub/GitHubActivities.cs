@@ -20,7 +20,7 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
         if (context.Info.Attempt > 1)
         {
             var existing = await GitHubFailures.CallAsync(
-                () => client.Check.Run.GetAllForReference(request.Target.Owner, request.Target.Repo, request.HeadSha, new CheckRunRequest { CheckName = request.Name }),
+                () => client.Check.Run.GetAllForReference(request.Target.Owner, request.Target.Repo, request.HeadSha, new CheckRunRequest { CheckName = request.Name, Filter = CheckRunCompletedAtFilter.All }),
                 time);
             var mine = existing.CheckRuns.FirstOrDefault(run => run.ExternalId == workflowId);
             if (mine is not null)

@@ -22,6 +22,9 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
 {
     private static readonly ProductHeaderValue Product = new("GitHubBot", typeof(GitHubClients).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");
 
+    /// <summary>How long one GitHub request may take.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(20);
+
     private readonly Uri baseUrl;
     private readonly HttpClientAdapter http;
     private readonly AppJwtFactory jwt;
@@ -36,6 +39,10 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         this.jwt = jwt;
         this.time = time;
         http = new HttpClientAdapter(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+
+        // Octokit calls take no cancellation token: bound each one well inside an activity's start-to-close timeout.
+        // Set once, before the shared HTTP client sends anything (it refuses changes afterwards).
+        http.SetRequestTimeout(RequestTimeout);
         tokens = new InstallationTokenCache(CreateAppTokenAsync, time);
     }
 

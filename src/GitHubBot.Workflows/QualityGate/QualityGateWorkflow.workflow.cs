@@ -1,5 +1,7 @@
 using GitHubBot.Core.Contracts;
 using GitHubBot.Workflows.GitHub;
+using Microsoft.Extensions.Logging;
+using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
 namespace GitHubBot.Workflows.QualityGate;
@@ -18,9 +20,47 @@ public sealed class QualityGateWorkflow
     [WorkflowRun]
     public async Task<QualityGateResult> RunAsync(QualityGateInput input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
+        if (input is null)
+        {
+            throw new ApplicationFailureException("QualityGateWorkflow needs an input.", errorType: "InvalidInput", nonRetryable: true);
+        }
 
+        var target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
+        try
+        {
+            return await GateAsync(input, target);
+        }
+        catch (Exception ex) when (checkRunId is { } openRun && stage != "done")
+        {
+            // Never leave the check run in progress: close it on a token of its own, since the workflow's own
+            // token is already cancelled when the gate was cancelled. A failure here is logged, not thrown.
+            var cancelled = TemporalException.IsCanceledException(ex);
+            using var detached = new CancellationTokenSource();
+            var options = ActivityOptionsCatalog.GitHubCall;
+            options.CancellationToken = detached.Token;
+            options.ScheduleToCloseTimeout = TimeSpan.FromMinutes(5);
+            try
+            {
+                await Workflow.ExecuteActivityAsync(
+                    (GitHubActivities github) => github.CompleteCheckRunAsync(new CompleteCheckRunRequest(
+                        target,
+                        openRun,
+                        cancelled ? "cancelled" : "failure",
+                        cancelled ? "Quality gate cancelled" : "Quality gate failed",
+                        cancelled ? "The gate was cancelled before it finished." : $"The gate could not finish: {ex.Message}")),
+                    options);
+            }
+            catch (ActivityFailureException closeFailure)
+            {
+                Workflow.Logger.LogWarning(closeFailure, "Could not close check run {CheckRunId} after the gate ended early", openRun);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<QualityGateResult> GateAsync(QualityGateInput input, RepositoryTarget target)
+    {
         stage = "reporting";
         var id = await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.CreateCheckRunAsync(new CreateCheckRunRequest(
