@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
@@ -25,7 +24,7 @@ public sealed class ServeProcessTests : IDisposable
         github.ExpectInstallationToken(1, "ghs_serve")
             .ExpectCreateCheckRun("Codertocat", repo, 77, "ghs_serve")
             .ExpectUpdateCheckRun("Codertocat", repo, 77, "ghs_serve");
-        var temporalPort = FreePort();
+        var temporalPort = TestPorts.Free();
 
         string workflowId;
         using (var first = await ServeProcess.StartAsync(dataDir, temporalPort, github))
@@ -52,13 +51,6 @@ public sealed class ServeProcessTests : IDisposable
         Assert.Equal(0, await second.StopAsync());
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>`dotnet ghbot.dll serve` from the test's output folder, configured through environment variables.</summary>
     private sealed class ServeProcess : IDisposable
     {
@@ -76,7 +68,6 @@ public sealed class ServeProcessTests : IDisposable
 
         public static async Task<ServeProcess> StartAsync(string dataDir, int temporalPort, GitHubFake github)
         {
-            var httpPort = FreePort();
             var start = new ProcessStartInfo("dotnet")
             {
                 WorkingDirectory = AppContext.BaseDirectory,
@@ -84,7 +75,7 @@ public sealed class ServeProcessTests : IDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "serve", "--urls", $"http://127.0.0.1:{httpPort}" })
+            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "serve", "--urls", "http://127.0.0.1:0" })
             {
                 start.ArgumentList.Add(arg);
             }
@@ -100,12 +91,33 @@ public sealed class ServeProcessTests : IDisposable
 
             var process = Process.Start(start)!;
             var output = new System.Text.StringBuilder();
-            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, e) =>
+            {
+                lock (output)
+                {
+                    output.AppendLine(e.Data);
+                }
+
+                // Kestrel took a free port (--urls ...:0) and says which.
+                if (e.Data is { } line && System.Text.RegularExpressions.Regex.Match(line, "Now listening on: (http://127\\.0\\.0\\.1:\\d+)") is { Success: true } match)
+                {
+                    listening.TrySetResult(new Uri(match.Groups[1].Value));
+                }
+            };
             process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
 
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            var exited = process.WaitForExitAsync();
+            var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+            if (first != listening.Task)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"ghbot serve did not start listening (exited: {process.HasExited}):\n{output}");
+            }
+
+            var http = new HttpClient { BaseAddress = await listening.Task };
             var deadline = Stopwatch.StartNew();
             while (deadline.Elapsed < TimeSpan.FromSeconds(60))
             {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Testing;
 using Temporalio.Testing;
@@ -14,7 +13,7 @@ public sealed class TemporalDownTests
     [Fact]
     public async Task Temporal_stopped_after_start_up_gives_503_and_a_later_redelivery_is_accepted()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         var server = await StartServerAsync(port);
         var stopped = false;
         try
@@ -62,7 +61,7 @@ public sealed class TemporalDownTests
     [Fact]
     public async Task Temporal_never_reachable_gives_503()
     {
-        await using var bot = await BotHost.StartAsync($"127.0.0.1:{FreePort()}", TemporalServerFixture.NewTaskQueue());
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue());
 
         using var response = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json");
 
@@ -75,11 +74,4 @@ public sealed class TemporalDownTests
             TargetHost = $"127.0.0.1:{port}",
             DevServerOptions = new() { ExistingPath = TemporalServerFixture.CliPath(), LogLevel = "error" },
         });
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
