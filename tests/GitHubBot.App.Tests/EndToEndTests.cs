@@ -16,9 +16,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
     {
         using var github = new GitHubFake();
         var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
-        github.ExpectInstallationToken(1, "ghs_e2e")
-            .ExpectCreateCheckRun("Codertocat", repo, 31337, "ghs_e2e")
-            .ExpectUpdateCheckRun("Codertocat", repo, 31337, "ghs_e2e");
+        github.ExpectGateCheckRun("Codertocat", repo, 1, 31337, "ghs_e2e");
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), github,
             new Dictionary<string, string?> { ["Temporal:UiUrl"] = "http://temporal-ui.example/" });
 

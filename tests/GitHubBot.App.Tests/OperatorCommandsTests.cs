@@ -56,9 +56,7 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
     public async Task Wait_prints_the_result_of_a_gate_and_list_finds_it()
     {
         using var github = new GitHubFake();
-        github.ExpectInstallationToken(8, "ghs_cli")
-            .ExpectCreateCheckRun("octo", "wait", 99, "ghs_cli")
-            .ExpectUpdateCheckRun("octo", "wait", 99, "ghs_cli");
+        github.ExpectGateCheckRun("octo", "wait", 8, 99, "ghs_cli");
         var options = Options.Create(new GitHubOptions { AppId = github.AppId, PrivateKey = github.PrivateKeyPem, ApiBaseUrl = github.ApiBaseUrl });
         using var clients = new GitHubClients(options, new AppJwtFactory(options, TimeProvider.System), TimeProvider.System);
         var taskQueue = TemporalServerFixture.NewTaskQueue();

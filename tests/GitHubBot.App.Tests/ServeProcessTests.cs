@@ -21,9 +21,7 @@ public sealed class ServeProcessTests : IDisposable
     {
         using var github = new GitHubFake();
         var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
-        github.ExpectInstallationToken(1, "ghs_serve")
-            .ExpectCreateCheckRun("Codertocat", repo, 77, "ghs_serve")
-            .ExpectUpdateCheckRun("Codertocat", repo, 77, "ghs_serve");
+        github.ExpectGateCheckRun("Codertocat", repo, 1, 77, "ghs_serve");
         var temporalPort = TestPorts.Free();
 
         string workflowId;

@@ -15,9 +15,7 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
     public async Task Worker_only_processes_run_the_gate_from_the_given_task_queue()
     {
         using var github = new GitHubFake();
-        github.ExpectInstallationToken(5, "ghs_worker")
-            .ExpectCreateCheckRun("octo", "worker-only", 11, "ghs_worker")
-            .ExpectUpdateCheckRun("octo", "worker-only", 11, "ghs_worker");
+        github.ExpectGateCheckRun("octo", "worker-only", 5, 11, "ghs_worker");
         var taskQueue = TemporalServerFixture.NewTaskQueue();
         using var stop = new CancellationTokenSource();
         var worker = GhbotCommandLine.RunAsync(

@@ -121,6 +121,14 @@ public sealed class GitHubFake : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// What one run of the quality gate asks of GitHub: an installation token, the check run created, then updated.
+    /// </summary>
+    public GitHubFake ExpectGateCheckRun(string owner, string repo, long installationId, long checkRunId, string token) =>
+        ExpectInstallationToken(installationId, token)
+            .ExpectCreateCheckRun(owner, repo, checkRunId, token)
+            .ExpectUpdateCheckRun(owner, repo, checkRunId, token);
+
     /// <summary>Answers <paramref name="method"/> <paramref name="path"/> with a fixed status, headers and JSON body.</summary>
     public GitHubFake Respond(string method, string path, int status, string jsonBody, IDictionary<string, string>? headers = null)
     {

@@ -33,9 +33,7 @@ public sealed class QualityGateWorkflowTests(TemporalServerFixture temporal) : I
     [Fact]
     public async Task The_gate_creates_its_check_run_in_progress_on_the_head_sha_as_the_installation()
     {
-        fake.ExpectInstallationToken(1, "ghs_gate")
-            .ExpectCreateCheckRun("Codertocat", "Hello-World", 9001, "ghs_gate")
-            .ExpectUpdateCheckRun("Codertocat", "Hello-World", 9001, "ghs_gate");
+        fake.ExpectGateCheckRun("Codertocat", "Hello-World", 1, 9001, "ghs_gate");
         using var clients = TestApp.Clients(fake);
         var activities = new GitHubActivities(clients, new TemporalUiLinks(new Uri("http://127.0.0.1:8233/"), "default"), TimeProvider.System);
         var taskQueue = TemporalServerFixture.NewTaskQueue();

@@ -37,9 +37,7 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
     public async Task A_fresh_run_of_the_gate_replays_and_can_refresh_the_committed_history()
     {
         using var fake = new GitHubFake();
-        fake.ExpectInstallationToken(1, "ghs_r")
-            .ExpectCreateCheckRun("Codertocat", "Hello-World", 5, "ghs_r")
-            .ExpectUpdateCheckRun("Codertocat", "Hello-World", 5, "ghs_r");
+        fake.ExpectGateCheckRun("Codertocat", "Hello-World", 1, 5, "ghs_r");
         using var clients = TestApp.Clients(fake);
         var taskQueue = TemporalServerFixture.NewTaskQueue();
         using var worker = new TemporalWorker(temporal.Client, QualityGateWorkflowTests.WorkerOptions(taskQueue, new GitHubActivities(clients, new TemporalUiLinks(null, "default"), TimeProvider.System)));
