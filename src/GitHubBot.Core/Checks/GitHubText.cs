@@ -1,0 +1,31 @@
+using System.Globalization;
+
+namespace GitHubBot.Core.Checks;
+
+/// <summary>GitHub's limits on what a check run or comment may carry.</summary>
+public static class GitHubText
+{
+    /// <summary>GitHub rejects check-run output text and comment bodies longer than this.</summary>
+    public const int MaxLength = 65535;
+
+    /// <summary>Annotations one check-run request may carry.</summary>
+    public const int MaxAnnotationsPerRequest = 50;
+
+    /// <summary>Cuts <paramref name="text"/> below <paramref name="limit"/> characters, saying so at the end.</summary>
+    public static string Truncate(string text, int limit = MaxLength)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length <= limit)
+        {
+            return text;
+        }
+
+        // The note's length depends on the number it carries; reserve room for the longest one.
+        var reserve = string.Create(CultureInfo.InvariantCulture, $"\n\n… cut here: {text.Length} more characters are in the full report.").Length;
+        var keep = Math.Max(0, limit - reserve);
+        return string.Create(CultureInfo.InvariantCulture, $"{text[..keep]}\n\n… cut here: {text.Length - keep} more characters are in the full report.");
+    }
+
+    /// <summary>Annotations in the batches GitHub accepts, in order.</summary>
+    public static IEnumerable<Annotation[]> Batches(IEnumerable<Annotation> annotations) => annotations.Chunk(MaxAnnotationsPerRequest);
+}
