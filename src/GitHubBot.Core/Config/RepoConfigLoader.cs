@@ -154,8 +154,7 @@ public static class RepoConfigLoader
 
     private static List<ConfigProblem> Validate(string source, JsonObject document, Dictionary<string, int> lines)
     {
-        using var json = System.Text.Json.JsonDocument.Parse(document.ToJsonString());
-        var results = Schema.Value.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var results = Schema.Value.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
         var problems = new List<ConfigProblem>();
         if (results.IsValid)
         {
