@@ -1,0 +1,74 @@
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace GitHubBot.Workflows.Tools;
+
+/// <summary>A git command failed; the message carries git's own words, never a token.</summary>
+public sealed class GitCommandException(string message) : Exception(message);
+
+/// <summary>
+/// Checks out exactly one commit of a repository into a directory with the git CLI: a shallow fetch of the SHA from
+/// the clone URL GitHub gives (a file:// URL works too, for local runs and tests), then a detached checkout.
+/// For http(s) URLs the installation token travels in an <c>http.extraHeader</c> passed through git's environment:
+/// it is never on a command line, in a remote URL, in the checkout's config or in an error message.
+/// </summary>
+public static class GitWorkspace
+{
+    public static async Task CheckoutAsync(Uri cloneUrl, string sha, string directory, string? token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cloneUrl);
+        Directory.CreateDirectory(directory);
+        var environment = Environment(cloneUrl, token);
+        await GitAsync("init", ["init", "--quiet", directory], directory, environment, token, cancellationToken);
+        await GitAsync("fetch", ["-C", directory, "fetch", "--quiet", "--depth=1", "--no-tags", cloneUrl.ToString(), sha], directory, environment, token, cancellationToken);
+        await GitAsync("checkout", ["-C", directory, "checkout", "--quiet", "--detach", "FETCH_HEAD"], directory, environment, token, cancellationToken);
+    }
+
+    /// <summary>Removes a checkout; a directory that is already gone is fine.</summary>
+    public static void Remove(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static Dictionary<string, string?> Environment(Uri cloneUrl, string? token)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["GIT_TERMINAL_PROMPT"] = "0",
+            ["GIT_ASKPASS"] = "/bin/false",
+        };
+        if (token is not null && cloneUrl.Scheme is "http" or "https")
+        {
+            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"x-access-token:{token}"));
+            environment["GIT_CONFIG_COUNT"] = "1";
+            environment["GIT_CONFIG_KEY_0"] = "http.extraHeader";
+            environment["GIT_CONFIG_VALUE_0"] = $"Authorization: Basic {basic}";
+        }
+
+        return environment;
+    }
+
+    private static async Task GitAsync(string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken)
+    {
+        var result = await Cli.Wrap("git")
+            .WithArguments(arguments)
+            .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
+            .WithEnvironmentVariables(environment)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            var said = result.StandardError.Trim();
+            if (!string.IsNullOrEmpty(token))
+            {
+                said = said.Replace(token, "***", StringComparison.Ordinal);
+            }
+
+            throw new GitCommandException($"git {step} failed ({result.ExitCode}): {said}");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text;
+using GitHubBot.Testing;
+using GitHubBot.Workflows.Tools;
+
+namespace GitHubBot.Workflows.Tests;
+
+/// <summary>Checkouts from real repositories: a local bare repository stands in for GitHub's remote.</summary>
+public sealed class GitWorkspaceTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("ghbot-git-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    [Fact]
+    public async Task The_pull_requests_head_commit_is_checked_out_from_a_file_url()
+    {
+        var (remote, headSha) = await BareRepositoryWithBranchAsync();
+        var checkout = Path.Combine(root, "work", "run-1");
+
+        await GitWorkspace.CheckoutAsync(new Uri(remote), headSha, checkout, token: null, CancellationToken.None);
+
+        Assert.Equal("feature work\n", await File.ReadAllTextAsync(Path.Combine(checkout, "feature.txt")));
+        Assert.Equal(headSha, (await GitAsync(checkout, "rev-parse", "HEAD")).Trim());
+        Assert.Equal(string.Empty, (await GitAsync(checkout, "remote")).Trim());
+
+        GitWorkspace.Remove(checkout);
+        Assert.False(Directory.Exists(checkout));
+    }
+
+    [Fact]
+    public async Task An_unknown_commit_fails_with_gits_reason()
+    {
+        var (remote, _) = await BareRepositoryWithBranchAsync();
+
+        var ex = await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.CheckoutAsync(
+            new Uri(remote), "0123456789012345678901234567890123456789", Path.Combine(root, "bad"), token: null, CancellationToken.None));
+
+        Assert.StartsWith("git fetch failed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Over_https_the_token_goes_in_a_header_and_nowhere_else()
+    {
+        using var github = new GitHubFake();
+        var checkout = Path.Combine(root, "https");
+
+        var ex = await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.CheckoutAsync(
+            new Uri(github.ApiBaseUrl, "octo/app.git"), "0123456789012345678901234567890123456789", checkout, "ghs_secret_token", CancellationToken.None));
+
+        var request = Assert.Single(github.Requests.Select(e => e.RequestMessage), r => r.Path.EndsWith("/info/refs", StringComparison.Ordinal));
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:ghs_secret_token"));
+        Assert.Equal(expected, request.Headers!["Authorization"].Single());
+        Assert.DoesNotContain("ghs_secret_token", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ghs_secret_token", await File.ReadAllTextAsync(Path.Combine(checkout, ".git", "config")), StringComparison.Ordinal);
+    }
+
+    private async Task<(string RemoteUrl, string HeadSha)> BareRepositoryWithBranchAsync()
+    {
+        var bare = Path.Combine(root, "remote.git");
+        var seed = Path.Combine(root, "seed");
+        await GitAsync(root, "init", "--quiet", "--bare", bare);
+        await GitAsync(root, "init", "--quiet", "--initial-branch=main", seed);
+        await File.WriteAllTextAsync(Path.Combine(seed, "README.md"), "hello\n");
+        await GitAsync(seed, "add", ".");
+        await GitAsync(seed, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base");
+        await GitAsync(seed, "push", "--quiet", bare, "main");
+        await GitAsync(seed, "checkout", "--quiet", "-b", "feature");
+        await File.WriteAllTextAsync(Path.Combine(seed, "feature.txt"), "feature work\n");
+        await GitAsync(seed, "add", ".");
+        await GitAsync(seed, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "feature");
+        await GitAsync(seed, "push", "--quiet", bare, "feature");
+        return (new Uri(bare).AbsoluteUri, (await GitAsync(seed, "rev-parse", "HEAD")).Trim());
+    }
+
+    private static async Task<string> GitAsync(string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(start)!;
+        var output = await git.StandardOutput.ReadToEndAsync();
+        var error = await git.StandardError.ReadToEndAsync();
+        await git.WaitForExitAsync();
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
+        return output;
+    }
+}
