@@ -142,6 +142,22 @@ public sealed class GitHubFake : IDisposable
         return this;
     }
 
+    /// <summary>GET /repos/{owner}/{repo}/contents/{path} answers a file holding <paramref name="text"/>, base64-encoded as GitHub does.</summary>
+    public GitHubFake RespondFile(string owner, string repo, string path, string text)
+    {
+        var file = new JsonObject
+        {
+            ["type"] = "file",
+            ["encoding"] = "base64",
+            ["name"] = Path.GetFileName(path),
+            ["path"] = path,
+            ["sha"] = "3d21ec53a331a6f037a91c368710b99387d012c1",
+            ["size"] = System.Text.Encoding.UTF8.GetByteCount(text),
+            ["content"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)),
+        };
+        return Respond("GET", $"/repos/{owner}/{repo}/contents/{path}", 200, file.ToJsonString());
+    }
+
     /// <summary>Fails when the fake received a request no expectation matched.</summary>
     public void AssertNoUnexpectedRequests()
     {

@@ -1,3 +1,5 @@
+using GitHubBot.Core.Checks;
+using GitHubBot.Core.Config;
 using GitHubBot.Core.Contracts;
 using Octokit;
 using Temporalio.Activities;
@@ -60,6 +62,106 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
             }),
             time);
     }
+
+    /// <summary>
+    /// Creates a completed check run carrying every annotation: GitHub takes at most 50 per request, so the first 50
+    /// go with the creation and each further batch with an update (GitHub appends them).
+    /// </summary>
+    [Activity]
+    public async Task<long> PublishCheckRunAsync(PublishCheckRunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        var title = GitHubText.Truncate(request.Title, 1000);
+        var summary = GitHubText.Truncate(request.Summary);
+        var batches = GitHubText.Batches(request.Annotations).Select(batch => batch.Select(ToOctokit).ToList()).ToList();
+        var run = await GitHubFailures.CallAsync(
+            () => client.Check.Run.Create(owner, repo, new NewCheckRun(request.Name, request.HeadSha)
+            {
+                Status = CheckStatus.Completed,
+                Conclusion = ParseConclusion(request.Conclusion),
+                CompletedAt = time.GetUtcNow(),
+                ExternalId = context.Info.WorkflowId,
+                Output = new NewCheckRunOutput(title, summary) { Annotations = batches.FirstOrDefault() ?? [] },
+            }),
+            time);
+        foreach (var batch in batches.Skip(1))
+        {
+            context.Heartbeat();
+            await GitHubFailures.CallAsync(
+                () => client.Check.Run.Update(owner, repo, run.Id, new CheckRunUpdate { Output = new NewCheckRunOutput(title, summary) { Annotations = batch } }),
+                time);
+        }
+
+        return run.Id;
+    }
+
+    /// <summary>Edits the issue's or PR's comment that carries the marker, or creates it: one comment, however often it is written.</summary>
+    [Activity]
+    public async Task<long> UpsertStickyCommentAsync(UpsertCommentRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        var body = GitHubText.Truncate(request.Body);
+        var comments = await GitHubFailures.CallAsync(() => client.Issue.Comment.GetAllForIssue(owner, repo, request.IssueNumber), time);
+        var mine = comments.FirstOrDefault(c => c.User?.Type == AccountType.Bot && c.Body?.Contains(request.Marker, StringComparison.Ordinal) == true);
+        var comment = mine is null
+            ? await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(owner, repo, request.IssueNumber, body), time)
+            : await GitHubFailures.CallAsync(() => client.Issue.Comment.Update(owner, repo, mine.Id, body), time);
+        return comment.Id;
+    }
+
+    /// <summary>
+    /// Reads .github/ghbot.yml from the repository's default branch, merged over the organization's copy in its
+    /// .github repository; either may be missing. Problems come back as data, for a failed check run that names them.
+    /// </summary>
+    [Activity]
+    public async Task<RepoConfigResult> FetchRepoConfigAsync(RepositoryTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        const string path = ".github/ghbot.yml";
+        var files = new List<ConfigFile>();
+        foreach (var (owner, repo) in new[] { (target.Owner, ".github"), (target.Owner, target.Repo) })
+        {
+            var text = await GitHubFailures.CallAsync(() => RawOrNullAsync(client, owner, repo, path), time);
+            if (text is not null)
+            {
+                files.Add(new ConfigFile($"{owner}/{repo}: {path}", text));
+            }
+        }
+
+        var load = RepoConfigLoader.Load([.. files]);
+        return new RepoConfigResult(load.Merged.ToJsonString(), load.Problems);
+    }
+
+    private static async Task<string?> RawOrNullAsync(IGitHubClient client, string owner, string repo, string path)
+    {
+        try
+        {
+            var contents = await client.Repository.Content.GetAllContents(owner, repo, path);
+            return contents.Count == 1 ? contents[0].Content : null;
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static NewCheckRunAnnotation ToOctokit(Annotation annotation) =>
+        new(annotation.Path, annotation.StartLine, Math.Max(annotation.StartLine, annotation.EndLine), annotation.Level switch
+        {
+            AnnotationLevel.Failure => CheckAnnotationLevel.Failure,
+            AnnotationLevel.Warning => CheckAnnotationLevel.Warning,
+            _ => CheckAnnotationLevel.Notice,
+        }, GitHubText.Truncate(annotation.Message, 64 * 1024 - 100))
+        {
+            Title = annotation.Title,
+        };
 
     private static CheckStatus ParseStatus(string status) => status switch
     {
