@@ -32,4 +32,18 @@ public sealed class GitHubTextTests
         Assert.Equal([50, 50, 20], batches.Select(b => b.Length));
         Assert.Equal(annotations, batches.SelectMany(b => b));
     }
+
+    [Fact]
+    public void A_cut_never_splits_a_surrogate_pair_and_respects_tiny_limits()
+    {
+        var emoji = string.Concat(Enumerable.Repeat("😀", 100));
+
+        var tiny = GitHubText.Truncate(emoji, 5);
+        var cut = GitHubText.Truncate(emoji + new string('x', 200), 120);
+
+        Assert.True(tiny.Length <= 5);
+        Assert.False(char.IsHighSurrogate(tiny[^1]));
+        Assert.True(cut.Length <= 120);
+        Assert.DoesNotContain("\uFFFD", System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(cut)), StringComparison.Ordinal);
+    }
 }

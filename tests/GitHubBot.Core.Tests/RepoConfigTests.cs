@@ -108,6 +108,38 @@ public sealed class RepoConfigTests
         Assert.Empty(load.Merged);
     }
 
+    [Theory]
+    [InlineData("a: &a [*a]\n")]
+    [InlineData("a: &a [1,2,3,4,5,6,7,8,9,10]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n")]
+    [InlineData("? [complex, key]\n: value\n")]
+    public void Hostile_yaml_is_a_problem_not_a_crash(string yaml)
+    {
+        var load = RepoConfigLoader.Load(new ConfigFile(Repo, yaml));
+
+        Assert.False(load.IsValid);
+    }
+
+    [Theory]
+    [InlineData("quality_gate:\n  required_score: NaN\n", "quality_gate.required_score")]
+    [InlineData("quality_gate:\n  required_score: .inf\n", "quality_gate.required_score")]
+    [InlineData("quality_gate:\n  checks:\n    linting:\n      run: x\n      timeout: 99999999999m\n", "quality_gate.checks.linting.timeout")]
+    [InlineData("quality_gate:\n  checks:\n    linting:\n      run: x\n      timeout: 0s\n", "quality_gate.checks.linting.timeout")]
+    public void Numbers_that_are_not_numbers_and_absurd_timeouts_are_rejected(string yaml, string key)
+    {
+        var load = RepoConfigLoader.Load(new ConfigFile(Repo, yaml));
+
+        Assert.Equal(key, Assert.Single(load.Problems).Key);
+    }
+
+    [Fact]
+    public void A_package_json_without_scripts_does_not_hide_a_python_project()
+    {
+        var gate = QualityGateConfig.From([], ["package.json", "pyproject.toml"], """{"name":"docs-tooling"}""");
+
+        Assert.Equal("unit_tests", gate.Checks[0].Name);
+        Assert.StartsWith("pytest", gate.Checks[0].Run, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_empty_file_gives_the_defaults()
     {
@@ -153,6 +185,7 @@ public sealed class RepoConfigTests
     [InlineData("10m", 600)]
     [InlineData("2h", 7200)]
     [InlineData(null, 600)]
+    [InlineData("9999h", 21600)]
     public void Timeouts_read_as_seconds_minutes_or_hours(string? text, int seconds)
     {
         Assert.Equal(TimeSpan.FromSeconds(seconds), QualityGateConfig.ParseTimeout(text));

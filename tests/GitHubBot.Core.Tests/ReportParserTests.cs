@@ -182,4 +182,88 @@ public sealed class ReportParserTests
         Assert.False(report.Passed);
         Assert.Contains("wrote no Trx report", report.Summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_green_test_report_from_a_command_that_failed_does_not_pass()
+    {
+        const string junit = """<testsuite><testcase classname="a" name="only_one_recorded"/></testsuite>""";
+
+        var report = ReportParser.Parse(ReportFormat.JUnit, junit, exitCode: 134, Workspace);
+
+        Assert.False(report.Passed);
+        Assert.Contains("exited with 134", report.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trx_counts_data_driven_rows_once_and_an_aborted_run_fails()
+    {
+        const string trx = """
+            <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+              <ResultSummary outcome="Aborted" />
+              <Results>
+                <UnitTestResult testName="Rows" outcome="Passed">
+                  <InnerResults>
+                    <UnitTestResult testName="Rows (1)" outcome="Passed" />
+                    <UnitTestResult testName="Rows (2)" outcome="Passed" />
+                  </InnerResults>
+                </UnitTestResult>
+              </Results>
+            </TestRun>
+            """;
+
+        var report = ReportParser.Parse(ReportFormat.Trx, trx, exitCode: 0, Workspace);
+
+        Assert.StartsWith("1 passed, 0 failed, 0 skipped.", report.Summary, StringComparison.Ordinal);
+        Assert.False(report.Passed);
+        Assert.Contains("aborted", report.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dotfile_paths_are_kept_and_paths_outside_the_checkout_are_dropped()
+    {
+        const string sarif = """
+            { "runs": [{ "results": [
+              { "level": "warning", "message": { "text": "pin this action" }, "locations": [{ "physicalLocation": { "artifactLocation": { "uri": ".github/workflows/ci.yml" }, "region": { "startLine": 7 } } }] },
+              { "level": "warning", "message": { "text": "outside" }, "locations": [{ "physicalLocation": { "artifactLocation": { "uri": "../../etc/passwd" }, "region": { "startLine": 1 } } }] },
+              { "level": "warning", "message": { "text": "elsewhere" }, "locations": [{ "physicalLocation": { "artifactLocation": { "uri": "file:///usr/lib/x.py" } } }] },
+              { "level": "warning", "message": { "text": "no region" }, "locations": [{ "physicalLocation": { "artifactLocation": { "uri": "./src/app.py" } } }] }
+            ]}]}
+            """;
+
+        var report = ReportParser.Parse(ReportFormat.Sarif, sarif, exitCode: 0, Workspace);
+
+        Assert.Equal([(".github/workflows/ci.yml", 7), ("src/app.py", 1)], report.Annotations.Select(a => (a.Path, a.StartLine)));
+    }
+
+    [Fact]
+    public void Sarif_uses_the_rules_default_level_and_skips_suppressed_and_passing_results()
+    {
+        const string sarif = """
+            { "runs": [{
+              "tool": { "driver": { "name": "x", "rules": [{ "id": "R1", "defaultConfiguration": { "level": "error" } }] } },
+              "results": [
+                { "ruleId": "R1", "message": { "text": "error by default" } },
+                { "ruleId": "R1", "level": "error", "message": { "text": "suppressed" }, "suppressions": [{ "kind": "inSource" }] },
+                { "ruleId": "R2", "kind": "pass", "message": { "text": "passed" } }
+              ]
+            }]}
+            """;
+
+        var report = ReportParser.Parse(ReportFormat.Sarif, sarif, exitCode: 0, Workspace);
+
+        Assert.False(report.Passed);
+        Assert.Equal("1 errors, 0 warnings, 0 notes.", report.Summary);
+    }
+
+    [Theory]
+    [InlineData(ReportFormat.Cobertura, "<coverage line-rate=\"NaN\" />")]
+    [InlineData(ReportFormat.Sarif, "{ \"version\": \"2.1.0\" }")]
+    [InlineData(ReportFormat.Lcov, "LF:99999999999999999999\nLH:1\n")]
+    public void Odd_reports_fail_the_check_instead_of_throwing(ReportFormat format, string content)
+    {
+        var report = ReportParser.Parse(format, content, exitCode: 0, Workspace);
+
+        Assert.False(report.Passed);
+        Assert.Null(report.CoveragePercent);
+    }
 }

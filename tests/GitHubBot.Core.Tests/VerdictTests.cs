@@ -62,4 +62,26 @@ public sealed class VerdictTests
         Assert.False(verdict.CanMerge);
         Assert.Contains("No checks ran", Assert.Single(verdict.BlockingIssues), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_coverage_check_that_measured_nothing_blocks_instead_of_waiving_coverage()
+    {
+        var verdict = VerdictRules.Decide(
+        [
+            new("unit tests", CheckState.Passed, 100, 1, true),
+            new("coverage", CheckState.Failed, 0, 0, false, CoveragePercent: null, MeasuresCoverage: true),
+        ], requiredCoverage: 80, requiredScore: 50);
+
+        Assert.False(verdict.CanMerge);
+        Assert.Contains("Coverage could not be measured (coverage did not report it).", verdict.BlockingIssues);
+    }
+
+    [Fact]
+    public void A_score_that_is_not_a_number_counts_as_zero()
+    {
+        var verdict = VerdictRules.Decide([new("unit tests", CheckState.Passed, double.NaN, 1, false)], requiredCoverage: 0, requiredScore: 85);
+
+        Assert.Equal(0, verdict.Score);
+        Assert.False(verdict.CanMerge);
+    }
 }

@@ -23,6 +23,20 @@ public sealed class CheckProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_check_does_not_see_the_workers_secrets_only_what_it_is_given()
+    {
+        Environment.SetEnvironmentVariable("GHBOT_TEST_WORKER_SECRET", "do-not-leak");
+
+        var run = await CheckProcess.RunAsync(
+            "echo secret=${GHBOT_TEST_WORKER_SECRET:-absent} given=$GIVEN path=${PATH:+set}",
+            dir,
+            TimeSpan.FromSeconds(30),
+            new Dictionary<string, string?> { ["GIVEN"] = "yes" });
+
+        Assert.Contains("secret=absent given=yes path=set", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_check_past_its_timeout_is_killed_with_every_process_it_started()
     {
         var tag = $"ghbot-sleeper-{Guid.NewGuid():N}";

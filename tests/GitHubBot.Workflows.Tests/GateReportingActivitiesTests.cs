@@ -50,9 +50,35 @@ public sealed class GateReportingActivitiesTests : IDisposable
     }
 
     [Fact]
+    public async Task Annotations_github_would_refuse_are_mended_or_dropped_and_at_most_a_thousand_are_sent()
+    {
+        fake.ExpectCreateCheckRun("octo", "app", 502, "ghs_report").ExpectUpdateCheckRun("octo", "app", 502, "ghs_report");
+        var annotations = new List<Annotation>
+        {
+            new("", 3, 3, AnnotationLevel.Failure, "no path"),
+            new("src/a.cs", 0, 0, AnnotationLevel.Failure, "no line"),
+            new("src/a.cs", 5, 5, AnnotationLevel.Warning, "", new string('t', 400)),
+        };
+        annotations.AddRange(Enumerable.Range(1, 1100).Select(i => new Annotation("src/b.cs", i, i, AnnotationLevel.Notice, "note")));
+        annotations.Add(new Annotation("src/c.cs", 9, 9, AnnotationLevel.Failure, "the real failure"));
+
+        await environment.RunAsync(() => activities.PublishCheckRunAsync(new PublishCheckRunRequest(Target, "GitHubBot / static analysis", "abc", "failure", "t", "Found things.", annotations)));
+
+        var bodies = fake.Requests.Where(e => e.RequestMessage.Path.StartsWith("/repos/octo/app/check-runs", StringComparison.Ordinal)).Select(e => JsonNode.Parse(e.RequestMessage.Body!)!).ToList();
+        var sent = bodies.SelectMany(b => b["output"]!["annotations"]!.AsArray()).ToList();
+        Assert.Equal(1000, sent.Count);
+        Assert.Equal(("src/c.cs", "failure"), ((string?)sent[0]!["path"], (string?)sent[0]!["annotation_level"]));
+        Assert.Equal("(no message)", (string?)sent[1]!["message"]);
+        Assert.Equal(255, ((string?)sent[1]!["title"])!.Length);
+        Assert.DoesNotContain(sent, a => (string?)a!["path"] == string.Empty || (int)a!["start_line"]! < 1);
+        Assert.Contains("102 more annotations are not shown.", (string?)bodies[0]["output"]!["summary"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_sticky_comment_is_created_once_then_edited_in_place()
     {
-        fake.Respond("GET", "/repos/octo/app/issues/2/comments", 200, "[]")
+        fake.Respond("GET", "/app", 200, """{"id": 4242, "slug": "ghbot", "name": "GitHubBot"}""")
+            .Respond("GET", "/repos/octo/app/issues/2/comments", 200, "[]")
             .Respond("POST", "/repos/octo/app/issues/2/comments", 201, """{"id": 900, "body": "x", "user": {"login": "ghbot[bot]", "type": "Bot"}}""");
 
         var created = await environment.RunAsync(() => activities.UpsertStickyCommentAsync(new UpsertCommentRequest(Target, 2, GateComment.Marker, $"{GateComment.Marker}\nfirst")));
@@ -62,9 +88,11 @@ public sealed class GateReportingActivitiesTests : IDisposable
 
         fake.Server.ResetMappings();
         fake.ExpectInstallationToken(7, "ghs_report")
+            .Respond("GET", "/app", 200, """{"id": 4242, "slug": "ghbot", "name": "GitHubBot"}""")
             .Respond("GET", "/repos/octo/app/issues/2/comments", 200, $$$"""
                 [
                   {"id": 12, "body": "quoting {{{GateComment.Marker}}} in a human comment", "user": {"login": "octocat", "type": "User"}},
+                  {"id": 13, "body": "{{{GateComment.Marker}}} echoed by a PR's workflow", "user": {"login": "github-actions[bot]", "type": "Bot"}},
                   {"id": 900, "body": "{{{GateComment.Marker}}}\nfirst", "user": {"login": "ghbot[bot]", "type": "Bot"}}
                 ]
                 """)
@@ -76,6 +104,7 @@ public sealed class GateReportingActivitiesTests : IDisposable
         Assert.Single(fake.RequestsTo("POST", "/repos/octo/app/issues/2/comments"));
         Assert.Contains("second", (string?)JsonNode.Parse(Assert.Single(fake.RequestsTo("PATCH", "/repos/octo/app/issues/comments/900")).Body!)!["body"], StringComparison.Ordinal);
         Assert.Empty(fake.RequestsTo("PATCH", "/repos/octo/app/issues/comments/12"));
+        Assert.Empty(fake.RequestsTo("PATCH", "/repos/octo/app/issues/comments/13"));
     }
 
     [Fact]

@@ -39,6 +39,18 @@ public sealed class GitWorkspaceTests : IDisposable
         Assert.StartsWith("git fetch failed", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("file:///tmp/x.git", "--upload-pack=touch /tmp/pwned")]
+    [InlineData("file:///tmp/x.git", "main")]
+    [InlineData("ssh://git@example.com/x.git", "0123456789012345678901234567890123456789")]
+    [InlineData("ext::sh -c touch% /tmp/pwned", "0123456789012345678901234567890123456789")]
+    public async Task Only_full_shas_from_https_or_file_urls_are_fetched(string url, string sha)
+    {
+        await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.CheckoutAsync(new Uri(url), sha, Path.Combine(root, "refused"), token: null, CancellationToken.None));
+
+        Assert.False(Directory.Exists(Path.Combine(root, "refused")));
+    }
+
     [Fact]
     public async Task Over_https_the_token_goes_in_a_header_and_nowhere_else()
     {

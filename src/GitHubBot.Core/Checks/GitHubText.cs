@@ -22,8 +22,25 @@ public static class GitHubText
 
         // The note's length depends on the number it carries; reserve room for the longest one.
         var reserve = string.Create(CultureInfo.InvariantCulture, $"\n\n… cut here: {text.Length} more characters are in the full report.").Length;
-        var keep = Math.Max(0, limit - reserve);
-        return string.Create(CultureInfo.InvariantCulture, $"{text[..keep]}\n\n… cut here: {text.Length - keep} more characters are in the full report.");
+        if (limit < reserve)
+        {
+            return Cut(text, limit);
+        }
+
+        var kept = Cut(text, limit - reserve);
+        return string.Create(CultureInfo.InvariantCulture, $"{kept}\n\n… cut here: {text.Length - kept.Length} more characters are in the full report.");
+    }
+
+    /// <summary>The first <paramref name="length"/> characters at most, never splitting a surrogate pair.</summary>
+    private static string Cut(string text, int length)
+    {
+        var keep = Math.Max(0, length);
+        if (keep > 0 && keep < text.Length && char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return text[..keep];
     }
 
     /// <summary>Annotations in the batches GitHub accepts, in order.</summary>

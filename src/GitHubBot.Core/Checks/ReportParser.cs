@@ -32,7 +32,7 @@ public static partial class ReportParser
 
         try
         {
-            return format switch
+            var parsed = format switch
             {
                 ReportFormat.Trx => Trx(report, workspace),
                 ReportFormat.JUnit => JUnit(report, workspace),
@@ -41,8 +41,15 @@ public static partial class ReportParser
                 ReportFormat.Sarif => Sarif(report, workspace),
                 _ => FromExitCode(exitCode),
             };
+
+            // A test run that exited non-zero did not pass, whatever its (possibly partial) report says:
+            // a crashed test host leaves a report in which every recorded test passed.
+            return format is ReportFormat.Trx or ReportFormat.JUnit && exitCode != 0 && parsed.Passed
+                ? parsed with { Passed = false, Summary = $"{parsed.Summary}\nThe test command exited with {exitCode}." }
+                : parsed;
         }
-        catch (Exception ex) when (ex is XmlException or JsonException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is XmlException or JsonException or FormatException or InvalidOperationException
+            or KeyNotFoundException or OverflowException or ArgumentException)
         {
             return new CheckReport(false, 0, $"The {format} report could not be read: {ex.Message}", []);
         }
@@ -57,7 +64,8 @@ public static partial class ReportParser
     {
         var root = XDocument.Parse(report).Root ?? throw new FormatException("empty TRX document");
         XNamespace ns = root.Name.Namespace;
-        var results = root.Descendants(ns + "UnitTestResult").ToList();
+        // Top-level results only: data-driven tests nest their rows under InnerResults.
+        var results = root.Elements(ns + "Results").Elements(ns + "UnitTestResult").ToList();
         var failed = results.Where(r => (string?)r.Attribute("outcome") is "Failed" or "Error" or "Timeout" or "Aborted").ToList();
         var passed = results.Count(r => (string?)r.Attribute("outcome") == "Passed");
         var skipped = results.Count - passed - failed.Count;
@@ -74,7 +82,10 @@ public static partial class ReportParser
             }
         }
 
-        return TestReport("tests", passed, failed.Select(r => (string?)r.Attribute("testName") ?? "test").ToList(), skipped, annotations);
+        var tests = TestReport("tests", passed, failed.Select(r => (string?)r.Attribute("testName") ?? "test").ToList(), skipped, annotations);
+        return (string?)root.Element(ns + "ResultSummary")?.Attribute("outcome") == "Aborted"
+            ? tests with { Passed = false, Summary = $"{tests.Summary}\nThe test run was aborted." }
+            : tests;
     }
 
     private static CheckReport JUnit(string report, string workspace)
@@ -107,8 +118,8 @@ public static partial class ReportParser
             var message = ((string?)problem.Attribute("message") ?? problem.Value).Trim();
             var file = (string?)testCase.Attribute("file");
             var line = (int?)testCase.Attribute("line");
-            var location = file is not null && line is > 0
-                ? (Path: Relative(file, workspace), Line: line.Value)
+            var location = file is not null && line is > 0 && Relative(file, workspace) is { } relative
+                ? (Path: relative, Line: line.Value)
                 : FindLocation(problem.Value, workspace);
             if (location is { } at)
             {
@@ -146,7 +157,13 @@ public static partial class ReportParser
     {
         var root = XDocument.Parse(report).Root ?? throw new FormatException("empty Cobertura document");
         var rate = (string?)root.Attribute("line-rate") ?? throw new FormatException("Cobertura report has no line-rate");
-        var percent = Math.Round(double.Parse(rate, CultureInfo.InvariantCulture) * 100, 1);
+        var value = double.Parse(rate, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (!double.IsFinite(value) || value is < 0 or > 1)
+        {
+            throw new FormatException($"line-rate '{rate}' is not between 0 and 1");
+        }
+
+        var percent = Math.Round(value * 100, 1);
         return Coverage(percent, (int?)root.Attribute("lines-covered"), (int?)root.Attribute("lines-valid"));
     }
 
@@ -192,9 +209,20 @@ public static partial class ReportParser
                 continue;
             }
 
+            var ruleLevels = RuleLevels(run);
             foreach (var result in results.EnumerateArray())
             {
-                var level = result.TryGetProperty("level", out var l) ? l.GetString() : "warning";
+                var suppressed = result.TryGetProperty("suppressions", out var suppressions) && suppressions.ValueKind == JsonValueKind.Array && suppressions.GetArrayLength() > 0;
+                var kind = result.TryGetProperty("kind", out var k) ? k.GetString() : "fail";
+                if (suppressed || kind != "fail")
+                {
+                    continue;
+                }
+
+                var rule = result.TryGetProperty("ruleId", out var r) ? r.GetString() : null;
+                var level = result.TryGetProperty("level", out var l) ? l.GetString()
+                    : rule is not null && ruleLevels.TryGetValue(rule, out var ruleLevel) ? ruleLevel
+                    : "warning";
                 var annotationLevel = level switch
                 {
                     "error" => AnnotationLevel.Failure,
@@ -215,14 +243,16 @@ public static partial class ReportParser
                 }
 
                 var message = result.TryGetProperty("message", out var m) && m.TryGetProperty("text", out var t) ? t.GetString() ?? string.Empty : string.Empty;
-                var rule = result.TryGetProperty("ruleId", out var r) ? r.GetString() : null;
                 if (result.TryGetProperty("locations", out var locations) && locations.GetArrayLength() > 0
                     && locations[0].TryGetProperty("physicalLocation", out var physical)
                     && physical.TryGetProperty("artifactLocation", out var artifact) && artifact.TryGetProperty("uri", out var uri))
                 {
                     var start = physical.TryGetProperty("region", out var region) && region.TryGetProperty("startLine", out var s) ? s.GetInt32() : 1;
                     var end = physical.TryGetProperty("region", out var region2) && region2.TryGetProperty("endLine", out var e) ? e.GetInt32() : start;
-                    annotations.Add(new Annotation(Relative(Uri.UnescapeDataString(uri.GetString() ?? string.Empty), workspace), start, Math.Max(start, end), annotationLevel, message, rule));
+                    if (Relative(Uri.UnescapeDataString(uri.GetString() ?? string.Empty), workspace) is { } path)
+                    {
+                        annotations.Add(new Annotation(path, start, Math.Max(start, end), annotationLevel, message, rule));
+                    }
                 }
             }
         }
@@ -230,6 +260,24 @@ public static partial class ReportParser
         var score = Math.Max(0, 100 - (10 * errors) - (2 * warnings));
         var summary = string.Create(CultureInfo.InvariantCulture, $"{errors} errors, {warnings} warnings, {notes} notes.");
         return new CheckReport(errors == 0, score, summary, annotations);
+    }
+
+    /// <summary>Each rule's default level (tool.driver.rules[].defaultConfiguration.level), for results that name none.</summary>
+    private static Dictionary<string, string> RuleLevels(JsonElement run)
+    {
+        var levels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (run.TryGetProperty("tool", out var tool) && tool.TryGetProperty("driver", out var driver) && driver.TryGetProperty("rules", out var rules) && rules.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var rule in rules.EnumerateArray())
+            {
+                if (rule.TryGetProperty("id", out var id) && rule.TryGetProperty("defaultConfiguration", out var config) && config.TryGetProperty("level", out var level))
+                {
+                    levels[id.GetString() ?? string.Empty] = level.GetString() ?? "warning";
+                }
+            }
+        }
+
+        return levels;
     }
 
     /// <summary>The first "file:line" a stack trace or failure text names inside the workspace.</summary>
@@ -243,24 +291,26 @@ public static partial class ReportParser
         foreach (Match match in LocationPattern().Matches(text))
         {
             var path = match.Groups["path"].Value;
-            var inWorkspace = !Path.IsPathRooted(path) || IsUnder(path, workspace);
-            if (inWorkspace && int.TryParse(match.Groups["line"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var line) && line > 0)
+            if (Relative(path, workspace) is { } relative && int.TryParse(match.Groups["line"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var line) && line > 0)
             {
-                return (Relative(path, workspace), line);
+                return (relative, line);
             }
         }
 
         return null;
     }
 
-    private static bool IsUnder(string path, string workspace) =>
-        Path.GetFullPath(path).StartsWith(Path.GetFullPath(workspace).TrimEnd('/') + "/", StringComparison.Ordinal);
-
-    private static string Relative(string path, string workspace)
+    /// <summary>A repository-relative path, or null for a path outside the checkout (which GitHub could misplace).</summary>
+    private static string? Relative(string path, string workspace)
     {
-        var clean = path.StartsWith("file://", StringComparison.Ordinal) ? new Uri(path).LocalPath : path;
-        var relative = Path.IsPathRooted(clean) ? Path.GetRelativePath(workspace, clean) : clean;
-        return relative.Replace('\\', '/').TrimStart('.', '/');
+        var clean = (path.StartsWith("file://", StringComparison.Ordinal) ? new Uri(path).LocalPath : path).Replace('\\', '/');
+        var relative = Path.IsPathRooted(clean) ? Path.GetRelativePath(workspace, clean).Replace('\\', '/') : clean;
+        while (relative.StartsWith("./", StringComparison.Ordinal))
+        {
+            relative = relative[2..];
+        }
+
+        return relative.Length == 0 || Path.IsPathRooted(relative) || relative.Split('/').Contains("..") ? null : relative;
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();

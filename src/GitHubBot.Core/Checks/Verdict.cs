@@ -15,7 +15,14 @@ public enum CheckState
 }
 
 /// <summary>One check as the verdict sees it.</summary>
-public sealed record CheckOutcomeInput(string Name, CheckState State, double Score, double Weight, bool Required, double? CoveragePercent = null);
+/// <param name="Name">The check's name.</param>
+/// <param name="State">How it ended.</param>
+/// <param name="Score">0–100.</param>
+/// <param name="Weight">Its share of the weighted score.</param>
+/// <param name="Required">Whether it must pass.</param>
+/// <param name="CoveragePercent">Line coverage it measured, if any.</param>
+/// <param name="MeasuresCoverage">The check is the coverage check: without a measurement the coverage requirement is not met.</param>
+public sealed record CheckOutcomeInput(string Name, CheckState State, double Score, double Weight, bool Required, double? CoveragePercent = null, bool MeasuresCoverage = false);
 
 /// <summary>The gate's decision.</summary>
 /// <param name="Score">Weighted score of the checks that ran, 0–100.</param>
@@ -37,9 +44,10 @@ public static class VerdictRules
             return new Verdict(0, false, blocking);
         }
 
-        var totalWeight = ran.Sum(c => Math.Max(0, c.Weight));
+        static double WeightOf(CheckOutcomeInput c) => double.IsFinite(c.Weight) ? Math.Max(0, c.Weight) : 0;
+        var totalWeight = ran.Sum(WeightOf);
         var score = totalWeight > 0
-            ? ran.Sum(c => Math.Max(0, c.Weight) * Effective(c)) / totalWeight
+            ? ran.Sum(c => WeightOf(c) * Effective(c)) / totalWeight
             : ran.Average(Effective);
         score = Math.Round(score, 1);
 
@@ -53,9 +61,14 @@ public static class VerdictRules
             });
         }
 
-        foreach (var check in ran.Where(c => c.CoveragePercent is { } coverage && coverage < requiredCoverage))
+        foreach (var check in ran.Where(c => c.CoveragePercent is { } coverage && !(coverage >= requiredCoverage)))
         {
             blocking.Add(string.Create(CultureInfo.InvariantCulture, $"Coverage is {check.CoveragePercent:0.0}%, below the required {requiredCoverage:0.#}%."));
+        }
+
+        foreach (var check in ran.Where(c => c.MeasuresCoverage && c.CoveragePercent is null && requiredCoverage > 0))
+        {
+            blocking.Add($"Coverage could not be measured ({check.Name} did not report it).");
         }
 
         if (score < requiredScore)
@@ -68,5 +81,5 @@ public static class VerdictRules
 
     /// <summary>A check that did not finish scores nothing, whatever it reported.</summary>
     private static double Effective(CheckOutcomeInput check) =>
-        check.State is CheckState.TimedOut or CheckState.Cancelled ? 0 : Math.Clamp(check.Score, 0, 100);
+        check.State is CheckState.TimedOut or CheckState.Cancelled || !double.IsFinite(check.Score) ? 0 : Math.Clamp(check.Score, 0, 100);
 }

@@ -26,6 +26,9 @@ public sealed record QualityGateConfig(double RequiredScore, double RequiredCove
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>The longest a check may be given.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(6);
+
     /// <summary>
     /// The gate's settings from a loaded configuration. Without configured checks they are detected from the
     /// repository's files: a .NET solution or project, package.json scripts, or a Python project.
@@ -58,14 +61,19 @@ public sealed record QualityGateConfig(double RequiredScore, double RequiredCove
             return DefaultTimeout;
         }
 
-        var value = int.Parse(text[..^1], CultureInfo.InvariantCulture);
-        return text[^1] switch
+        if (text.Length is < 2 or > 6 || !int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            throw new FormatException($"'{text}' is not a timeout like 90s, 10m or 1h.");
+        }
+
+        var timeout = text[^1] switch
         {
             's' => TimeSpan.FromSeconds(value),
             'm' => TimeSpan.FromMinutes(value),
             'h' => TimeSpan.FromHours(value),
             _ => throw new FormatException($"'{text}' is not a timeout like 90s, 10m or 1h."),
         };
+        return timeout < MaxTimeout ? timeout : MaxTimeout;
     }
 
     private static CheckConfig FromConfig(string name, JsonObject check) => new(
@@ -102,12 +110,13 @@ public sealed record QualityGateConfig(double RequiredScore, double RequiredCove
 
         if (Has(f => f.EndsWith(".sln", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".slnx", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase)))
         {
-            checks.Add(new("unit_tests", "dotnet test --logger \"trx;LogFileName=ghbot.trx\" --results-directory .ghbot-reports", null, DefaultTimeout, 3, true, ReportFormat.Trx, ".ghbot-reports/*.trx", true));
+            // One TRX per test project (no fixed LogFileName, which each project would overwrite): the runner reads them all.
+            checks.Add(new("unit_tests", "dotnet test --logger trx --results-directory .ghbot-reports", null, DefaultTimeout, 3, true, ReportFormat.Trx, ".ghbot-reports/*.trx", true));
             checks.Add(new("linting", "dotnet format --verify-no-changes", "dotnet format", DefaultTimeout, 1, false, ReportFormat.ExitCode, null, true));
             return checks;
         }
 
-        if (packageJson is not null && Scripts(packageJson) is { } scripts)
+        if (packageJson is not null && Scripts(packageJson) is { Count: > 0 } scripts && (scripts.Contains("test") || scripts.Contains("lint")))
         {
             if (scripts.Contains("test"))
             {

@@ -34,6 +34,13 @@ public sealed record ConfigLoad(JsonObject Merged, IReadOnlyList<ConfigProblem> 
 /// </summary>
 public static class RepoConfigLoader
 {
+    /// <summary>Bounds that keep a hostile file (deep nesting, alias bombs) from exhausting the worker.</summary>
+    private const int MaxFileLength = 64 * 1024;
+    private const int MaxDepth = 32;
+    private const int MaxNodes = 10_000;
+
+    private static readonly System.Text.RegularExpressions.Regex YamlNumber = new(@"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     private static readonly Lazy<JsonSchema> Schema = new(() =>
     {
         using var stream = typeof(RepoConfigLoader).Assembly.GetManifestResourceStream("ghbot.schema.json")
@@ -71,6 +78,11 @@ public static class RepoConfigLoader
     private static (JsonObject Document, Dictionary<string, int> Lines, ConfigProblem? Syntax) Parse(ConfigFile file)
     {
         var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (file.Yaml.Length > MaxFileLength)
+        {
+            return ([], lines, new ConfigProblem(file.Source, "(document)", null, $"the file is larger than {MaxFileLength / 1024} KiB"));
+        }
+
         try
         {
             var stream = new YamlStream();
@@ -86,7 +98,12 @@ public static class RepoConfigLoader
                 return ([], lines, new ConfigProblem(file.Source, "(document)", (int)root.Start.Line, "the file must be a mapping of keys to values"));
             }
 
-            return ((JsonObject)ToJson(root, string.Empty, lines)!, lines, null);
+            var budget = new Budget();
+            return ((JsonObject)ToJson(root, string.Empty, lines, budget, 0)!, lines, null);
+        }
+        catch (ConfigShapeException ex)
+        {
+            return ([], lines, new ConfigProblem(file.Source, ex.Key, ex.Line, ex.Message));
         }
         catch (YamlException ex)
         {
@@ -99,18 +116,29 @@ public static class RepoConfigLoader
         }
     }
 
-    private static JsonNode? ToJson(YamlNode node, string pointer, Dictionary<string, int> lines)
+    private static JsonNode? ToJson(YamlNode node, string pointer, Dictionary<string, int> lines, Budget budget, int depth)
     {
+        // YAML aliases resolve to shared nodes: a self-referencing alias would recurse forever and nested ones grow
+        // exponentially, so depth and the number of nodes visited are bounded.
+        if (depth > MaxDepth || ++budget.Nodes > MaxNodes)
+        {
+            throw new ConfigShapeException(Key(pointer), (int)node.Start.Line, "the file nests too deeply or expands to too many values (YAML aliases?)");
+        }
+
         switch (node)
         {
             case YamlMappingNode mapping:
                 var obj = new JsonObject();
                 foreach (var (keyNode, valueNode) in mapping.Children)
                 {
-                    var key = ((YamlScalarNode)keyNode).Value ?? string.Empty;
+                    if (keyNode is not YamlScalarNode { Value: { } key })
+                    {
+                        throw new ConfigShapeException(Key(pointer), (int)keyNode.Start.Line, "keys must be plain names");
+                    }
+
                     var child = $"{pointer}/{key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}";
                     lines[child] = (int)keyNode.Start.Line;
-                    obj[key] = ToJson(valueNode, child, lines);
+                    obj[key] = ToJson(valueNode, child, lines, budget, depth + 1);
                 }
 
                 return obj;
@@ -121,7 +149,7 @@ public static class RepoConfigLoader
                 {
                     var child = string.Create(CultureInfo.InvariantCulture, $"{pointer}/{index++}");
                     lines[child] = (int)item.Start.Line;
-                    array.Add(ToJson(item, child, lines));
+                    array.Add(ToJson(item, child, lines, budget, depth + 1));
                 }
 
                 return array;
@@ -147,7 +175,7 @@ public static class RepoConfigLoader
             "true" or "True" or "TRUE" => JsonValue.Create(true),
             "false" or "False" or "FALSE" => JsonValue.Create(false),
             _ when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole) => JsonValue.Create(whole),
-            _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+            _ when YamlNumber.IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) => JsonValue.Create(number),
             _ => JsonValue.Create(text),
         };
     }
@@ -169,7 +197,7 @@ public static class RepoConfigLoader
             }
 
             var pointer = detail.InstanceLocation.ToString();
-            var key = pointer.Length == 0 ? "(document)" : string.Join('.', pointer.TrimStart('/').Split('/').Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)));
+            var key = Key(pointer);
             int? line = lines.TryGetValue(pointer, out var l) ? l : null;
             foreach (var (keyword, message) in errors)
             {
@@ -184,6 +212,9 @@ public static class RepoConfigLoader
         return [.. problems.Distinct().OrderBy(p => p.Line ?? 0).ThenBy(p => p.Key, StringComparer.Ordinal)];
     }
 
+    private static string Key(string pointer) =>
+        pointer.Length == 0 ? "(document)" : string.Join('.', pointer.TrimStart('/').Split('/').Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)));
+
     private static void Merge(JsonObject target, JsonObject overlay)
     {
         foreach (var (key, value) in overlay)
@@ -197,5 +228,17 @@ public static class RepoConfigLoader
                 target[key] = value?.DeepClone();
             }
         }
+    }
+
+    private sealed class Budget
+    {
+        public int Nodes { get; set; }
+    }
+
+    private sealed class ConfigShapeException(string key, int line, string message) : Exception(message)
+    {
+        public string Key { get; } = key;
+
+        public int Line { get; } = line;
     }
 }

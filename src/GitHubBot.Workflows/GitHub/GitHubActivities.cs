@@ -67,36 +67,75 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
     /// Creates a completed check run carrying every annotation: GitHub takes at most 50 per request, so the first 50
     /// go with the creation and each further batch with an update (GitHub appends them).
     /// </summary>
+    /// <remarks>
+    /// At most <see cref="MaxAnnotations"/> annotations are sent, failures first, and the summary says how many were
+    /// left out. A retried attempt finds the run an earlier attempt created (by name and external ID) and sends only
+    /// the batches that attempt had not sent (recorded in heartbeat details), so nothing is created or added twice.
+    /// </remarks>
     [Activity]
     public async Task<long> PublishCheckRunAsync(PublishCheckRunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
+        var workflowId = context.Info.WorkflowId ?? string.Empty;
         var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
-        var title = GitHubText.Truncate(request.Title, 1000);
-        var summary = GitHubText.Truncate(request.Summary);
-        var batches = GitHubText.Batches(request.Annotations).Select(batch => batch.Select(ToOctokit).ToList()).ToList();
-        var run = await GitHubFailures.CallAsync(
-            () => client.Check.Run.Create(owner, repo, new NewCheckRun(request.Name, request.HeadSha)
+        var valid = request.Annotations
+            .OrderBy(a => a.Level switch
             {
-                Status = CheckStatus.Completed,
-                Conclusion = ParseConclusion(request.Conclusion),
-                CompletedAt = time.GetUtcNow(),
-                ExternalId = context.Info.WorkflowId,
-                Output = new NewCheckRunOutput(title, summary) { Annotations = batches.FirstOrDefault() ?? [] },
-            }),
-            time);
-        foreach (var batch in batches.Skip(1))
+                AnnotationLevel.Failure => 0,
+                AnnotationLevel.Warning => 1,
+                _ => 2,
+            })
+            .Select(Sanitize)
+            .OfType<NewCheckRunAnnotation>()
+            .ToList();
+        var dropped = valid.Count - MaxAnnotations;
+        var title = GitHubText.Truncate(request.Title, 1000);
+        var summary = GitHubText.Truncate(dropped > 0 ? $"{request.Summary}\n\n{dropped} more annotations are not shown." : request.Summary);
+        var batches = valid.Take(MaxAnnotations).Chunk(GitHubText.MaxAnnotationsPerRequest).ToList();
+
+        long? runId = null;
+        var sent = 0;
+        if (context.Info.Attempt > 1)
         {
-            context.Heartbeat();
-            await GitHubFailures.CallAsync(
-                () => client.Check.Run.Update(owner, repo, run.Id, new CheckRunUpdate { Output = new NewCheckRunOutput(title, summary) { Annotations = batch } }),
+            var existing = await GitHubFailures.CallAsync(
+                () => client.Check.Run.GetAllForReference(owner, repo, request.HeadSha, new CheckRunRequest { CheckName = request.Name, Filter = CheckRunCompletedAtFilter.All }),
                 time);
+            runId = existing.CheckRuns.FirstOrDefault(run => run.ExternalId == workflowId)?.Id;
+            sent = runId is null || context.Info.HeartbeatDetails.Count == 0 ? 0 : await context.Info.HeartbeatDetailAtAsync<int>(0);
         }
 
-        return run.Id;
+        if (runId is null)
+        {
+            var run = await GitHubFailures.CallAsync(
+                () => client.Check.Run.Create(owner, repo, new NewCheckRun(request.Name, request.HeadSha)
+                {
+                    Status = CheckStatus.Completed,
+                    Conclusion = ParseConclusion(request.Conclusion),
+                    CompletedAt = time.GetUtcNow(),
+                    ExternalId = workflowId,
+                    Output = new NewCheckRunOutput(title, summary) { Annotations = batches.FirstOrDefault() ?? [] },
+                }),
+                time);
+            runId = run.Id;
+            sent = 1;
+            context.Heartbeat(sent);
+        }
+
+        foreach (var batch in batches.Skip(sent))
+        {
+            await GitHubFailures.CallAsync(
+                () => client.Check.Run.Update(owner, repo, runId.Value, new CheckRunUpdate { Output = new NewCheckRunOutput(title, summary) { Annotations = batch } }),
+                time);
+            context.Heartbeat(++sent);
+        }
+
+        return runId.Value;
     }
+
+    /// <summary>The most annotations one check run gets (GitHub's rate limits make thousands of updates unwise).</summary>
+    public const int MaxAnnotations = 1000;
 
     /// <summary>Edits the issue's or PR's comment that carries the marker, or creates it: one comment, however often it is written.</summary>
     [Activity]
@@ -107,8 +146,15 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
         var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var body = GitHubText.Truncate(request.Body);
+        if (string.IsNullOrWhiteSpace(request.Marker))
+        {
+            throw new ApplicationFailureException("A sticky comment needs a marker.", errorType: "InvalidRequest", nonRetryable: true);
+        }
+
+        // Only this App's own comment counts: another bot (or a PR's workflow) may quote the marker.
+        var login = $"{await clients.AppSlugAsync()}[bot]";
         var comments = await GitHubFailures.CallAsync(() => client.Issue.Comment.GetAllForIssue(owner, repo, request.IssueNumber), time);
-        var mine = comments.FirstOrDefault(c => c.User?.Type == AccountType.Bot && c.Body?.Contains(request.Marker, StringComparison.Ordinal) == true);
+        var mine = comments.FirstOrDefault(c => string.Equals(c.User?.Login, login, StringComparison.OrdinalIgnoreCase) && c.Body?.Contains(request.Marker, StringComparison.Ordinal) == true);
         var comment = mine is null
             ? await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(owner, repo, request.IssueNumber, body), time)
             : await GitHubFailures.CallAsync(() => client.Issue.Comment.Update(owner, repo, mine.Id, body), time);
@@ -152,16 +198,30 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
         }
     }
 
-    private static NewCheckRunAnnotation ToOctokit(Annotation annotation) =>
-        new(annotation.Path, annotation.StartLine, Math.Max(annotation.StartLine, annotation.EndLine), annotation.Level switch
+    /// <summary>An annotation GitHub will accept (path and line set, message non-empty and within 64 KB, title ≤ 255), or null.</summary>
+    private static NewCheckRunAnnotation? Sanitize(Annotation annotation)
+    {
+        if (string.IsNullOrWhiteSpace(annotation.Path) || annotation.StartLine < 1)
+        {
+            return null;
+        }
+
+        var message = string.IsNullOrWhiteSpace(annotation.Message) ? "(no message)" : annotation.Message;
+        while (System.Text.Encoding.UTF8.GetByteCount(message) > 60 * 1024)
+        {
+            message = GitHubText.Truncate(message, message.Length / 2);
+        }
+
+        return new NewCheckRunAnnotation(annotation.Path, annotation.StartLine, Math.Max(annotation.StartLine, annotation.EndLine), annotation.Level switch
         {
             AnnotationLevel.Failure => CheckAnnotationLevel.Failure,
             AnnotationLevel.Warning => CheckAnnotationLevel.Warning,
             _ => CheckAnnotationLevel.Notice,
-        }, GitHubText.Truncate(annotation.Message, 64 * 1024 - 100))
+        }, message)
         {
-            Title = annotation.Title,
+            Title = annotation.Title is { Length: > 255 } title ? title[..252] + "..." : annotation.Title,
         };
+    }
 
     private static CheckStatus ParseStatus(string status) => status switch
     {

@@ -11,6 +11,9 @@ public interface IGitHubClients
 {
     /// <summary>A client authenticated as the installation that owns <paramref name="target"/>.</summary>
     Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken);
+
+    /// <summary>The App's slug: its comments are made by "{slug}[bot]".</summary>
+    Task<string> AppSlugAsync();
 }
 
 /// <summary>
@@ -30,6 +33,7 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     private readonly AppJwtFactory jwt;
     private readonly InstallationTokenCache tokens;
     private readonly TimeProvider time;
+    private string? appSlug;
     private readonly ConcurrentDictionary<(string Owner, string Repo), long> installations = new();
 
     public GitHubClients(IOptions<GitHubOptions> options, AppJwtFactory jwt, TimeProvider time)
@@ -55,6 +59,18 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         var installationId = target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
         var token = await tokens.GetTokenAsync(installationId, cancellationToken);
         return Create(token);
+    }
+
+    /// <summary>The App's slug (its bot account is "{slug}[bot]"), asked of GitHub once.</summary>
+    public async Task<string> AppSlugAsync()
+    {
+        if (appSlug is null)
+        {
+            var app = await GitHubFailures.CallAsync(() => ForApp().GitHubApps.GetCurrent(), time);
+            appSlug = app.Slug;
+        }
+
+        return appSlug;
     }
 
     public void Dispose() => http.Dispose();

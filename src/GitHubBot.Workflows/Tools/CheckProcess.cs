@@ -14,11 +14,39 @@ public sealed record ProcessRun(int ExitCode, bool TimedOut, string Output, bool
 
 /// <summary>
 /// Runs one check command (<c>/bin/sh -c</c>) in a checkout: killed with its whole process tree on timeout or
-/// cancellation, output capped to its last characters so a chatty tool cannot exhaust memory or history.
+/// cancellation, output capped to its last characters so a chatty tool cannot exhaust memory or history, and
+/// none of the worker's environment but an allow-list. Not yet isolated further: processes that leave the tree
+/// (setsid, double fork) outlive the kill, and the check runs as the worker's user — see the notes on the gate.
 /// </summary>
 public static class CheckProcess
 {
     public const int DefaultOutputCap = 64 * 1024;
+
+    /// <summary>
+    /// The only variables a check inherits from the worker: the worker's own environment holds GitHubBot's secrets
+    /// (the App's private key, API keys), and the PR's code runs here.
+    /// </summary>
+    private static readonly HashSet<string> Inherited = new(StringComparer.Ordinal)
+    {
+        "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TERM", "USER", "SHELL", "DOTNET_ROOT", "DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_NOLOGO",
+    };
+
+    /// <summary>The environment a check sees: the allowed inherited variables plus <paramref name="extra"/>; everything else is removed.</summary>
+    public static Dictionary<string, string?> EnvironmentFor(IReadOnlyDictionary<string, string?>? extra)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in System.Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(name => !Inherited.Contains(name)))
+        {
+            environment[name] = null;
+        }
+
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
 
     /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> fires (the process is killed first).</exception>
     public static async Task<ProcessRun> RunAsync(
@@ -38,7 +66,7 @@ public static class CheckProcess
             var result = await Cli.Wrap("/bin/sh")
                 .WithArguments(["-c", command])
                 .WithWorkingDirectory(workingDirectory)
-                .WithEnvironmentVariables(environment ?? new Dictionary<string, string?>())
+                .WithEnvironmentVariables(EnvironmentFor(environment))
                 .WithValidation(CommandResultValidation.None)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(output.Add))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(output.Add))

@@ -18,10 +18,22 @@ public static class GitWorkspace
     public static async Task CheckoutAsync(Uri cloneUrl, string sha, string directory, string? token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloneUrl);
+        ArgumentNullException.ThrowIfNull(sha);
+        if (cloneUrl.Scheme is not ("https" or "http" or "file"))
+        {
+            throw new GitCommandException($"clone URLs must be https (or file for local repositories), not {cloneUrl.Scheme}");
+        }
+
+        // A full commit SHA (SHA-1 or SHA-256), never anything git could read as an option.
+        if (sha.Length is not (40 or 64) || !sha.All(char.IsAsciiHexDigitLower))
+        {
+            throw new GitCommandException($"'{sha}' is not a full commit SHA");
+        }
+
         Directory.CreateDirectory(directory);
         var environment = Environment(cloneUrl, token);
         await GitAsync("init", ["init", "--quiet", directory], directory, environment, token, cancellationToken);
-        await GitAsync("fetch", ["-C", directory, "fetch", "--quiet", "--depth=1", "--no-tags", cloneUrl.ToString(), sha], directory, environment, token, cancellationToken);
+        await GitAsync("fetch", ["-C", directory, "fetch", "--quiet", "--depth=1", "--no-tags", "--end-of-options", cloneUrl.ToString(), sha], directory, environment, token, cancellationToken);
         await GitAsync("checkout", ["-C", directory, "checkout", "--quiet", "--detach", "FETCH_HEAD"], directory, environment, token, cancellationToken);
     }
 
@@ -65,7 +77,8 @@ public static class GitWorkspace
             var said = result.StandardError.Trim();
             if (!string.IsNullOrEmpty(token))
             {
-                said = said.Replace(token, "***", StringComparison.Ordinal);
+                var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"x-access-token:{token}"));
+                said = said.Replace(token, "***", StringComparison.Ordinal).Replace(basic, "***", StringComparison.Ordinal);
             }
 
             throw new GitCommandException($"git {step} failed ({result.ExitCode}): {said}");
