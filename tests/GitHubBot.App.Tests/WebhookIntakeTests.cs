@@ -238,6 +238,33 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
     }
 
     [Fact]
+    public async Task Metrics_count_deliveries_by_event_and_outcome()
+    {
+        // Series no test running in parallel touches: the registry is process-wide.
+        var accepted = "ghbot_webhook_deliveries_total{event=\"pull_request.reopened\",outcome=\"accepted\"}";
+        var rejected = "ghbot_webhook_deliveries_total{event=\"metrics_probe\",outcome=\"rejected\"}";
+        var before = await MetricsAsync();
+        var payload = Payloads.InOwnRepository("pull_request.reopened.json", out _);
+
+        using (await bot.Webhooks.PostAsync("pull_request", payload))
+        using (await bot.Webhooks.PostAsync("metrics_probe", Encoding.UTF8.GetBytes(payload.ToJsonString()), signature: "sha256=00"))
+        {
+        }
+
+        var after = await MetricsAsync();
+        Assert.Equal(Value(before, accepted) + 1, Value(after, accepted));
+        Assert.Equal(Value(before, rejected) + 1, Value(after, rejected));
+        Assert.Contains("ghbot_workflow_start_seconds_count", after, StringComparison.Ordinal);
+    }
+
+    private async Task<string> MetricsAsync() => await bot.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+    private static double Value(string metrics, string series) =>
+        metrics.Split('\n').Where(line => line.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(line => double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .SingleOrDefault();
+
+    [Fact]
     public async Task Health_is_reported()
     {
         using var response = await bot.Http.GetAsync(new Uri("/healthz", UriKind.Relative));

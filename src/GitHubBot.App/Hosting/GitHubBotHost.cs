@@ -4,6 +4,7 @@ using GitHubBot.Workflows.GitHub;
 using Microsoft.Extensions.Options;
 using Octokit.Webhooks;
 using Octokit.Webhooks.AspNetCore;
+using Prometheus;
 
 namespace GitHubBot.App.Hosting;
 
@@ -59,7 +60,7 @@ public static class GitHubBotHost
         services.AddGitHubBotWorkers(temporal.TaskQueue, worker.Count);
     }
 
-    /// <summary>Maps the webhook endpoint behind its guard, and /healthz.</summary>
+    /// <summary>Maps the webhook endpoint behind its guard, /healthz and /metrics (Prometheus).</summary>
     public static WebApplication UseGitHubBot(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -71,6 +72,7 @@ public static class GitHubBotHost
         app.MapGitHubWebhooks(IntakeSettings.WebhookPath, app.Services.GetRequiredService<IOptions<GitHubOptions>>().Value.WebhookSecret ?? string.Empty)
             .WithMetadata(new WebhookIntakeMiddleware.Marker());
         app.MapHealthChecks("/healthz");
+        app.MapMetrics("/metrics");
         return app;
     }
 

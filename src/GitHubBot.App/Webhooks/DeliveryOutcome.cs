@@ -10,6 +10,9 @@ public sealed class DeliveryOutcome
 
     public WebhookAnswer? Answer { get; private set; }
 
+    /// <summary>The event and action, e.g. "pull_request.opened", once the payload was read.</summary>
+    public string? Event { get; set; }
+
     public bool IsSet => StatusCode != 0;
 
     public void Set(int statusCode, WebhookAnswer answer)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Prometheus;
 using Octokit.Webhooks;
 
 namespace GitHubBot.App.Webhooks;
@@ -37,6 +38,7 @@ public sealed partial class GitHubBotWebhookProcessor(
             // route (a new event, a new action) is simply not handled; a payload it does route must be readable.
             var (isObject, action) = Peek(body);
             var kind = action is null ? eventName : $"{eventName}.{action}";
+            outcome.Event = kind;
             if (isObject && (action is not null || !WebhookRoutes.RoutesEvent(eventName)) && !WebhookRoutes.Routes(eventName, action))
             {
                 Log.Ignored(logger, kind, ex.Message);
@@ -81,12 +83,14 @@ public sealed partial class GitHubBotWebhookProcessor(
     private async Task HandleAsync(string eventName, WebhookEvent webhookEvent, string delivery, CancellationToken cancellationToken)
     {
         var kind = webhookEvent.Action is null ? eventName : $"{eventName}.{webhookEvent.Action}";
+        outcome.Event = kind;
         var decision = WebhookRoutes.Route(eventName, webhookEvent, delivery, new RoutingOptions(intake.Value.TriggerLabel));
         switch (decision)
         {
             case RouteDecision.Start start:
                 using (logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId }))
                 {
+                    using var timer = IntakeMetrics.StartSeconds.NewTimer();
                     try
                     {
                         var started = await starter.StartAsync(start, delivery, kind, cancellationToken);

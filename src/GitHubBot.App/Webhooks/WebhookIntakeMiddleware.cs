@@ -57,6 +57,7 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         if (outcome.IsSet && !context.Response.HasStarted)
         {
             context.Response.StatusCode = outcome.StatusCode;
+            IntakeMetrics.Deliveries.WithLabels(outcome.Event ?? request.Headers["X-GitHub-Event"].ToString(), outcome.Answer!.Outcome).Inc();
             await context.Response.WriteAsJsonAsync(outcome.Answer, context.RequestAborted);
         }
     }
@@ -102,6 +103,7 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
     private async Task RejectAsync(HttpContext context, int status, string reason, string delivery)
     {
         Log.Rejected(logger, status, reason, delivery);
+        IntakeMetrics.Deliveries.WithLabels(context.Request.Headers["X-GitHub-Event"].ToString(), "rejected").Inc();
         context.Response.StatusCode = status;
         await context.Response.WriteAsJsonAsync(new WebhookAnswer("rejected", reason, delivery), context.RequestAborted);
     }

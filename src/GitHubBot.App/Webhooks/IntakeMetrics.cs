@@ -1,0 +1,19 @@
+using Prometheus;
+
+namespace GitHubBot.App.Webhooks;
+
+/// <summary>Prometheus metrics of the webhook intake, served at GET /metrics.</summary>
+public static class IntakeMetrics
+{
+    /// <summary>Deliveries by event ("pull_request.opened") and outcome (accepted, ignored, not-available, rejected, unavailable).</summary>
+    public static readonly Counter Deliveries = Metrics.CreateCounter(
+        "ghbot_webhook_deliveries_total",
+        "GitHub webhook deliveries by event and outcome.",
+        new CounterConfiguration { LabelNames = ["event", "outcome"] });
+
+    /// <summary>How long Temporal took to accept a start (or to be declared unavailable).</summary>
+    public static readonly Histogram StartSeconds = Metrics.CreateHistogram(
+        "ghbot_workflow_start_seconds",
+        "Time for Temporal to accept a workflow start from the webhook intake.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
+}
