@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Prometheus;
 using Octokit.Webhooks;
+using Prometheus;
 
 namespace GitHubBot.App.Webhooks;
 
