@@ -12,9 +12,11 @@ namespace GitHubBot.App.Tests;
 /// <summary>`ghbot serve` as a real process with its embedded Temporal server, restarted on the same DataDir.</summary>
 public sealed class ServeProcessTests : IDisposable
 {
-    private readonly string dataDir = Directory.CreateTempSubdirectory("ghbot-serve-").FullName;
+    private readonly TempDirectory temp = new("ghbot-serve-");
 
-    public void Dispose() => Directory.Delete(dataDir, recursive: true);
+    private string dataDir => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public async Task A_workflow_started_before_a_restart_is_still_there_after_it()

@@ -1,13 +1,16 @@
 using System.Diagnostics;
+using GitHubBot.Testing;
 using GitHubBot.Workflows.Tools;
 
 namespace GitHubBot.Workflows.Tests;
 
 public sealed class CheckProcessTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("ghbot-check-").FullName;
+    private readonly TempDirectory temp = new("ghbot-check-");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    private string dir => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public async Task A_command_runs_in_the_checkout_and_reports_its_exit_code_and_output()

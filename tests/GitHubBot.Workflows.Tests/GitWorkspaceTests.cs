@@ -8,9 +8,11 @@ namespace GitHubBot.Workflows.Tests;
 /// <summary>Checkouts from real repositories: a local bare repository stands in for GitHub's remote.</summary>
 public sealed class GitWorkspaceTests : IDisposable
 {
-    private readonly string root = Directory.CreateTempSubdirectory("ghbot-git-").FullName;
+    private readonly TempDirectory temp = new("ghbot-git-");
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    private string root => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public async Task The_pull_requests_head_commit_is_checked_out_from_a_file_url()

@@ -44,5 +44,5 @@ public static class GitHubText
     }
 
     /// <summary>Annotations in the batches GitHub accepts, in order.</summary>
-    public static IEnumerable<Annotation[]> Batches(IEnumerable<Annotation> annotations) => annotations.Chunk(MaxAnnotationsPerRequest);
+    public static IEnumerable<T[]> Batches<T>(IEnumerable<T> annotations) => annotations.Chunk(MaxAnnotationsPerRequest);
 }

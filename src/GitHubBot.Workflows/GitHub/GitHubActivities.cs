@@ -19,16 +19,9 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
         var workflowId = context.Info.WorkflowId ?? string.Empty;
         var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
 
-        if (context.Info.Attempt > 1)
+        if (context.Info.Attempt > 1 && await EarlierRunAsync(client, request.Target, request.HeadSha, request.Name, workflowId) is { } earlier)
         {
-            var existing = await GitHubFailures.CallAsync(
-                () => client.Check.Run.GetAllForReference(request.Target.Owner, request.Target.Repo, request.HeadSha, new CheckRunRequest { CheckName = request.Name, Filter = CheckRunCompletedAtFilter.All }),
-                time);
-            var mine = existing.CheckRuns.FirstOrDefault(run => run.ExternalId == workflowId);
-            if (mine is not null)
-            {
-                return mine.Id;
-            }
+            return earlier;
         }
 
         var detailsUrl = links.WorkflowUrl(workflowId);
@@ -93,16 +86,13 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
         var dropped = valid.Count - MaxAnnotations;
         var title = GitHubText.Truncate(request.Title, 1000);
         var summary = GitHubText.Truncate(dropped > 0 ? $"{request.Summary}\n\n{dropped} more annotations are not shown." : request.Summary);
-        var batches = valid.Take(MaxAnnotations).Chunk(GitHubText.MaxAnnotationsPerRequest).ToList();
+        var batches = GitHubText.Batches(valid.Take(MaxAnnotations)).ToList();
 
         long? runId = null;
         var sent = 0;
         if (context.Info.Attempt > 1)
         {
-            var existing = await GitHubFailures.CallAsync(
-                () => client.Check.Run.GetAllForReference(owner, repo, request.HeadSha, new CheckRunRequest { CheckName = request.Name, Filter = CheckRunCompletedAtFilter.All }),
-                time);
-            runId = existing.CheckRuns.FirstOrDefault(run => run.ExternalId == workflowId)?.Id;
+            runId = await EarlierRunAsync(client, request.Target, request.HeadSha, request.Name, workflowId);
             sent = runId is null || context.Info.HeartbeatDetails.Count == 0 ? 0 : await context.Info.HeartbeatDetailAtAsync<int>(0);
         }
 
@@ -183,6 +173,15 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
 
         var load = RepoConfigLoader.Load([.. files]);
         return new RepoConfigResult(load.Merged.ToJsonString(), load.Problems);
+    }
+
+    /// <summary>The check run an earlier attempt of this activity created (same name, this workflow as external ID), if any.</summary>
+    private async Task<long?> EarlierRunAsync(IGitHubClient client, RepositoryTarget target, string headSha, string name, string workflowId)
+    {
+        var existing = await GitHubFailures.CallAsync(
+            () => client.Check.Run.GetAllForReference(target.Owner, target.Repo, headSha, new CheckRunRequest { CheckName = name, Filter = CheckRunCompletedAtFilter.All }),
+            time);
+        return existing.CheckRuns.FirstOrDefault(run => run.ExternalId == workflowId)?.Id;
     }
 
     private static async Task<string?> RawOrNullAsync(IGitHubClient client, string owner, string repo, string path)
