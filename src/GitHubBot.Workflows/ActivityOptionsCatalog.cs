@@ -23,4 +23,54 @@ internal static class ActivityOptionsCatalog
             NonRetryableErrorTypes = ["GitHubClientError", "InvalidRequest"],
         },
     };
+
+    /// <summary>A call to Temporal itself (listing and signalling other workflows).</summary>
+    public static ActivityOptions TemporalCall => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromSeconds(30),
+        ScheduleToCloseTimeout = TimeSpan.FromMinutes(10),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(1),
+            BackoffCoefficient = 2,
+            MaximumInterval = TimeSpan.FromSeconds(30),
+            MaximumAttempts = 10,
+        },
+    };
+
+    /// <summary>Checking out a commit (heartbeating) or removing a workspace.</summary>
+    public static ActivityOptions Workspace => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(20),
+        HeartbeatTimeout = TimeSpan.FromSeconds(30),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(2),
+            BackoffCoefficient = 2,
+            MaximumInterval = TimeSpan.FromSeconds(30),
+            MaximumAttempts = 3,
+            NonRetryableErrorTypes = ["InvalidRequest", "InvalidConfig"],
+        },
+    };
+
+    /// <summary>
+    /// One check (or the fixes) of the given timeout, plus time to check the commit out. A failing check is a
+    /// result, not an error: only a broken worker is retried, once.
+    /// </summary>
+    public static ActivityOptions Check(TimeSpan timeout) => new()
+    {
+        StartToCloseTimeout = timeout + TimeSpan.FromMinutes(5),
+
+        // Cancellation reaches an activity with a heartbeat, and the SDK sends them at most every 80% of this.
+        HeartbeatTimeout = TimeSpan.FromSeconds(10),
+
+        // A cancelled gate waits until its check processes are gone before it says so.
+        CancellationType = ActivityCancellationType.WaitCancellationCompleted,
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(2),
+            MaximumAttempts = 2,
+            NonRetryableErrorTypes = ["InvalidRequest", "InvalidConfig"],
+        },
+    };
 }

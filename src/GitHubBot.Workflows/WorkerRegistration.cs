@@ -22,8 +22,11 @@ public static class WorkerRegistration
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         services.AddGitHubAppClients();
         services.TryAddSingleton(new TemporalUiLinks(null, "default"));
+        services.TryAddSingleton(new WorkspaceOptions(Path.Combine(Path.GetTempPath(), "ghbot-workspaces")));
         services.AddHostedTemporalWorker(taskQueue)
             .AddScopedActivities<GitHubActivities>()
+            .AddScopedActivities<GateActivities>()
+            .AddScopedActivities<GateControlActivities>()
             .AddWorkflow<QualityGateWorkflow>();
 
         // More workers on the same queue share the registration above: each is one more set of pollers and slots.

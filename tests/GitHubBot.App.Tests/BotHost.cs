@@ -13,10 +13,12 @@ internal sealed class BotHost : IAsyncDisposable
     public const string Secret = "test-webhook-secret";
 
     private readonly WebApplication app;
+    private readonly TempDirectory dataDir;
 
-    private BotHost(WebApplication app, Uri address, CapturedLogs logs)
+    private BotHost(WebApplication app, Uri address, CapturedLogs logs, TempDirectory dataDir)
     {
         this.app = app;
+        this.dataDir = dataDir;
         Logs = logs;
         Http = new HttpClient { BaseAddress = address };
         Webhooks = new WebhookSender(Http, Secret);
@@ -35,8 +37,10 @@ internal sealed class BotHost : IAsyncDisposable
     public static async Task<BotHost> StartAsync(string temporalAddress, string taskQueue, GitHubFake? github = null, IDictionary<string, string?>? extra = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
+        var dataDir = new TempDirectory("ghbot-bothost-");
         var settings = new Dictionary<string, string?>
         {
+            ["DataDir"] = dataDir.Path,
             ["Temporal:Address"] = temporalAddress,
             ["Temporal:TaskQueue"] = taskQueue,
             ["GitHub:WebhookSecret"] = Secret,
@@ -62,7 +66,7 @@ internal sealed class BotHost : IAsyncDisposable
         var app = builder.Build();
         app.UseGitHubBot();
         await app.StartAsync();
-        return new BotHost(app, new Uri(app.Urls.First()), logs);
+        return new BotHost(app, new Uri(app.Urls.First()), logs, dataDir);
     }
 
     public async ValueTask DisposeAsync()
@@ -70,5 +74,9 @@ internal sealed class BotHost : IAsyncDisposable
         Http.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+        dataDir.Dispose();
     }
+
+    /// <summary>The gates' workspaces under this host's DataDir (absent or empty when every gate cleaned up).</summary>
+    public string WorkspaceRoot => Path.Combine(dataDir.Path, "workspaces");
 }

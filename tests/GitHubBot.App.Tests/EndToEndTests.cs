@@ -12,11 +12,14 @@ namespace GitHubBot.App.Tests;
 public sealed class EndToEndTests(TemporalServerFixture temporal)
 {
     [Fact]
-    public async Task A_pull_request_opened_creates_the_in_progress_check_run_on_its_head_as_the_installation()
+    public async Task A_pull_request_opened_is_checked_on_its_head_as_the_installation_and_reported_back()
     {
         using var github = new GitHubFake();
-        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
-        github.ExpectGateCheckRun("Codertocat", repo, 1, 31337, "ghs_e2e");
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+        var sha = await remote.CommitAsync("changes", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo).WithHead(remote, sha, "changes");
+        github.ExpectGate("Codertocat", repo, 1, "ghs_e2e", 31337)
+            .RespondFile("Codertocat", repo, ".github/ghbot.yml", "quality_gate:\n  checks:\n    unit_tests: { run: \"test -f feature.txt\" }\n");
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), github,
             new Dictionary<string, string?> { ["Temporal:UiUrl"] = "http://temporal-ui.example/" });
 
@@ -25,10 +28,10 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         var workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
         var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
 
-        var create = Assert.Single(github.RequestsTo("POST", $"/repos/Codertocat/{repo}/check-runs"));
+        var create = github.RequestsTo("POST", $"/repos/Codertocat/{repo}/check-runs")[0];
         var body = JsonNode.Parse(create.Body!)!;
         Assert.Equal("GitHubBot / quality gate", (string?)body["name"]);
-        Assert.Equal("ec26c3e57ca3a959ca5aad62de7213c562f8c821", (string?)body["head_sha"]);
+        Assert.Equal(sha, (string?)body["head_sha"]);
         Assert.Equal("in_progress", (string?)body["status"]);
         Assert.StartsWith("http://temporal-ui.example/namespaces/default/workflows/", (string?)body["details_url"], StringComparison.Ordinal);
         Assert.Equal("Bearer ghs_e2e", create.Headers!["Authorization"].Single());
@@ -36,6 +39,11 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.StartsWith("Bearer ey", tokenRequest.Headers!["Authorization"].Single(), StringComparison.Ordinal);
         Assert.Empty(github.JwtProblems);
         Assert.Equal(31337, result.CheckRunId);
+        Assert.True(result.CanMerge, string.Join("; ", result.BlockingIssues));
+        Assert.Equal("success", (string?)github.CheckRunUpdates("Codertocat", repo, 31337)[^1]["conclusion"]);
+        Assert.Contains(github.CheckRunsCreated("Codertocat", repo), run => (string?)run["name"] == "GitHubBot / unit tests" && (string?)run["conclusion"] == "success");
+        Assert.Single(github.CommentsOn(2));
+        Assert.False(Directory.Exists(bot.WorkspaceRoot) && Directory.EnumerateFileSystemEntries(bot.WorkspaceRoot).Any(), "the gate's workspace was removed");
         github.AssertNoUnexpectedRequests();
 
         // Secrets stay out of the logs, at every level, and out of the workflow's history.

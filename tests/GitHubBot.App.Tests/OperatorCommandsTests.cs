@@ -3,6 +3,7 @@ using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.QualityGate;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Temporalio.Client;
 using Temporalio.Worker;
@@ -53,31 +54,54 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task Wait_prints_the_result_of_a_gate_and_list_finds_it()
+    public async Task Start_quality_gate_runs_the_gate_on_the_prs_current_head_and_wait_prints_its_result_and_list_finds_it()
     {
         using var github = new GitHubFake();
-        github.ExpectGateCheckRun("octo", "wait", 8, 99, "ghs_cli");
+        using var workspaces = new TempDirectory("ghbot-cli-workspaces-");
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+        var sha = await remote.CommitAsync("topic", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        github.ExpectGate("octo", "wait", 8, "ghs_cli", 99)
+            .ExpectPullRequest("octo", "wait", 4, sha, "topic", remote.CloneUrl)
+            .RespondFile("octo", "wait", ".github/ghbot.yml", "quality_gate:\n  required_score: 90\n  checks:\n    unit_tests: { run: \"test -f feature.txt\" }\n");
         var options = Options.Create(new GitHubOptions { AppId = github.AppId, PrivateKey = github.PrivateKeyPem, ApiBaseUrl = github.ApiBaseUrl });
         using var clients = new GitHubClients(options, new AppJwtFactory(options, TimeProvider.System), TimeProvider.System);
         var taskQueue = TemporalServerFixture.NewTaskQueue();
+        var links = new TemporalUiLinks(null, "default");
         using var worker = new TemporalWorker(temporal.Client, new TemporalWorkerOptions(taskQueue)
-            .AddAllActivities(new GitHubActivities(clients, new TemporalUiLinks(null, "default"), TimeProvider.System))
+            .AddAllActivities(new GitHubActivities(clients, links, TimeProvider.System))
+            .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(workspaces.Path), NullLogger<GateActivities>.Instance))
+            .AddAllActivities(new GateControlActivities(temporal.Client, links, NullLogger<GateControlActivities>.Instance))
             .AddWorkflow<QualityGateWorkflow>());
-        var id = $"gate/octo/wait/4/{Guid.NewGuid():N}";
 
-        var (code, output, _) = await worker.ExecuteAsync(async () =>
-        {
-            await temporal.Client.StartWorkflowAsync((QualityGateWorkflow wf) => wf.RunAsync(Input("wait")), new WorkflowOptions(id, taskQueue));
-            return await RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00");
-        });
+        var (started, startOutput, startError) = await RunAsync(
+            "start", "quality-gate", "--repo", "octo/wait", "--pr", "4", "--installation", "8", "--required-score", "95", "--task-queue", taskQueue, "--address", temporal.Address);
+        Assert.True(started == 0, startError);
+        var id = startOutput.Trim();
+        Assert.StartsWith("gate/octo/wait/4/manual-", id, StringComparison.Ordinal);
+        var (code, output, _) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
         var (listed, list, _) = await RunAsync("list", "--query", $"WorkflowId = '{id}'", "--address", temporal.Address);
 
         Assert.Equal(0, code);
         Assert.Contains("\"CheckRunId\": 99", output, StringComparison.Ordinal);
-        Assert.Contains("\"Conclusion\": \"neutral\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"Conclusion\": \"success\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"OverallScore\": 100", output, StringComparison.Ordinal);
+        Assert.Equal(sha, (string?)github.CheckRunsCreated("octo", "wait")[0]["head_sha"]);
         Assert.Equal(0, listed);
         Assert.Contains(id, list, StringComparison.Ordinal);
         Assert.Contains("completed", list, StringComparison.Ordinal);
+        github.AssertNoUnexpectedRequests();
+    }
+
+    [Theory]
+    [InlineData("--repo", "octo", "--pr", "4")]
+    [InlineData("--repo", "octo/app", "--pr", "0")]
+    [InlineData("--repo", "octo/app", "--pr", "4", "--required-score", "101")]
+    public async Task Start_quality_gate_refuses_bad_arguments_before_reaching_temporal(params string[] args)
+    {
+        var (code, _, error) = await RunAsync(["start", "quality-gate", .. args, "--address", "127.0.0.1:1"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--", error, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)

@@ -16,6 +16,16 @@ internal static class Payloads
         return payload;
     }
 
+    /// <summary>The PR's head is <paramref name="headSha"/> on <paramref name="branch"/> of <paramref name="remote"/> (same repository).</summary>
+    public static JsonObject WithHead(this JsonObject payload, FixtureRepository remote, string headSha, string branch = "feature")
+    {
+        var head = payload["pull_request"]!["head"]!;
+        head["sha"] = headSha;
+        head["ref"] = branch;
+        head["repo"]!["clone_url"] = remote.CloneUrl;
+        return payload;
+    }
+
     public static JsonObject WithAction(this JsonObject payload, string action)
     {
         payload["action"] = action;

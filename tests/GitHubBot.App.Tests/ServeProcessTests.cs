@@ -22,8 +22,10 @@ public sealed class ServeProcessTests : IDisposable
     public async Task A_workflow_started_before_a_restart_is_still_there_after_it()
     {
         using var github = new GitHubFake();
-        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
-        github.ExpectGateCheckRun("Codertocat", repo, 1, 77, "ghs_serve");
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+        var sha = await remote.CommitAsync("changes", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo).WithHead(remote, sha, "changes");
+        github.ExpectGate("Codertocat", repo, 1, "ghs_serve", 77);
         var temporalPort = TestPorts.Free();
 
         string workflowId;

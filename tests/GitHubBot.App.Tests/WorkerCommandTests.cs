@@ -15,7 +15,10 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
     public async Task Worker_only_processes_run_the_gate_from_the_given_task_queue()
     {
         using var github = new GitHubFake();
-        github.ExpectGateCheckRun("octo", "worker-only", 5, 11, "ghs_worker");
+        using var dataDir = new TempDirectory("ghbot-worker-");
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+        var sha = await remote.CommitAsync("feature", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        github.ExpectGate("octo", "worker-only", 5, "ghs_worker", 11);
         var taskQueue = TemporalServerFixture.NewTaskQueue();
         using var stop = new CancellationTokenSource();
         var worker = GhbotCommandLine.RunAsync(
@@ -24,6 +27,7 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
             $"--GitHub:AppId={github.AppId.ToString(CultureInfo.InvariantCulture)}",
             $"--GitHub:PrivateKey={github.PrivateKeyPem.Replace("\n", "\\n", StringComparison.Ordinal)}",
             $"--GitHub:ApiBaseUrl={github.ApiBaseUrl}",
+            $"--DataDir={dataDir.Path}",
         ], stop.Token);
 
         await Task.Delay(3000);
@@ -34,7 +38,7 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
 
         var result = await temporal.Client.ExecuteWorkflowAsync<QualityGateResult>(
             "QualityGateWorkflow",
-            [new QualityGateInput { Owner = "octo", Repo = "worker-only", PullRequestNumber = 3, HeadSha = "abc123", Branch = "feature", InstallationId = 5 }],
+            [new QualityGateInput { Owner = "octo", Repo = "worker-only", PullRequestNumber = 3, HeadSha = sha, Branch = "feature", InstallationId = 5, CloneUrl = remote.CloneUrl }],
             new WorkflowOptions($"gate/octo/worker-only/3/{Guid.NewGuid():N}", taskQueue) { ExecutionTimeout = TimeSpan.FromSeconds(60) });
 
         Assert.Equal(11, result.CheckRunId);
@@ -45,7 +49,8 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
             TaskQueueType = Temporalio.Api.Enums.V1.TaskQueueType.Workflow,
         });
         Assert.True(queue.Pollers.Select(p => p.Identity).Distinct().Count() >= 2, $"pollers: {string.Join(", ", queue.Pollers.Select(p => p.Identity))}");
-        Assert.Equal("abc123", (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
+        Assert.Equal(sha, (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(dataDir.Path, "workspaces")));
         await Task.Delay(500);
         await stop.CancelAsync();
         Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));

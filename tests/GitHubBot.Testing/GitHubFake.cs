@@ -26,6 +26,8 @@ public sealed class GitHubFake : IDisposable
     private readonly RSA key = RSA.Create(2048);
     private readonly ConcurrentQueue<string> jwtProblems = new();
     private readonly Guid catchAll = Guid.NewGuid();
+    private readonly ConcurrentDictionary<long, Comment> comments = new();
+    private long nextCommentId = 500;
 
     public GitHubFake(long appId = 4242)
     {
@@ -122,12 +124,159 @@ public sealed class GitHubFake : IDisposable
     }
 
     /// <summary>
-    /// What one run of the quality gate asks of GitHub: an installation token, the check run created, then updated.
+    /// What the first version of the gate asked of GitHub: an installation token, the check run created, then updated.
     /// </summary>
     public GitHubFake ExpectGateCheckRun(string owner, string repo, long installationId, long checkRunId, string token) =>
         ExpectInstallationToken(installationId, token)
             .ExpectCreateCheckRun(owner, repo, checkRunId, token)
             .ExpectUpdateCheckRun(owner, repo, checkRunId, token);
+
+    /// <summary>The App's slug (GET /app); its comments are made by "{slug}[bot]".</summary>
+    public const string AppSlug = "ghbot-test";
+
+    /// <summary>
+    /// Everything one run of the quality gate asks of GitHub, answered like GitHub does: the installation token,
+    /// .github/ghbot.yml absent from the repository and the organization (unless the test answers it with
+    /// <see cref="RespondFile"/>), check runs created (numbered from <paramref name="firstCheckRunId"/>: a gate's first
+    /// is its summary run) and updated, GET /app, and the PR's comments, kept so an edit finds what was created.
+    /// </summary>
+    public GitHubFake ExpectGate(string owner, string repo, long installationId, string token, long firstCheckRunId = 1000)
+    {
+        ExpectInstallationToken(installationId, token);
+        ExpectApp();
+        foreach (var configRepo in new[] { repo, ".github" })
+        {
+            Server.Given(Request.Create().UsingGet().WithPath($"/repos/{owner}/{configRepo}/contents/.github/ghbot.yml")).AtPriority(1000)
+                .RespondWith(Response.Create().WithStatusCode(404).WithHeader("Content-Type", "application/json").WithBody("{\"message\":\"Not Found\"}"));
+        }
+
+        var nextId = firstCheckRunId;
+        Server.Given(Request.Create().UsingPost().WithPath($"/repos/{owner}/{repo}/check-runs").WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var body = JsonNode.Parse(request.Body ?? "{}")!.AsObject();
+                var name = body["name"]?.GetValue<string>();
+                var id = Interlocked.Increment(ref nextId) - 1;
+                return Json(201, new JsonObject
+                {
+                    ["id"] = id,
+                    ["head_sha"] = body["head_sha"]?.GetValue<string>(),
+                    ["name"] = name,
+                    ["status"] = body["status"]?.GetValue<string>() ?? "queued",
+                    ["conclusion"] = body["conclusion"]?.GetValue<string>(),
+                    ["external_id"] = body["external_id"]?.GetValue<string>(),
+                });
+            }));
+        Server.Given(Request.Create().UsingPatch().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/check-runs/[0-9]+$")).WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var body = JsonNode.Parse(request.Body ?? "{}")!.AsObject();
+                return Json(200, new JsonObject
+                {
+                    ["id"] = long.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture),
+                    ["status"] = body["status"]?.GetValue<string>(),
+                    ["conclusion"] = body["conclusion"]?.GetValue<string>(),
+                });
+            }));
+        ExpectComments(owner, repo, token);
+        return this;
+    }
+
+    /// <summary>GET /app answers the App with <see cref="AppSlug"/>.</summary>
+    public GitHubFake ExpectApp()
+    {
+        Server.Given(Request.Create().UsingGet().WithPath("/app"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var problem = CheckAppJwt(request);
+                if (problem is not null)
+                {
+                    jwtProblems.Enqueue(problem);
+                    return Json(401, new JsonObject { ["message"] = problem });
+                }
+
+                return Json(200, new JsonObject { ["id"] = AppId, ["slug"] = AppSlug, ["name"] = "GitHubBot test" });
+            }));
+        return this;
+    }
+
+    /// <summary>Issue and PR comments of the repository, kept in memory: listed, created and edited like GitHub does.</summary>
+    public GitHubFake ExpectComments(string owner, string repo, string token)
+    {
+        Server.Given(Request.Create().UsingGet().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/[0-9]+/comments$")))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var issue = int.Parse(request.Path.Split('/')[^2], CultureInfo.InvariantCulture);
+                return Json(200, new JsonArray([.. comments.Values.Where(c => c.Issue == issue).OrderBy(c => c.Id).Select(c => CommentJson(owner, repo, c))]));
+            }));
+        Server.Given(Request.Create().UsingPost().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/[0-9]+/comments$")).WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var issue = int.Parse(request.Path.Split('/')[^2], CultureInfo.InvariantCulture);
+                var comment = new Comment(Interlocked.Increment(ref nextCommentId), issue, $"{AppSlug}[bot]", JsonNode.Parse(request.Body!)!["body"]!.GetValue<string>());
+                comments[comment.Id] = comment;
+                return Json(201, CommentJson(owner, repo, comment));
+            }));
+        Server.Given(Request.Create().UsingPatch().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/comments/[0-9]+$")).WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var id = long.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture);
+                if (!comments.TryGetValue(id, out var existing))
+                {
+                    return Json(404, new JsonObject { ["message"] = "Not Found" });
+                }
+
+                var edited = existing with { Body = JsonNode.Parse(request.Body!)!["body"]!.GetValue<string>() };
+                comments[id] = edited;
+                return Json(200, CommentJson(owner, repo, edited));
+            }));
+        return this;
+    }
+
+    /// <summary>The comments on an issue or PR as they stand now.</summary>
+    public IReadOnlyList<Comment> CommentsOn(int issue) => [.. comments.Values.Where(c => c.Issue == issue).OrderBy(c => c.Id)];
+
+    /// <summary>A comment as the fake keeps it.</summary>
+    public sealed record Comment(long Id, int Issue, string Login, string Body);
+
+    /// <summary>GET /repos/{owner}/{repo}/pulls/{number} answers an open PR with this head.</summary>
+    public GitHubFake ExpectPullRequest(string owner, string repo, int number, string headSha, string branch, string cloneUrl, bool fromFork = false)
+    {
+        var repoJson = new JsonObject { ["id"] = 1296269, ["name"] = repo, ["full_name"] = $"{owner}/{repo}", ["clone_url"] = $"https://github.com/{owner}/{repo}.git" };
+        var pr = new JsonObject
+        {
+            ["id"] = 1,
+            ["number"] = number,
+            ["state"] = "open",
+            ["title"] = "A change",
+            ["head"] = new JsonObject
+            {
+                ["ref"] = branch,
+                ["sha"] = headSha,
+                ["repo"] = new JsonObject { ["id"] = fromFork ? 7777 : 1296269, ["name"] = repo, ["full_name"] = $"fork/{repo}", ["clone_url"] = cloneUrl },
+            },
+            ["base"] = new JsonObject { ["ref"] = "main", ["sha"] = headSha, ["repo"] = repoJson },
+        };
+        return Respond("GET", $"/repos/{owner}/{repo}/pulls/{number}", 200, pr.ToJsonString());
+    }
+
+    /// <summary>The JSON bodies of the check runs created on the repository, in order.</summary>
+    public IReadOnlyList<JsonObject> CheckRunsCreated(string owner, string repo) =>
+        [.. RequestsTo("POST", $"/repos/{owner}/{repo}/check-runs").Select(r => JsonNode.Parse(r.Body!)!.AsObject())];
+
+    /// <summary>The JSON bodies of the check-run updates of one run, in order.</summary>
+    public IReadOnlyList<JsonObject> CheckRunUpdates(string owner, string repo, long checkRunId) =>
+        [.. RequestsTo("PATCH", $"/repos/{owner}/{repo}/check-runs/{checkRunId}").Select(r => JsonNode.Parse(r.Body!)!.AsObject())];
+
+    private static JsonObject CommentJson(string owner, string repo, Comment comment) => new()
+    {
+        ["id"] = comment.Id,
+        ["body"] = comment.Body,
+        ["html_url"] = $"https://github.com/{owner}/{repo}/pull/{comment.Issue}#issuecomment-{comment.Id}",
+        ["user"] = new JsonObject { ["login"] = comment.Login, ["id"] = 41898282, ["type"] = "Bot" },
+        ["created_at"] = "2026-11-25T00:00:00Z",
+        ["updated_at"] = "2026-11-25T00:00:00Z",
+    };
 
     /// <summary>Answers <paramref name="method"/> <paramref name="path"/> with a fixed status, headers and JSON body.</summary>
     public GitHubFake Respond(string method, string path, int status, string jsonBody, IDictionary<string, string>? headers = null)

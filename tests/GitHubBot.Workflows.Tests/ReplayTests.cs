@@ -1,5 +1,4 @@
 using GitHubBot.Testing;
-using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.QualityGate;
 using Temporalio.Client;
 using Temporalio.Common;
@@ -36,17 +35,20 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
     [Fact]
     public async Task A_fresh_run_of_the_gate_replays_and_can_refresh_the_committed_history()
     {
-        using var fake = new GitHubFake();
-        fake.ExpectGateCheckRun("Codertocat", "Hello-World", 1, 5, "ghs_r");
-        using var clients = TestApp.Clients(fake);
-        var taskQueue = TemporalServerFixture.NewTaskQueue();
-        using var worker = new TemporalWorker(temporal.Client, QualityGateWorkflowTests.WorkerOptions(taskQueue, new GitHubActivities(clients, new TemporalUiLinks(null, "default"), TimeProvider.System)));
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["style.txt"] = "messy\n" });
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        rig.WithConfig("""
+            quality_gate:
+              auto_fix: true
+              checks:
+                unit_tests: { run: "test -f feature.txt" }
+                linting: { run: "grep -q formatted style.txt", fix: "echo formatted > style.txt" }
+            """);
+        using var worker = rig.Worker();
 
         var history = await worker.ExecuteAsync(async () =>
         {
-            var handle = await temporal.Client.StartWorkflowAsync(
-                (QualityGateWorkflow wf) => wf.RunAsync(QualityGateWorkflowTests.Input()),
-                new WorkflowOptions($"gate-replay-{Guid.NewGuid():N}", taskQueue));
+            var handle = await rig.StartAsync(rig.Input(sha));
             await handle.GetResultAsync();
             return await handle.FetchHistoryAsync();
         });

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using GitHubBot.App.Hosting;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Workflows;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -9,7 +11,7 @@ using Temporalio.Exceptions;
 namespace GitHubBot.App.Cli;
 
 /// <summary>
-/// The operator's client commands (PRODUCT.md §7): <c>ghbot status|wait|signal|list</c>. They reach Temporal at
+/// The operator's client commands (PRODUCT.md §7): <c>ghbot start|status|wait|signal|list</c>. They reach Temporal at
 /// --address, else Temporal:Address, else the embedded server of a local <c>ghbot serve</c> (127.0.0.1:EmbeddedPort).
 /// </summary>
 internal static class OperatorCommands
@@ -21,10 +23,86 @@ internal static class OperatorCommands
 
     public static IEnumerable<Command> All()
     {
+        yield return Start();
         yield return Status();
         yield return Wait();
         yield return Signal();
         yield return List();
+    }
+
+    private static Command Start()
+    {
+        var command = new Command("start", "Start a workflow.");
+        command.Subcommands.Add(StartQualityGate());
+        foreach (var (name, what) in new[] { ("plan-patch-pr", "plan → patch → PR"), ("incident", "the incident swarm"), ("migration", "code migration") })
+        {
+            var later = new Command(name, $"Start {what} (not available yet).") { TreatUnmatchedTokensAsErrors = false };
+            later.SetAction(async (parse, _) =>
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"{name} is not available yet in this version of GitHubBot.");
+                return 2;
+            });
+            command.Subcommands.Add(later);
+        }
+
+        return command;
+    }
+
+    private static Command StartQualityGate()
+    {
+        var repo = new Option<string>("--repo") { Description = "The repository, owner/name.", Required = true };
+        var pr = new Option<int>("--pr") { Description = "The pull request's number.", Required = true };
+        var branch = new Option<string?>("--branch") { Description = "The PR's head branch (default: as GitHub reports it)." };
+        var autoFix = new Option<bool>("--auto-fix") { Description = "Apply the checks' fixes and re-check once." };
+        var coverage = new Option<int?>("--required-coverage") { Description = "Line coverage needed, 0–100 (default: the repository's config, else 80)." };
+        var score = new Option<int?>("--required-score") { Description = "Weighted score needed, 0–100 (default: the repository's config, else 85)." };
+        var installation = new Option<long?>("--installation") { Description = "The App installation (default: looked up)." };
+        var queue = new Option<string?>("--task-queue") { Description = "The workers' task queue (default: Temporal:TaskQueue, else ghbot)." };
+        var command = new Command("quality-gate", "Run the quality gate on a pull request's current head; prints the workflow ID.")
+        {
+            repo, pr, branch, autoFix, coverage, score, installation, queue, AddressOption, NamespaceOption,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var parts = parse.GetValue(repo)!.Split('/');
+            if (parts is not [{ Length: > 0 } owner, { Length: > 0 } name])
+            {
+                await error.WriteLineAsync($"--repo must be owner/name, not '{parse.GetValue(repo)}'.");
+                return 2;
+            }
+
+            if (parse.GetValue(pr) < 1 || parse.GetValue(coverage) is < 0 or > 100 || parse.GetValue(score) is < 0 or > 100)
+            {
+                await error.WriteLineAsync("--pr must be a PR number; --required-coverage and --required-score must be 0–100.");
+                return 2;
+            }
+
+            var client = await ConnectAsync(parse);
+            var settings = LoadSettings();
+            var id = WorkflowIds.QualityGateManual(owner, name, parse.GetValue(pr), DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture));
+            var input = new QualityGateInput
+            {
+                Owner = owner,
+                Repo = name,
+                PullRequestNumber = parse.GetValue(pr),
+                HeadSha = string.Empty,
+                Branch = parse.GetValue(branch) ?? string.Empty,
+                InstallationId = parse.GetValue(installation),
+                AttemptAutoFix = parse.GetValue(autoFix),
+                RequiredCoverage = parse.GetValue(coverage),
+                RequiredScore = parse.GetValue(score),
+                Trigger = "cli",
+            };
+            var handle = await client.StartWorkflowAsync(WorkflowTypes.QualityGate, [input], new WorkflowOptions(id, parse.GetValue(queue) ?? settings.TaskQueue)
+            {
+                Rpc = new() { CancellationToken = cancellationToken },
+            });
+            await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
+            await error.WriteLineAsync($"Started the quality gate of {owner}/{name}#{parse.GetValue(pr)}; follow it with: ghbot wait {handle.Id}");
+            return 0;
+        });
+        return command;
     }
 
     private static Command Status()
@@ -194,13 +272,18 @@ internal static class OperatorCommands
         _ => status.ToString(),
     };
 
-    private static Task<TemporalClient> ConnectAsync(ParseResult parse)
+    private static TemporalSettings LoadSettings()
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .Build();
-        var settings = configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+        return configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+    }
+
+    private static Task<TemporalClient> ConnectAsync(ParseResult parse)
+    {
+        var settings = LoadSettings();
         settings.Address = parse.GetValue(AddressOption)
             ?? (string.IsNullOrWhiteSpace(settings.Address) ? string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}") : settings.Address);
         settings.Namespace = parse.GetValue(NamespaceOption) ?? settings.Namespace;

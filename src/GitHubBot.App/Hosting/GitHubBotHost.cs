@@ -1,6 +1,7 @@
 using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.QualityGate;
 using Microsoft.Extensions.Options;
 using Octokit.Webhooks;
 using Octokit.Webhooks.AspNetCore;
@@ -34,7 +35,7 @@ public static class GitHubBotHost
 
         if (worker.Enabled)
         {
-            AddWorkers(services, temporal, worker);
+            AddWorkers(services, builder.Configuration, temporal, worker);
         }
 
         return builder;
@@ -48,12 +49,15 @@ public static class GitHubBotHost
         var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
         var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
         builder.Services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
-        AddWorkers(builder.Services, temporal, worker);
+        AddWorkers(builder.Services, builder.Configuration, temporal, worker);
         return builder;
     }
 
-    private static void AddWorkers(IServiceCollection services, TemporalSettings temporal, WorkerSettings worker)
+    private static void AddWorkers(IServiceCollection services, ConfigurationManager configuration, TemporalSettings temporal, WorkerSettings worker)
     {
+        // The gates' checkouts live beside the embedded server's database: DataDir/workspaces.
+        var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
+        services.AddSingleton(new WorkspaceOptions(Path.Combine(Path.GetFullPath(dataDir), "workspaces")));
         services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GitHubOptions>, GitHubAppOptionsValidator>();
         services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));

@@ -19,11 +19,6 @@ namespace GitHubBot.App.Webhooks;
 /// </summary>
 public static class WebhookRoutes
 {
-    /// <summary>Identifiers of the buttons on the quality gate's check run.</summary>
-    public const string ApplyFixesAction = "apply-fixes";
-
-    public const string RerunAction = "rerun";
-
     /// <summary>The event/action pairs this table acts on (null: any action, e.g. ping).</summary>
     private static readonly HashSet<(string Event, string? Action)> Routed =
     [
@@ -64,8 +59,8 @@ public static class WebhookRoutes
 
             CheckRunRequestedActionEvent e => e.RequestedAction?.Identifier switch
             {
-                ApplyFixesAction => CheckRunRerun(e, autoFix: true, kind, deliveryId),
-                RerunAction => CheckRunRerun(e, autoFix: false, kind, deliveryId),
+                GateButtons.ApplyFixes => CheckRunRerun(e, autoFix: true, kind, deliveryId),
+                GateButtons.Rerun => CheckRunRerun(e, autoFix: false, kind, deliveryId),
                 var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
             },
 
@@ -113,6 +108,8 @@ public static class WebhookRoutes
                 Branch = branch,
                 InstallationId = e.Installation?.Id,
                 CloneUrl = pr.Head.Repo?.CloneUrl,
+                FromFork = pr.Head.Repo?.Id is not { } headRepo || headRepo != e.Repository?.Id,
+                AuthorAssociation = pr.AuthorAssociation.StringValue,
                 Trigger = kind,
             }));
     }
@@ -143,7 +140,10 @@ public static class WebhookRoutes
                 HeadSha = headSha,
                 Branch = branch ?? string.Empty,
                 InstallationId = e.Installation?.Id,
-                CloneUrl = e.Repository?.CloneUrl,
+
+                // Left to the gate to look up: a re-run's payload does not say whether the PR comes from a fork,
+                // and fixes must never be pushed to a same-named branch of the base repository.
+                CloneUrl = null,
                 AttemptAutoFix = autoFix,
                 Trigger = kind,
             }));

@@ -55,6 +55,32 @@ public static partial class ReportParser
         }
     }
 
+    /// <summary>
+    /// One report from several files of one check (e.g. a TRX per test project): it passes when every file passes,
+    /// scores their mean, and carries every annotation.
+    /// </summary>
+    public static CheckReport Combine(IReadOnlyList<CheckReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        if (reports.Count == 1)
+        {
+            return reports[0];
+        }
+
+        if (reports.Count == 0)
+        {
+            return new CheckReport(false, 0, "No report was written.", []);
+        }
+
+        var coverage = reports.Where(r => r.CoveragePercent is not null).Select(r => r.CoveragePercent!.Value).ToList();
+        return new CheckReport(
+            reports.All(r => r.Passed),
+            Math.Round(reports.Average(r => r.Score), 1),
+            string.Join("\n", reports.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"- report {i + 1}: {r.Summary.Replace("\n", " ", StringComparison.Ordinal)}"))),
+            [.. reports.SelectMany(r => r.Annotations)],
+            coverage.Count > 0 ? Math.Round(coverage.Average(), 1) : null);
+    }
+
     private static CheckReport FromExitCode(int exitCode) =>
         exitCode == 0
             ? new CheckReport(true, 100, "Exited with 0.", [])

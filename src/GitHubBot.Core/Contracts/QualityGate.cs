@@ -21,9 +21,21 @@ public sealed record QualityGateInput
 
     public bool AttemptAutoFix { get; init; }
 
-    public int RequiredCoverage { get; init; } = 80;
+    /// <summary>Line coverage the PR needs; null: the repository's configuration, else 80.</summary>
+    public int? RequiredCoverage { get; init; }
 
-    public int RequiredScore { get; init; } = 85;
+    /// <summary>Weighted score the PR needs; null: the repository's configuration, else 85.</summary>
+    public int? RequiredScore { get; init; }
+
+    /// <summary>The PR comes from a fork (its head repository is not the base repository).</summary>
+    public bool FromFork { get; init; }
+
+    /// <summary>
+    /// GitHub's author_association of the PR's author (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR,
+    /// FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE, MANNEQUIN); null when the trigger was a trusted person
+    /// (a re-run button, an operator's CLI).
+    /// </summary>
+    public string? AuthorAssociation { get; init; }
 
     /// <summary>What started the gate, e.g. "pull_request.opened" or "check_run.rerequested".</summary>
     public string Trigger { get; init; } = "pull_request";
@@ -48,7 +60,28 @@ public sealed record QualityGateResult
     public IReadOnlyList<string> AutoFixesApplied { get; init; } = [];
 
     public IReadOnlyList<string> BlockingIssues { get; init; } = [];
+
+    /// <summary>The commit of fixes the gate pushed to the PR's branch, if it pushed one.</summary>
+    public string? FixedSha { get; init; }
+
+    /// <summary>The result of the gate that re-checked <see cref="FixedSha"/>.</summary>
+    public QualityGateResult? Recheck { get; init; }
 }
 
+/// <summary>One check's state in the Status query: queued, running, passed, failed, timed_out, cancelled or skipped.</summary>
+public sealed record CheckProgress(string Name, string State);
+
 /// <summary>What the gate's Status query answers.</summary>
-public sealed record QualityGateStatus(string Stage, int ChecksDone, int ChecksTotal, long? CheckRunId);
+public sealed record QualityGateStatus(string Stage, int ChecksDone, int ChecksTotal, long? CheckRunId)
+{
+    public IReadOnlyList<CheckProgress> Checks { get; init; } = [];
+
+    /// <summary>The gate waits for a trusted user's /ok-to-test before it runs the PR's code.</summary>
+    public bool WaitingForOkToTest { get; init; }
+}
+
+/// <summary>Why a gate stops early: a person asked, or a newer head of the same PR replaced it.</summary>
+/// <param name="Reason">Said on the check run.</param>
+/// <param name="SupersededBy">The newer gate's workflow ID, when a newer push replaced this one.</param>
+/// <param name="SupersededByUrl">A link to the newer gate (its Temporal UI page), when known.</param>
+public sealed record CancelGate(string Reason, string? SupersededBy = null, string? SupersededByUrl = null);

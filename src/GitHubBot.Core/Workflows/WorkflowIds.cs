@@ -11,6 +11,14 @@ public static class WorkflowIds
     public static string QualityGate(string owner, string repo, int pullRequest, string headSha) =>
         string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}");
 
+    /// <summary>What every gate ID of one PR starts with (the trailing slash keeps PR 1 apart from PR 12).</summary>
+    public static string QualityGatePrefix(string owner, string repo, int pullRequest) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/");
+
+    /// <summary>A gate an operator started (its head is looked up when it runs).</summary>
+    public static string QualityGateManual(string owner, string repo, int pullRequest, string requestId) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/manual-{requestId}");
+
     public static string QualityGateRerun(string owner, string repo, int pullRequest, string headSha, string deliveryId) =>
         string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}/rerun-{deliveryId}");
 

@@ -51,9 +51,31 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
                 Status = CheckStatus.Completed,
                 Conclusion = ParseConclusion(request.Conclusion),
                 CompletedAt = time.GetUtcNow(),
-                Output = new NewCheckRunOutput(request.Title, request.Summary),
+                Output = new NewCheckRunOutput(GitHubText.Truncate(request.Title, 1000), GitHubText.Truncate(request.Summary)),
+                Actions = request.Buttons.Count == 0 ? null : [.. request.Buttons.Take(3).Select(b => new NewCheckRunAction(b.Label, b.Description, b.Identifier))],
             }),
             time);
+    }
+
+    /// <summary>The PR's head as GitHub reports it now: SHA, branch, where to fetch it, whether it comes from a fork.</summary>
+    [Activity]
+    public async Task<PullRequestHead> GetPullRequestHeadAsync(RepositoryTarget target, int number)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var pr = await GitHubFailures.CallAsync(() => client.PullRequest.Get(target.Owner, target.Repo, number), time);
+        var headRepo = pr.Head?.Repository;
+        if (pr.Head?.Sha is not { Length: > 0 } sha || headRepo?.CloneUrl is not { Length: > 0 } cloneUrl)
+        {
+            throw new ApplicationFailureException($"Pull request #{number} has no head repository any more (was its fork deleted?).", errorType: "InvalidRequest", nonRetryable: true);
+        }
+
+        return new PullRequestHead(
+            sha,
+            pr.Head.Ref,
+            cloneUrl,
+            headRepo.Id != pr.Base?.Repository?.Id,
+            pr.State.Value == ItemState.Open);
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ public interface IGitHubClients
 
     /// <summary>The App's slug: its comments are made by "{slug}[bot]".</summary>
     Task<string> AppSlugAsync();
+
+    /// <summary>An installation token for <paramref name="target"/>, for git over https (fetch and push).</summary>
+    Task<string> InstallationTokenAsync(RepositoryTarget target, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -53,12 +56,14 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     /// <summary>A client authenticated with a fresh App JWT (for App-level endpoints).</summary>
     public IGitHubClient ForApp() => Create(jwt.CreateToken());
 
-    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken)
+    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken) =>
+        Create(await InstallationTokenAsync(target, cancellationToken));
+
+    public async Task<string> InstallationTokenAsync(RepositoryTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         var installationId = target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
-        var token = await tokens.GetTokenAsync(installationId, cancellationToken);
-        return Create(token);
+        return await tokens.GetTokenAsync(installationId, cancellationToken);
     }
 
     /// <summary>The App's slug (its bot account is "{slug}[bot]"), asked of GitHub once.</summary>

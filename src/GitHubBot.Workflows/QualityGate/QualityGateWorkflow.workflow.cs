@@ -1,4 +1,9 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GitHubBot.Core.Checks;
+using GitHubBot.Core.Config;
 using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Workflows;
 using GitHubBot.Workflows.GitHub;
 using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
@@ -7,15 +12,33 @@ using Temporalio.Workflows;
 namespace GitHubBot.Workflows.QualityGate;
 
 /// <summary>
-/// The quality gate of one PR head (PRODUCT.md §5). This version reports the gate on the PR: it opens the
-/// "GitHubBot / quality gate" check run as in progress, then closes it as neutral saying that no checks are
-/// configured to run yet. Running the checks, scoring and auto-fix come with the quality-gate work.
+/// The quality gate of one PR head (PRODUCT.md §5): reads the repository's configuration, waits for /ok-to-test
+/// when the code is not trusted, checks the head out, runs the checks in parallel, scores them, applies fixes and
+/// has the fixed commit re-checked once, and reports a check run per check, a summary check run and one sticky
+/// PR comment. A newer head of the same PR, or a person, can stop it: its check run then ends cancelled, saying why.
 /// </summary>
 [Workflow]
 public sealed class QualityGateWorkflow
 {
+    /// <summary>The patch that separates gates running checks from the first version, which only reported.</summary>
+    public const string RunsChecksPatch = "gate-runs-checks";
+
+    /// <summary>How long a gate waits for /ok-to-test before it gives up.</summary>
+    public static readonly TimeSpan OkToTestWait = TimeSpan.FromDays(30);
+
+    private static readonly HashSet<string> TrustedAssociations = new(StringComparer.OrdinalIgnoreCase) { "OWNER", "MEMBER", "COLLABORATOR" };
+    private static readonly HashSet<string> FirstTimers = new(StringComparer.OrdinalIgnoreCase) { "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "NONE", "MANNEQUIN" };
+
+    private readonly Dictionary<string, string> checkStates = new(StringComparer.Ordinal);
+    private readonly List<string> checkOrder = [];
     private string stage = "starting";
     private long? checkRunId;
+    private string? headSha;
+    private bool waitingForOkToTest;
+    private bool okToTest;
+    private string? okToTestBy;
+    private CancelGate? cancelRequest;
+    private CancellationTokenSource? stop;
 
     [WorkflowRun]
     public async Task<QualityGateResult> RunAsync(QualityGateInput input)
@@ -26,40 +49,414 @@ public sealed class QualityGateWorkflow
         }
 
         var target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
+        headSha = input.HeadSha;
+        using var stopSource = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        stop = stopSource;
         try
         {
-            return await GateAsync(input, target);
+            return Workflow.Patched(RunsChecksPatch) ? await GateAsync(input, target) : await ReportOnlyAsync(input, target);
         }
-        catch (Exception ex) when (checkRunId is { } openRun && stage != "done")
+        catch (Exception ex) when (checkRunId is { } openRun && stage != "done" && (cancelRequest is null || !IsCancellation(ex)))
         {
-            // Never leave the check run in progress: close it on a token of its own, since the workflow's own
-            // token is already cancelled when the gate was cancelled. A failure here is logged, not thrown.
-            var cancelled = TemporalException.IsCanceledException(ex);
-            using var detached = new CancellationTokenSource();
-            var options = ActivityOptionsCatalog.GitHubCall;
-            options.CancellationToken = detached.Token;
-            options.ScheduleToCloseTimeout = TimeSpan.FromMinutes(5);
-            try
+            await CloseAsync(target, openRun, IsCancellation(ex) ? "cancelled" : "failure", IsCancellation(ex) ? "Quality gate cancelled" : "Quality gate failed",
+                IsCancellation(ex) ? "The gate was cancelled before it finished." : $"The gate could not finish: {ex.Message}");
+            throw;
+        }
+        catch (Exception ex) when (cancelRequest is { } cancel && IsCancellation(ex) && !Workflow.CancellationToken.IsCancellationRequested)
+        {
+            // Stopped by a signal (a person, or a newer push): end as a result that says so, not as a failure.
+            var note = cancel.SupersededBy is null
+                ? cancel.Reason
+                : $"{cancel.Reason}\n\nNewer gate: {(cancel.SupersededByUrl is { } url ? $"[{cancel.SupersededBy}]({url})" : $"`{cancel.SupersededBy}`")}";
+            if (checkRunId is { } openRun)
             {
-                await Workflow.ExecuteActivityAsync(
-                    (GitHubActivities github) => github.CompleteCheckRunAsync(new CompleteCheckRunRequest(
-                        target,
-                        openRun,
-                        cancelled ? "cancelled" : "failure",
-                        cancelled ? "Quality gate cancelled" : "Quality gate failed",
-                        cancelled ? "The gate was cancelled before it finished." : $"The gate could not finish: {ex.Message}")),
-                    options);
-            }
-            catch (ActivityFailureException closeFailure)
-            {
-                Workflow.Logger.LogWarning(closeFailure, "Could not close check run {CheckRunId} after the gate ended early", openRun);
+                await CloseAsync(target, openRun, "cancelled", cancel.SupersededBy is null ? "Quality gate cancelled" : "Superseded by a newer commit", note);
             }
 
-            throw;
+            stage = "done";
+            return new QualityGateResult
+            {
+                OverallScore = 0,
+                CanMerge = false,
+                Conclusion = "cancelled",
+                CheckRunId = checkRunId ?? 0,
+                BlockingIssues = [note],
+            };
+        }
+        finally
+        {
+            stop = null;
         }
     }
 
-    private async Task<QualityGateResult> GateAsync(QualityGateInput input, RepositoryTarget target)
+    /// <summary>Stops the gate: its running checks are killed and its check run ends cancelled with the reason.</summary>
+    [WorkflowSignal(WorkflowSignals.CancelGate)]
+    public Task CancelAsync(CancelGate request)
+    {
+        cancelRequest ??= request ?? new CancelGate("Cancelled.");
+        stop?.Cancel();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A trusted user allowed the PR's code to run (the /ok-to-test command).</summary>
+    [WorkflowSignal(WorkflowSignals.OkToTest)]
+    public Task OkToTestAsync(string? by)
+    {
+        okToTest = true;
+        okToTestBy = by;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowQuery]
+    public QualityGateStatus Status => new(
+        stage,
+        checkStates.Values.Count(state => state is not ("queued" or "running")),
+        checkStates.Count,
+        checkRunId)
+    {
+        Checks = [.. checkOrder.Select(name => new CheckProgress(name, checkStates[name]))],
+        WaitingForOkToTest = waitingForOkToTest,
+    };
+
+    private async Task<QualityGateResult> GateAsync(QualityGateInput given, RepositoryTarget target)
+    {
+        var token = stop!.Token;
+        var input = given;
+        if (string.IsNullOrEmpty(input.CloneUrl) || string.IsNullOrEmpty(input.HeadSha))
+        {
+            stage = "resolving";
+            var head = await Workflow.ExecuteActivityAsync(
+                (GitHubActivities github) => github.GetPullRequestHeadAsync(target, input.PullRequestNumber),
+                With(ActivityOptionsCatalog.GitHubCall, token));
+            input = input with
+            {
+                HeadSha = string.IsNullOrEmpty(input.HeadSha) ? head.Sha : input.HeadSha,
+                Branch = string.IsNullOrEmpty(input.Branch) ? head.Branch : input.Branch,
+                CloneUrl = head.CloneUrl,
+                FromFork = head.FromFork,
+            };
+            headSha = input.HeadSha;
+        }
+
+        if (input.Trigger.StartsWith("pull_request", StringComparison.Ordinal))
+        {
+            stage = "superseding";
+            var supersede = new SupersedeRequest(
+                input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha, Workflow.Info.WorkflowId, Workflow.Info.Parent?.WorkflowId, Workflow.Info.StartTime);
+            await Workflow.ExecuteActivityAsync(
+                (GateControlActivities control) => control.SupersedeOlderGatesAsync(supersede),
+                With(ActivityOptionsCatalog.TemporalCall, token));
+        }
+
+        stage = "reading configuration";
+        var config = await Workflow.ExecuteActivityAsync(
+            (GitHubActivities github) => github.FetchRepoConfigAsync(target),
+            With(ActivityOptionsCatalog.GitHubCall, token));
+        if (config.Problems.Count > 0)
+        {
+            return await InvalidConfigAsync(input, target, config, token);
+        }
+
+        var merged = JsonNode.Parse(config.MergedJson) as JsonObject ?? [];
+        var trustForks = merged["quality_gate"]?["trust_forks"]?.GetValue<bool>() ?? false;
+        if (Untrusted(input, trustForks) is { } why)
+        {
+            stage = "waiting for /ok-to-test";
+            waitingForOkToTest = true;
+            var explanation = $"{why} GitHubBot runs nothing from it until someone with write access comments `/ok-to-test` on #{input.PullRequestNumber}.";
+            var waitingRequest = new PublishCheckRunRequest(target, CheckRunNames.QualityGate, input.HeadSha, "neutral", "Waiting for /ok-to-test", explanation, []);
+            var waiting = await Workflow.ExecuteActivityAsync(
+                (GitHubActivities github) => github.PublishCheckRunAsync(waitingRequest),
+                With(ActivityOptionsCatalog.GitHubCall, token));
+            if (!await Workflow.WaitConditionAsync(() => okToTest, OkToTestWait, token))
+            {
+                stage = "done";
+                return new QualityGateResult
+                {
+                    OverallScore = 0,
+                    CanMerge = false,
+                    Conclusion = "neutral",
+                    CheckRunId = waiting,
+                    BlockingIssues = [$"Nobody allowed the code to run within {OkToTestWait.TotalDays:0} days."],
+                };
+            }
+
+            waitingForOkToTest = false;
+            var logger = Workflow.Logger;
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("Gate allowed to run by {User}", okToTestBy);
+            }
+        }
+
+        stage = "reporting";
+        var started = new CreateCheckRunRequest(
+            target,
+            CheckRunNames.QualityGate,
+            input.HeadSha,
+            "in_progress",
+            "Quality gate started",
+            $"GitHubBot is checking `{ShortSha(input.HeadSha)}` of #{input.PullRequestNumber} ({input.Trigger}).");
+        checkRunId = await Workflow.ExecuteActivityAsync(
+            (GitHubActivities github) => github.CreateCheckRunAsync(started),
+            With(ActivityOptionsCatalog.GitHubCall, token));
+
+        var workspace = new WorkspaceRef(Workflow.Info.RunId, target, input.CloneUrl!, input.HeadSha);
+        try
+        {
+            return await CheckAsync(input, target, workspace, config.MergedJson, token);
+        }
+        finally
+        {
+            // On a token of its own: the gate's token is already cancelled when the gate was stopped.
+            using var detached = new CancellationTokenSource();
+            try
+            {
+                await Workflow.ExecuteActivityAsync(
+                    (GateActivities gate) => gate.RemoveWorkspaceAsync(workspace.Key),
+                    With(ActivityOptionsCatalog.Workspace, detached.Token));
+            }
+            catch (ActivityFailureException ex)
+            {
+                Workflow.Logger.LogWarning(ex, "Could not remove workspace {Workspace}", workspace.Key);
+            }
+        }
+    }
+
+    private async Task<QualityGateResult> CheckAsync(QualityGateInput input, RepositoryTarget target, WorkspaceRef workspace, string mergedJson, CancellationToken token)
+    {
+        stage = "checking out";
+        var settings = await Workflow.ExecuteActivityAsync(
+            (GateActivities gate) => gate.PrepareWorkspaceAsync(new PrepareWorkspaceRequest(workspace, mergedJson)),
+            With(ActivityOptionsCatalog.Workspace, token));
+        var requiredScore = input.RequiredScore ?? settings.RequiredScore;
+        var requiredCoverage = input.RequiredCoverage ?? settings.RequiredCoverage;
+
+        var results = await RunChecksAsync(target, workspace, settings.Checks, token);
+        var verdict = Decide(settings, results, requiredCoverage, requiredScore);
+
+        var fixesApplied = new List<string>();
+        var notes = new List<string>();
+        QualityGateResult? recheck = null;
+        string? fixedShaPushed = null;
+        var fixable = settings.Checks.Where(c => c.Fix is not null && results.TryGetValue(c.Name, out var r) && r.State != CheckState.Passed).ToList();
+        if ((input.AttemptAutoFix || settings.AutoFix) && input.Trigger != AutoFixTrigger && fixable.Count > 0)
+        {
+            stage = "fixing";
+            var push = !input.FromFork;
+            var fixRequest = new ApplyFixesRequest(workspace, [.. fixable.Select(c => new FixCommand(c.Name, c.Fix!, c.Timeout))], push, input.Branch);
+            var fixes = await Workflow.ExecuteActivityAsync(
+                (GateActivities gate) => gate.ApplyFixesAsync(fixRequest),
+                With(ActivityOptionsCatalog.Check(fixable.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Timeout)), token));
+            fixesApplied.AddRange(fixes.Applied);
+            notes.AddRange(fixes.Failed.Select(f => $"Fix failed: {f}"));
+            if (fixes.PushedSha is { } fixedSha)
+            {
+                fixedShaPushed = fixedSha;
+                recheck = await RecheckAsync(input, fixedSha, notes, token);
+            }
+            else if (fixes.Diff is { } diff)
+            {
+                notes.Add(push
+                    ? $"The fixes could not be pushed ({fixes.PushError}). The change they make:\n\n```diff\n{diff}\n```"
+                    : $"This pull request comes from a fork, so GitHubBot does not push to it. Apply the fixes with `git apply`:\n\n```diff\n{diff}\n```");
+            }
+            else if (fixes.Applied.Count == 0)
+            {
+                notes.Add("The fix commands changed nothing.");
+            }
+        }
+
+        stage = "reporting";
+        var rows = Rows(settings, results);
+        var summary = Render(input.HeadSha, verdict, rows, fixesApplied, notes, recheck);
+        var conclusion = verdict.CanMerge ? "success" : (results.Count == 0 ? "neutral" : "failure");
+        var buttons = new List<CheckRunButton> { new("Re-run", "Run every check again", GateButtons.Rerun) };
+        if (fixable.Count > 0 && recheck is null)
+        {
+            buttons.Insert(0, new("Apply fixes", "Run the fix commands and push", GateButtons.ApplyFixes));
+        }
+
+        var complete = new CompleteCheckRunRequest(
+            target,
+            checkRunId!.Value,
+            conclusion,
+            string.Create(CultureInfo.InvariantCulture, $"{verdict.Score:0.#}/100 — {(verdict.CanMerge ? "ready to merge" : results.Count == 0 ? "no checks ran" : "blocked")}"),
+            summary)
+        {
+            Buttons = buttons,
+        };
+        await Workflow.ExecuteActivityAsync(
+            (GitHubActivities github) => github.CompleteCheckRunAsync(complete),
+            With(ActivityOptionsCatalog.GitHubCall, token));
+        await Workflow.ExecuteActivityAsync(
+            (GitHubActivities github) => github.UpsertStickyCommentAsync(new UpsertCommentRequest(target, input.PullRequestNumber, GateComment.Marker, summary)),
+            With(ActivityOptionsCatalog.GitHubCall, token));
+
+        stage = "done";
+        return new QualityGateResult
+        {
+            OverallScore = verdict.Score,
+            CanMerge = verdict.CanMerge,
+            Conclusion = conclusion,
+            CheckRunId = checkRunId!.Value,
+            Checks = [.. settings.Checks.Where(c => results.ContainsKey(c.Name)).Select(c => new CheckOutcome(
+                c.Name, results[c.Name].State == CheckState.Passed, results[c.Name].Score, c.Required, results[c.Name].Summary, results[c.Name].Annotations.Count))],
+            AutoFixesApplied = fixesApplied,
+            BlockingIssues = verdict.BlockingIssues,
+            FixedSha = fixedShaPushed,
+            Recheck = recheck,
+        };
+    }
+
+    /// <summary>The trigger of the gate that re-checks a commit of fixes: it never fixes again.</summary>
+    public const string AutoFixTrigger = "auto-fix";
+
+    /// <summary>
+    /// Has the pushed fix commit checked once, by the gate of that commit (the ID its push's webhook also maps to, so
+    /// that delivery finds this gate instead of starting another). When the webhook got there first, that gate does it.
+    /// </summary>
+    private static async Task<QualityGateResult?> RecheckAsync(QualityGateInput input, string fixedSha, List<string> notes, CancellationToken token)
+    {
+        var id = WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, fixedSha);
+        try
+        {
+            var recheckInput = input with { HeadSha = fixedSha, AttemptAutoFix = false, Trigger = AutoFixTrigger };
+            var child = await Workflow.StartChildWorkflowAsync(
+                (QualityGateWorkflow wf) => wf.RunAsync(recheckInput),
+                new ChildWorkflowOptions
+                {
+                    Id = id,
+                    ParentClosePolicy = ParentClosePolicy.Abandon,
+                    IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
+                    CancellationToken = token,
+                });
+            notes.Add($"Fixes pushed as `{ShortSha(fixedSha)}`; the checks ran again on it.");
+            return await child.GetResultAsync();
+        }
+        catch (WorkflowAlreadyStartedException)
+        {
+            notes.Add($"Fixes pushed as `{ShortSha(fixedSha)}`; the gate of that commit (`{id}`) checks them.");
+            return null;
+        }
+    }
+
+    private async Task<Dictionary<string, CheckRunResult>> RunChecksAsync(RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, CancellationToken token)
+    {
+        stage = "running checks";
+        foreach (var check in checks)
+        {
+            checkOrder.Add(check.Name);
+            checkStates[check.Name] = "queued";
+        }
+
+        var results = new Dictionary<string, CheckRunResult>(StringComparer.Ordinal);
+        async Task RunOneAsync(CheckConfig check)
+        {
+            checkStates[check.Name] = "running";
+            var result = await Workflow.ExecuteActivityAsync(
+                (GateActivities gate) => gate.RunCheckAsync(new RunCheckRequest(workspace, check)),
+                With(ActivityOptionsCatalog.Check(check.Timeout), token));
+            results[check.Name] = result;
+            checkStates[check.Name] = StateName(result.State);
+            var publish = new PublishCheckRunRequest(
+                target,
+                CheckRunNames.ForCheck(check.Name),
+                workspace.HeadSha,
+                result.State switch
+                {
+                    CheckState.Passed => "success",
+                    CheckState.TimedOut => "timed_out",
+                    CheckState.Cancelled => "cancelled",
+                    _ => check.Required ? "failure" : "neutral",
+                },
+                string.Create(CultureInfo.InvariantCulture, $"{StateName(result.State).Replace('_', ' ')} — {result.Score:0.#}/100"),
+                result.Summary,
+                result.Annotations);
+            await Workflow.ExecuteActivityAsync(
+                (GitHubActivities github) => github.PublishCheckRunAsync(publish),
+                With(ActivityOptionsCatalog.GitHubCall, token));
+        }
+
+        await Workflow.WhenAllAsync(checks.Select(RunOneAsync));
+        return results;
+    }
+
+    private static Verdict Decide(QualityGateConfig settings, Dictionary<string, CheckRunResult> results, double requiredCoverage, double requiredScore) =>
+        VerdictRules.Decide(
+            [.. settings.Checks.Where(c => results.ContainsKey(c.Name)).Select(c => new CheckOutcomeInput(
+                c.Name, results[c.Name].State, results[c.Name].Score, c.Weight, c.Required, results[c.Name].CoveragePercent, c.Name == "coverage"))],
+            requiredCoverage,
+            requiredScore);
+
+    private static List<GateCommentRow> Rows(QualityGateConfig settings, Dictionary<string, CheckRunResult> results) =>
+        [.. QualityGateConfig.CheckNames.Select(name =>
+        {
+            var check = settings.Checks.FirstOrDefault(c => c.Name == name);
+            return results.TryGetValue(name, out var result)
+                ? new GateCommentRow(name, result.State, result.Score, check?.Required ?? false)
+                : new GateCommentRow(name, CheckState.Skipped, 0, false);
+        })];
+
+    private static string Render(string sha, Verdict verdict, List<GateCommentRow> rows, List<string> fixesApplied, List<string> notes, QualityGateResult? recheck)
+    {
+        var text = GateComment.Render(sha, verdict, rows, fixesApplied, null);
+        if (recheck is not null)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"Re-check of the fixes: {recheck.OverallScore:0.#}/100, {(recheck.CanMerge ? "ready to merge" : "still blocked")}."));
+        }
+
+        return notes.Count == 0 ? text : GitHubText.Truncate($"{text}\n**Notes**\n\n{string.Join("\n\n", notes)}\n");
+    }
+
+    private async Task<QualityGateResult> InvalidConfigAsync(QualityGateInput input, RepositoryTarget target, RepoConfigResult config, CancellationToken token)
+    {
+        stage = "reporting";
+        var problems = config.Problems.Select(p => p.ToString()).ToList();
+        var annotations = config.Problems
+            .Where(p => p.Line is > 0 && p.Source.EndsWith($"{input.Owner}/{input.Repo}: .github/ghbot.yml", StringComparison.Ordinal))
+            .Select(p => new Annotation(".github/ghbot.yml", p.Line!.Value, p.Line.Value, AnnotationLevel.Failure, p.Message, p.Key))
+            .ToList();
+        var publish = new PublishCheckRunRequest(
+            target,
+            CheckRunNames.QualityGate,
+            input.HeadSha,
+            "failure",
+            "Invalid .github/ghbot.yml",
+            "GitHubBot cannot run the gate until the configuration is fixed:\n\n" + string.Join("\n", problems.Select(p => $"- {p}")),
+            annotations);
+        checkRunId = await Workflow.ExecuteActivityAsync(
+            (GitHubActivities github) => github.PublishCheckRunAsync(publish),
+            With(ActivityOptionsCatalog.GitHubCall, token));
+        stage = "done";
+        return new QualityGateResult
+        {
+            OverallScore = 0,
+            CanMerge = false,
+            Conclusion = "failure",
+            CheckRunId = checkRunId.Value,
+            BlockingIssues = problems,
+        };
+    }
+
+    /// <summary>Why the PR's code may not run without /ok-to-test, or null when it may.</summary>
+    private static string? Untrusted(QualityGateInput input, bool trustForks)
+    {
+        if (input.AuthorAssociation is not { } association || TrustedAssociations.Contains(association))
+        {
+            return null;
+        }
+
+        if (FirstTimers.Contains(association))
+        {
+            return "This pull request is from a first-time contributor.";
+        }
+
+        return input.FromFork && !trustForks ? "This pull request comes from a fork." : null;
+    }
+
+    /// <summary>The first version: open the check run, close it as neutral. Kept for gates started before checks ran.</summary>
+    private async Task<QualityGateResult> ReportOnlyAsync(QualityGateInput input, RepositoryTarget target)
     {
         stage = "reporting";
         var id = await Workflow.ExecuteActivityAsync(
@@ -76,12 +473,7 @@ public sealed class QualityGateWorkflow
         stage = "completing";
         const string blocking = "No checks are configured to run in this version of GitHubBot.";
         await Workflow.ExecuteActivityAsync(
-            (GitHubActivities github) => github.CompleteCheckRunAsync(new CompleteCheckRunRequest(
-                target,
-                id,
-                "neutral",
-                "No checks ran",
-                blocking)),
+            (GitHubActivities github) => github.CompleteCheckRunAsync(new CompleteCheckRunRequest(target, id, "neutral", "No checks ran", blocking)),
             ActivityOptionsCatalog.GitHubCall);
 
         stage = "done";
@@ -95,8 +487,40 @@ public sealed class QualityGateWorkflow
         };
     }
 
-    [WorkflowQuery]
-    public QualityGateStatus Status => new(stage, 0, 0, checkRunId);
+    /// <summary>Closes the summary check run on a token of its own (the gate's may be cancelled); a failure is logged, not thrown.</summary>
+    private static async Task CloseAsync(RepositoryTarget target, long runId, string conclusion, string title, string summary)
+    {
+        using var detached = new CancellationTokenSource();
+        var options = With(ActivityOptionsCatalog.GitHubCall, detached.Token);
+        options.ScheduleToCloseTimeout = TimeSpan.FromMinutes(5);
+        try
+        {
+            await Workflow.ExecuteActivityAsync(
+                (GitHubActivities github) => github.CompleteCheckRunAsync(new CompleteCheckRunRequest(target, runId, conclusion, title, summary)),
+                options);
+        }
+        catch (ActivityFailureException closeFailure)
+        {
+            Workflow.Logger.LogWarning(closeFailure, "Could not close check run {CheckRunId} after the gate ended early", runId);
+        }
+    }
+
+    private static bool IsCancellation(Exception ex) => TemporalException.IsCanceledException(ex) || ex is OperationCanceledException;
+
+    private static ActivityOptions With(ActivityOptions options, CancellationToken token)
+    {
+        options.CancellationToken = token;
+        return options;
+    }
+
+    private static string StateName(CheckState state) => state switch
+    {
+        CheckState.Passed => "passed",
+        CheckState.Failed => "failed",
+        CheckState.TimedOut => "timed_out",
+        CheckState.Cancelled => "cancelled",
+        _ => "skipped",
+    };
 
     private static string ShortSha(string sha) => sha.Length > 7 ? sha[..7] : sha;
 }

@@ -37,6 +37,67 @@ public static class GitWorkspace
         await GitAsync("checkout", ["-C", directory, "checkout", "--quiet", "--detach", "FETCH_HEAD"], directory, environment, token, cancellationToken);
     }
 
+    /// <summary>
+    /// Adds a detached worktree of the checkout's HEAD at <paramref name="path"/>: a check gets a tree of its own, so
+    /// checks running side by side never share build outputs, while the fetched objects are shared.
+    /// </summary>
+    public static async Task AddWorktreeAsync(string checkout, string path, CancellationToken cancellationToken)
+    {
+        await GitAsync("worktree", ["-C", checkout, "worktree", "add", "--quiet", "--force", "--detach", "--end-of-options", path, "HEAD"], checkout, LocalEnvironment, null, cancellationToken);
+    }
+
+    /// <summary>Forgets worktrees whose directories are gone.</summary>
+    public static Task PruneWorktreesAsync(string checkout, CancellationToken cancellationToken) =>
+        GitAsync("worktree", ["-C", checkout, "worktree", "prune"], checkout, LocalEnvironment, null, cancellationToken);
+
+    /// <summary>Repository-relative paths of the files in the checkout.</summary>
+    public static async Task<IReadOnlyList<string>> ListFilesAsync(string checkout, CancellationToken cancellationToken)
+    {
+        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, LocalEnvironment, null, cancellationToken);
+        return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Whether the working tree differs from HEAD (changed, added or removed files, untracked ones included).</summary>
+    public static async Task<string> StatusAsync(string checkout, CancellationToken cancellationToken) =>
+        await GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, LocalEnvironment, null, cancellationToken);
+
+    /// <summary>Stages every change and returns it as a unified diff.</summary>
+    public static async Task<string> StageAllAsync(string checkout, CancellationToken cancellationToken)
+    {
+        await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, LocalEnvironment, null, cancellationToken);
+        return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--no-color", "--no-ext-diff"], checkout, LocalEnvironment, null, cancellationToken);
+    }
+
+    /// <summary>Commits what is staged as <paramref name="author"/> (author and committer) and returns the new commit's SHA.</summary>
+    public static async Task<string> CommitAsync(string checkout, string message, (string Name, string Email) author, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string?>(LocalEnvironment)
+        {
+            ["GIT_AUTHOR_NAME"] = author.Name,
+            ["GIT_AUTHOR_EMAIL"] = author.Email,
+            ["GIT_COMMITTER_NAME"] = author.Name,
+            ["GIT_COMMITTER_EMAIL"] = author.Email,
+        };
+        await GitAsync("commit", ["-C", checkout, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message], checkout, environment, null, cancellationToken);
+        return (await GitAsync("rev-parse", ["-C", checkout, "rev-parse", "HEAD"], checkout, LocalEnvironment, null, cancellationToken)).Trim();
+    }
+
+    /// <summary>
+    /// Pushes HEAD to <paramref name="branch"/> of <paramref name="remoteUrl"/>, fast-forward only: a branch that moved
+    /// since the checkout is left alone and the push fails with git's reason.
+    /// </summary>
+    public static async Task PushAsync(string checkout, Uri remoteUrl, string branch, string? token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(remoteUrl);
+        if (remoteUrl.Scheme is not ("https" or "http" or "file"))
+        {
+            throw new GitCommandException($"push URLs must be https (or file for local repositories), not {remoteUrl.Scheme}");
+        }
+
+        await GitAsync("check-ref-format", ["check-ref-format", "--branch", branch], checkout, LocalEnvironment, null, cancellationToken);
+        await GitAsync("push", ["-C", checkout, "push", "--quiet", "--no-verify", "--end-of-options", remoteUrl.ToString(), $"HEAD:refs/heads/{branch}"], checkout, Environment(remoteUrl, token), token, cancellationToken);
+    }
+
     /// <summary>Removes a checkout; a directory that is already gone is fine.</summary>
     public static void Remove(string directory)
     {
@@ -64,7 +125,13 @@ public static class GitWorkspace
         return environment;
     }
 
-    private static async Task GitAsync(string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken)
+    private static readonly Dictionary<string, string?> LocalEnvironment = new()
+    {
+        ["GIT_TERMINAL_PROMPT"] = "0",
+        ["GIT_ASKPASS"] = "/bin/false",
+    };
+
+    private static async Task<string> GitAsync(string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken)
     {
         var result = await Cli.Wrap("git")
             .WithArguments(arguments)
@@ -83,5 +150,7 @@ public static class GitWorkspace
 
             throw new GitCommandException($"git {step} failed ({result.ExitCode}): {said}");
         }
+
+        return result.StandardOutput;
     }
 }

@@ -1,0 +1,356 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GitHubBot.Core.Checks;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Tools;
+using Microsoft.Extensions.FileSystemGlobbing;
+using Microsoft.Extensions.Logging;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.Workflows.QualityGate;
+
+/// <summary>Where a worker keeps the gates' checkouts: <c>{DataDir}/workspaces</c>.</summary>
+public sealed record WorkspaceOptions(string Root);
+
+/// <summary>
+/// The quality gate's work on code: check out the PR's head, run one check in a worktree of its own, apply fixes,
+/// clean up. Every step that can take long heartbeats, so a cancelled gate stops its processes within seconds and a
+/// lost worker is noticed. Each step checks the commit out again when its worker does not have it (another worker
+/// of the same queue may have prepared it), so steps need not share a machine.
+/// </summary>
+public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOptions options, ILogger<GateActivities> logger)
+{
+    /// <summary>How often long steps tell Temporal they are alive (their heartbeat timeout is several times this).</summary>
+    public static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(2);
+
+    /// <summary>The largest report file read; a bigger one is a failed check saying so.</summary>
+    public const long MaxReportBytes = 32L * 1024 * 1024;
+
+    /// <summary>How much of a check's output its summary shows.</summary>
+    public const int OutputInSummary = 8 * 1024;
+
+    /// <summary>How much of a fix's diff comes back to the workflow (and into a fork's comment).</summary>
+    public const int MaxDiff = 48 * 1024;
+
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+
+    /// <summary>Checks the commit out and decides which checks run: the configured ones, else those detected from the files.</summary>
+    [Activity]
+    public async Task<QualityGateConfig> PrepareWorkspaceAsync(PrepareWorkspaceRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var checkout = await WithHeartbeatsAsync(token => EnsureCheckoutAsync(request.Workspace, token));
+        var files = await GitWorkspace.ListFilesAsync(checkout, context.CancellationToken);
+        var packageJsonPath = Path.Combine(checkout, "package.json");
+        var packageJson = File.Exists(packageJsonPath) && new FileInfo(packageJsonPath) is { Length: < 1024 * 1024, LinkTarget: null }
+            ? await File.ReadAllTextAsync(packageJsonPath, context.CancellationToken)
+            : null;
+        var merged = JsonNode.Parse(request.MergedConfigJson) as JsonObject ?? [];
+        try
+        {
+            return QualityGateConfig.From(merged, files, packageJson);
+        }
+        catch (FormatException ex)
+        {
+            throw new ApplicationFailureException($"The quality gate's configuration cannot be used: {ex.Message}", errorType: "InvalidConfig", nonRetryable: true);
+        }
+    }
+
+    /// <summary>
+    /// Runs one check in a fresh worktree of the checkout: stale reports removed, the command run with its timeout
+    /// (killed with its children on timeout or cancellation), its report read and parsed.
+    /// </summary>
+    [Activity]
+    public async Task<CheckRunResult> RunCheckAsync(RunCheckRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var check = request.Check;
+        var checkout = await WithHeartbeatsAsync(token => EnsureCheckoutAsync(request.Workspace, token));
+        var worktree = Path.Combine(WorkspaceDirectory(request.Workspace.Key), "checks", $"{SafeName(check.Name)}-{context.Info.Attempt}");
+        GitWorkspace.Remove(worktree);
+        await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, token), context.CancellationToken);
+        try
+        {
+            foreach (var stale in ReportFiles(worktree, check.ReportPath))
+            {
+                File.Delete(stale);
+            }
+
+            var run = await WithHeartbeatsAsync(token => CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: token));
+            LogCheckEnded(logger, check.Name, run.ExitCode, run.Duration, run.TimedOut);
+            if (run.TimedOut)
+            {
+                return new CheckRunResult(
+                    check.Name,
+                    CheckState.TimedOut,
+                    0,
+                    string.Create(CultureInfo.InvariantCulture, $"`{check.Run}` ran past its {check.Timeout} timeout and was stopped with its child processes.{OutputBlock(run)}"),
+                    [],
+                    null,
+                    run.Duration.TotalSeconds);
+            }
+
+            var report = await ReadReportAsync(check, worktree, run.ExitCode, context.CancellationToken);
+            var annotations = report.Annotations.Take(CheckRunResult.MaxAnnotations).ToList();
+            return new CheckRunResult(
+                check.Name,
+                report.Passed ? CheckState.Passed : CheckState.Failed,
+                report.Score,
+                $"`{check.Run}` — {report.Summary}{OutputBlock(run)}",
+                annotations,
+                report.CoveragePercent,
+                run.Duration.TotalSeconds);
+        }
+        finally
+        {
+            GitWorkspace.Remove(worktree);
+        }
+    }
+
+    /// <summary>
+    /// Runs the fix commands one after another in the checkout; when they changed files, commits the change as the
+    /// App and pushes it to the PR's branch (same-repository PRs), or only hands back the diff (forks).
+    /// </summary>
+    [Activity]
+    public async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var checkout = await WithHeartbeatsAsync(token => EnsureCheckoutAsync(request.Workspace, token));
+        var applied = new List<string>();
+        var failed = new List<string>();
+        foreach (var fix in request.Fixes)
+        {
+            var before = await GitWorkspace.StatusAsync(checkout, context.CancellationToken);
+            var run = await WithHeartbeatsAsync(token => CheckProcess.RunAsync(fix.Command, checkout, fix.Timeout, cancellationToken: token));
+            if (run.TimedOut || run.ExitCode != 0)
+            {
+                failed.Add(run.TimedOut ? $"{fix.Check}: `{fix.Command}` ran out of time" : $"{fix.Check}: `{fix.Command}` exited with {run.ExitCode}");
+            }
+
+            if (await GitWorkspace.StatusAsync(checkout, context.CancellationToken) != before)
+            {
+                applied.Add(fix.Check);
+            }
+        }
+
+        if (applied.Count == 0)
+        {
+            return new ApplyFixesResult([], failed, null, null, null);
+        }
+
+        var diff = await GitWorkspace.StageAllAsync(checkout, context.CancellationToken);
+        var shownDiff = diff.Length > MaxDiff ? diff[..MaxDiff] + "\n[diff cut: it is longer than GitHub comments allow]\n" : diff;
+        if (!request.Push)
+        {
+            return new ApplyFixesResult(applied, failed, shownDiff, null, null);
+        }
+
+        var slug = await clients.AppSlugAsync();
+        var author = ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com");
+        var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {request.Workspace.HeadSha[..Math.Min(7, request.Workspace.HeadSha.Length)]}.";
+        var sha = await GitWorkspace.CommitAsync(checkout, message, author, context.CancellationToken);
+        var cloneUrl = new Uri(request.Workspace.CloneUrl);
+        var token = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(request.Workspace.Target, context.CancellationToken);
+        try
+        {
+            await GitWorkspace.PushAsync(checkout, cloneUrl, request.Branch, token, context.CancellationToken);
+        }
+        catch (GitCommandException ex)
+        {
+            LogPushFailed(logger, request.Branch, ex.Message);
+            return new ApplyFixesResult(applied, failed, shownDiff, null, ex.Message);
+        }
+
+        LogPushed(logger, applied.Count, request.Branch, sha);
+        return new ApplyFixesResult(applied, failed, shownDiff, sha, null);
+    }
+
+    /// <summary>Removes the gate's workspace (its checkout and any worktrees left behind).</summary>
+    [Activity]
+    public Task RemoveWorkspaceAsync(string key)
+    {
+        var directory = WorkspaceDirectory(key);
+        GitWorkspace.Remove(directory);
+        Locks.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The checkout of the workspace, fetched on first use (once per worker, however many checks ask at once).</summary>
+    private async Task<string> EnsureCheckoutAsync(WorkspaceRef workspace, CancellationToken cancellationToken)
+    {
+        var directory = WorkspaceDirectory(workspace.Key);
+        var checkout = Path.Combine(directory, "src");
+        var ready = Path.Combine(directory, "checkout.done");
+        await WithLockAsync(workspace.Key, async token =>
+        {
+            if (File.Exists(ready))
+            {
+                return;
+            }
+
+            GitWorkspace.Remove(checkout);
+            var cloneUrl = Uri.TryCreate(workspace.CloneUrl, UriKind.Absolute, out var url)
+                ? url
+                : throw new ApplicationFailureException($"'{workspace.CloneUrl}' is not a clone URL.", errorType: "InvalidRequest", nonRetryable: true);
+            var gitToken = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(workspace.Target, token);
+            try
+            {
+                await GitWorkspace.CheckoutAsync(cloneUrl, workspace.HeadSha, checkout, gitToken, token);
+            }
+            catch (GitCommandException ex) when (ex.Message.StartsWith("clone URLs", StringComparison.Ordinal) || ex.Message.Contains("is not a full commit SHA", StringComparison.Ordinal))
+            {
+                throw new ApplicationFailureException(ex.Message, errorType: "InvalidRequest", nonRetryable: true);
+            }
+
+            await File.WriteAllTextAsync(ready, workspace.HeadSha, token);
+        }, cancellationToken);
+        return checkout;
+    }
+
+    private static async Task<CheckReport> ReadReportAsync(CheckConfig check, string worktree, int exitCode, CancellationToken cancellationToken)
+    {
+        if (check.Report == ReportFormat.ExitCode)
+        {
+            return ReportParser.Parse(ReportFormat.ExitCode, null, exitCode, worktree);
+        }
+
+        var files = ReportFiles(worktree, check.ReportPath).ToList();
+        if (files.Count == 0)
+        {
+            return ReportParser.Parse(check.Report, null, exitCode, worktree);
+        }
+
+        var reports = new List<CheckReport>();
+        foreach (var file in files)
+        {
+            var info = new FileInfo(file);
+            if (info.LinkTarget is not null || info.Length > MaxReportBytes)
+            {
+                reports.Add(new CheckReport(false, 0, $"{Path.GetRelativePath(worktree, file)} was not read: reports must be regular files under {MaxReportBytes / 1024 / 1024} MiB.", []));
+                continue;
+            }
+
+            reports.Add(ReportParser.Parse(check.Report, await File.ReadAllTextAsync(file, cancellationToken), exitCode, worktree));
+        }
+
+        return ReportParser.Combine(reports);
+    }
+
+    /// <summary>The files inside <paramref name="worktree"/> that a report path (a glob such as <c>out/*.trx</c>) names.</summary>
+    private static List<string> ReportFiles(string worktree, string? reportPath)
+    {
+        if (string.IsNullOrWhiteSpace(reportPath) || Path.IsPathRooted(reportPath))
+        {
+            return [];
+        }
+
+
+        var matcher = new Matcher(StringComparison.Ordinal);
+        matcher.AddInclude(reportPath);
+        var root = Path.GetFullPath(worktree) + Path.DirectorySeparatorChar;
+        return matcher.GetResultsInFullPath(worktree)
+            .Select(Path.GetFullPath)
+            .Where(path => path.StartsWith(root, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static string OutputBlock(ProcessRun run)
+    {
+        if (string.IsNullOrWhiteSpace(run.Output))
+        {
+            return string.Empty;
+        }
+
+        var output = run.Output.Length > OutputInSummary ? "…" + run.Output[^OutputInSummary..] : run.Output;
+        return $"\n\n<details><summary>Output (last lines)</summary>\n\n```text\n{output.Replace("```", "`\u200b``", StringComparison.Ordinal).TrimEnd()}\n```\n</details>";
+    }
+
+    private string WorkspaceDirectory(string key)
+    {
+        if (!WorkspaceKey().IsMatch(key))
+        {
+            throw new ApplicationFailureException($"'{key}' is not a workspace key.", errorType: "InvalidRequest", nonRetryable: true);
+        }
+
+        return Path.Combine(Path.GetFullPath(options.Root), key);
+    }
+
+    private static string SafeName(string name) => NotSafe().Replace(name, "_");
+
+    private static async Task WithLockAsync(string key, Func<CancellationToken, Task> action, CancellationToken cancellationToken)
+    {
+        var gate = Locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await action(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> while heartbeating; the activity's cancellation (delivered by heartbeats) cancels it.</summary>
+    private static async Task<T> WithHeartbeatsAsync<T>(Func<CancellationToken, Task<T>> work)
+    {
+        var context = ActivityExecutionContext.Current;
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var beats = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(HeartbeatEvery);
+            while (await timer.WaitForNextTickAsync(done.Token).ConfigureAwait(false))
+            {
+                context.Heartbeat();
+            }
+        });
+        context.Heartbeat();
+        try
+        {
+            return await work(context.CancellationToken);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            try
+            {
+                await beats;
+            }
+            catch (OperationCanceledException)
+            {
+                // The heartbeat loop ends by cancellation.
+            }
+        }
+    }
+
+    private static async Task WithHeartbeatsAsync(Func<CancellationToken, Task> work) =>
+        await WithHeartbeatsAsync(async token =>
+        {
+            await work(token);
+            return true;
+        });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Check {Check} exited with {ExitCode} after {Duration} (timed out: {TimedOut})")]
+    private static partial void LogCheckEnded(ILogger logger, string check, int exitCode, TimeSpan duration, bool timedOut);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pushing fixes to {Branch} failed: {Reason}")]
+    private static partial void LogPushFailed(ILogger logger, string branch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed {Count} fixes to {Branch} as {Sha}")]
+    private static partial void LogPushed(ILogger logger, int count, string branch, string sha);
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,80}$")]
+    private static partial Regex WorkspaceKey();
+
+    [GeneratedRegex("[^A-Za-z0-9_.-]")]
+    private static partial Regex NotSafe();
+}

@@ -1,0 +1,66 @@
+using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Workflows;
+using GitHubBot.Workflows.GitHub;
+using Microsoft.Extensions.Logging;
+using Temporalio.Activities;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.Workflows.QualityGate;
+
+/// <summary>Gates acting on other gates through Temporal: a newer head of a PR replaces the older gates of that PR.</summary>
+public sealed partial class GateControlActivities(ITemporalClient temporal, TemporalUiLinks links, ILogger<GateControlActivities> logger)
+{
+    /// <summary>
+    /// Signals every running gate of the same PR that checks another head SHA and started before this one to stop,
+    /// naming this gate as the one that replaces it. Returns the IDs of the gates it signalled.
+    /// </summary>
+    [Activity]
+    public async Task<IReadOnlyList<string>> SupersedeOlderGatesAsync(SupersedeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var prefix = WorkflowIds.QualityGatePrefix(request.Owner, request.Repo, request.PullRequestNumber);
+        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        var signalled = new List<string>();
+        await foreach (var gate in temporal.ListWorkflowsAsync(query))
+        {
+            var sha = gate.Id[prefix.Length..].Split('/')[0];
+            if (gate.Id == request.WorkflowId || gate.Id == request.ParentWorkflowId || sha == request.HeadSha || gate.StartTime >= request.StartedAt)
+            {
+                continue;
+            }
+
+            var cancel = new CancelGate(
+                $"A newer commit ({Short(request.HeadSha)}) was pushed to the pull request; its gate replaces this one.",
+                request.WorkflowId,
+                links.WorkflowUrl(request.WorkflowId)?.ToString());
+            try
+            {
+                await temporal.GetWorkflowHandle(gate.Id, gate.RunId).SignalAsync(WorkflowSignals.CancelGate, [cancel]);
+                signalled.Add(gate.Id);
+                LogSuperseded(logger, gate.Id, request.WorkflowId);
+            }
+            catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+            {
+                // It finished between the listing and the signal: nothing to stop.
+            }
+        }
+
+        return signalled;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gate {Older} superseded by {Newer}")]
+    private static partial void LogSuperseded(ILogger logger, string older, string newer);
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
+
+    private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
+}
+
+/// <summary>Signal names other code sends to workflows.</summary>
+public static class WorkflowSignals
+{
+    public const string CancelGate = "Cancel";
+
+    public const string OkToTest = "OkToTest";
+}

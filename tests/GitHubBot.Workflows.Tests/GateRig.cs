@@ -1,0 +1,91 @@
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.QualityGate;
+using Microsoft.Extensions.Logging.Abstractions;
+using Temporalio.Client;
+using Temporalio.Worker;
+
+namespace GitHubBot.Workflows.Tests;
+
+/// <summary>
+/// One gate test's world: GitHub faked over HTTP, a real repository as the PR's remote, a worker with the gate's
+/// real activities on a fresh task queue, and a workspace root that must be empty again when the gate is done.
+/// </summary>
+internal sealed class GateRig : IDisposable
+{
+    public const string Owner = "Codertocat";
+    public const string Token = "ghs_gate";
+
+    private readonly TempDirectory workspaces = new("ghbot-workspaces-");
+    private readonly GitHubClients clients;
+
+    private GateRig(ITemporalClient temporal, FixtureRepository repository)
+    {
+        Temporal = temporal;
+        Repository = repository;
+        Repo = $"gate-{Guid.NewGuid():N}"[..20];
+        GitHub.ExpectGate(Owner, Repo, 1, Token);
+        clients = TestApp.Clients(GitHub);
+        Links = new TemporalUiLinks(new Uri("http://temporal-ui.test/"), "default");
+    }
+
+    public ITemporalClient Temporal { get; }
+
+    public GitHubFake GitHub { get; } = new();
+
+    public FixtureRepository Repository { get; }
+
+    public string Repo { get; }
+
+    public TemporalUiLinks Links { get; }
+
+    public string TaskQueue { get; } = TemporalServerFixture.NewTaskQueue();
+
+    public string WorkspaceRoot => workspaces.Path;
+
+    public static async Task<GateRig> CreateAsync(ITemporalClient temporal, IReadOnlyDictionary<string, string> files) =>
+        new(temporal, await FixtureRepository.CreateAsync(files));
+
+    /// <summary>Serves <paramref name="yaml"/> as the repository's .github/ghbot.yml.</summary>
+    public GateRig WithConfig(string yaml)
+    {
+        GitHub.RespondFile(Owner, Repo, ".github/ghbot.yml", yaml);
+        return this;
+    }
+
+    public TemporalWorker Worker() => new(Temporal, new TemporalWorkerOptions(TaskQueue)
+        .AddAllActivities(new GitHubActivities(clients, Links, TimeProvider.System))
+        .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(WorkspaceRoot), NullLogger<GateActivities>.Instance))
+        .AddAllActivities(new GateControlActivities(Temporal, Links, NullLogger<GateControlActivities>.Instance))
+        .AddWorkflow<QualityGateWorkflow>());
+
+    public QualityGateInput Input(string headSha, int pr = 7, string branch = "feature") => new()
+    {
+        Owner = Owner,
+        Repo = Repo,
+        PullRequestNumber = pr,
+        HeadSha = headSha,
+        Branch = branch,
+        InstallationId = 1,
+        CloneUrl = Repository.CloneUrl,
+        AuthorAssociation = "MEMBER",
+        Trigger = "pull_request.opened",
+    };
+
+    public Task<WorkflowHandle<QualityGateWorkflow, QualityGateResult>> StartAsync(QualityGateInput input, string? id = null) =>
+        Temporal.StartWorkflowAsync(
+            (QualityGateWorkflow wf) => wf.RunAsync(input),
+            new WorkflowOptions(id ?? Core.Workflows.WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha), TaskQueue));
+
+    /// <summary>Whether the workspace root holds nothing: every gate removed its checkout.</summary>
+    public bool WorkspacesEmpty => !Directory.EnumerateFileSystemEntries(WorkspaceRoot).Any();
+
+    public void Dispose()
+    {
+        clients.Dispose();
+        GitHub.Dispose();
+        Repository.Dispose();
+        workspaces.Dispose();
+    }
+}
