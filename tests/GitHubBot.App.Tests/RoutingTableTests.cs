@@ -81,6 +81,35 @@ public sealed class RoutingTableTests
         Assert.Equal("https://github.com/Codertocat/Hello-World.git", input.CloneUrl);
         Assert.False(input.AttemptAutoFix);
         Assert.Equal("pull_request.opened", input.Trigger);
+        Assert.False(input.FromFork);
+        Assert.Equal("OWNER", input.AuthorAssociation);
+    }
+
+    [Theory]
+    [InlineData(186853002, "OWNER", false)]
+    [InlineData(999, "CONTRIBUTOR", true)]
+    [InlineData(186853002, "FIRST_TIME_CONTRIBUTOR", false)]
+    public void A_pull_request_from_another_repository_is_marked_as_from_a_fork_with_its_authors_association(long headRepoId, string association, bool fork)
+    {
+        var payload = WebhookSender.Load("pull_request.opened.json");
+        payload["pull_request"]!["head"]!["repo"]!["id"] = headRepoId;
+        payload["pull_request"]!["author_association"] = association;
+
+        var input = Assert.IsType<QualityGateInput>(Assert.IsType<RouteDecision.Start>(Route("pull_request", payload)).Input);
+
+        Assert.Equal((fork, association), (input.FromFork, input.AuthorAssociation));
+    }
+
+    [Fact]
+    public void A_pull_request_whose_head_repository_was_deleted_counts_as_a_fork()
+    {
+        var payload = WebhookSender.Load("pull_request.opened.json");
+        payload["pull_request"]!["head"]!["repo"] = null;
+
+        var input = Assert.IsType<QualityGateInput>(Assert.IsType<RouteDecision.Start>(Route("pull_request", payload)).Input);
+
+        Assert.True(input.FromFork);
+        Assert.Null(input.CloneUrl);
     }
 
     [Fact]
@@ -105,6 +134,10 @@ public sealed class RoutingTableTests
         Assert.Equal($"gate/electron/electron/26764/5bd5f196a46b8222fb7484f05faba41a73cf34bd/rerun-{Delivery}", start.WorkflowId);
         Assert.Equal(autoFix, input.AttemptAutoFix);
         Assert.Equal("miniak/event-process-id", input.Branch);
+
+        // Where to fetch from and whether it is a fork are looked up by the gate: the payload does not say.
+        Assert.Null(input.CloneUrl);
+        Assert.Null(input.AuthorAssociation);
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
                 time);
             runId = run.Id;
             sent = 1;
-            context.Heartbeat(sent);
+            RecordProgress(context, sent, batches.Count);
         }
 
         foreach (var batch in batches.Skip(sent))
@@ -140,10 +140,22 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
             await GitHubFailures.CallAsync(
                 () => client.Check.Run.Update(owner, repo, runId.Value, new CheckRunUpdate { Output = new NewCheckRunOutput(title, summary) { Annotations = batch } }),
                 time);
-            context.Heartbeat(++sent);
+            RecordProgress(context, ++sent, batches.Count);
         }
 
         return runId.Value;
+    }
+
+    /// <summary>
+    /// Records how many batches went out, for a retry to continue from; only while more follow (a heartbeat sent as
+    /// the activity completes reaches the server after it and is refused as unknown).
+    /// </summary>
+    private static void RecordProgress(ActivityExecutionContext context, int sent, int total)
+    {
+        if (sent < total)
+        {
+            context.Heartbeat(sent);
+        }
     }
 
     /// <summary>The most annotations one check run gets (GitHub's rate limits make thousands of updates unwise).</summary>

@@ -1,0 +1,111 @@
+using GitHubBot.Core.Checks;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using GitHubBot.Workflows.QualityGate;
+using Microsoft.Extensions.Logging.Abstractions;
+using Temporalio.Testing;
+
+namespace GitHubBot.Workflows.Tests;
+
+/// <summary>
+/// The gate's work on code, one activity at a time (ActivityEnvironment, no server): what a check may read is
+/// confined to its own worktree, and a report it points elsewhere is refused.
+/// </summary>
+public sealed class GateActivitiesTests : IDisposable
+{
+    private readonly TempDirectory workspaces = new("ghbot-activities-");
+    private readonly TempDirectory outside = new("ghbot-outside-");
+    private readonly GitHubFake github = new();
+    private readonly GitHubBot.Workflows.GitHub.GitHubClients clients;
+    private readonly GateActivities activities;
+
+    public GateActivitiesTests()
+    {
+        clients = TestApp.Clients(github);
+        activities = new GateActivities(clients, new WorkspaceOptions(workspaces.Path), NullLogger<GateActivities>.Instance);
+    }
+
+    public void Dispose()
+    {
+        clients.Dispose();
+        github.Dispose();
+        workspaces.Dispose();
+        outside.Dispose();
+    }
+
+    [Theory]
+    [InlineData("../../../../**/secret-junit.xml")]
+    [InlineData("/tmp/**/secret-junit.xml")]
+    public async Task A_report_path_outside_the_worktree_reads_nothing(string reportPath)
+    {
+        await File.WriteAllTextAsync(Path.Combine(outside.Path, "secret-junit.xml"), PassingJunit);
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await repo.HeadOfAsync("main");
+
+        var result = await RunAsync(repo, sha, new CheckConfig("unit_tests", "true", null, TimeSpan.FromSeconds(30), 1, true, ReportFormat.JUnit, reportPath, false));
+
+        Assert.Equal(CheckState.Failed, result.State);
+        Assert.Contains("wrote no JUnit report", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_report_that_is_a_symlink_is_not_followed()
+    {
+        var secret = Path.Combine(outside.Path, "secret-junit.xml");
+        await File.WriteAllTextAsync(secret, PassingJunit);
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await repo.HeadOfAsync("main");
+
+        var result = await RunAsync(repo, sha, new CheckConfig("unit_tests", $"mkdir -p out && ln -s {secret} out/junit.xml", null, TimeSpan.FromSeconds(30), 1, true, ReportFormat.JUnit, "out/*.xml", false));
+
+        Assert.Equal(CheckState.Failed, result.State);
+        Assert.Contains("was not read: reports must be regular files", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_report_committed_in_the_repository_is_removed_before_the_check_runs()
+    {
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["out/junit.xml"] = PassingJunit });
+        var sha = await repo.HeadOfAsync("main");
+
+        var result = await RunAsync(repo, sha, new CheckConfig("unit_tests", "echo forgot to write the report", null, TimeSpan.FromSeconds(30), 1, true, ReportFormat.JUnit, "out/junit.xml", false));
+
+        Assert.Equal(CheckState.Failed, result.State);
+        Assert.Contains("forgot to write the report", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checks_do_not_see_each_others_files_and_the_workspace_is_removed_afterwards()
+    {
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await repo.HeadOfAsync("main");
+        var workspace = new WorkspaceRef("run-isolation", new RepositoryTarget("o", "r", 1), repo.CloneUrl, sha);
+
+        var first = await new ActivityEnvironment().RunAsync(() => activities.RunCheckAsync(new RunCheckRequest(workspace,
+            new CheckConfig("linting", "echo leftover > build.out", null, TimeSpan.FromSeconds(30), 1, false, ReportFormat.ExitCode, null, false))));
+        var second = await new ActivityEnvironment().RunAsync(() => activities.RunCheckAsync(new RunCheckRequest(workspace,
+            new CheckConfig("unit_tests", "test ! -e build.out", null, TimeSpan.FromSeconds(30), 1, false, ReportFormat.ExitCode, null, false))));
+        await new ActivityEnvironment().RunAsync(() => activities.RemoveWorkspaceAsync(workspace.Key));
+
+        Assert.Equal((CheckState.Passed, CheckState.Passed), (first.State, second.State));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(workspaces.Path));
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public async Task A_workspace_key_that_is_not_a_plain_name_is_refused(string key)
+    {
+        var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.RemoveWorkspaceAsync(key)));
+
+        Assert.Equal("InvalidRequest", ex.ErrorType);
+    }
+
+    private const string PassingJunit = """<testsuite><testcase classname="c" name="passes"/></testsuite>""";
+
+    private Task<CheckRunResult> RunAsync(FixtureRepository repo, string sha, CheckConfig check) =>
+        new ActivityEnvironment().RunAsync(() => activities.RunCheckAsync(new RunCheckRequest(
+            new WorkspaceRef($"run-{Guid.NewGuid():N}"[..20], new RepositoryTarget("o", "r", 1), repo.CloneUrl, sha), check)));
+}
