@@ -28,6 +28,8 @@ public sealed class GitHubFake : IDisposable
     private readonly Guid catchAll = Guid.NewGuid();
     private readonly ConcurrentDictionary<long, Comment> comments = new();
     private long nextCommentId = 500;
+    private readonly ConcurrentDictionary<(string Owner, string Repo, int Number), JsonObject> pulls = new();
+    private readonly HashSet<(string Owner, string Repo)> pullRoutes = [];
 
     public GitHubFake(long appId = 4242)
     {
@@ -138,7 +140,8 @@ public sealed class GitHubFake : IDisposable
     /// Everything one run of the quality gate asks of GitHub, answered like GitHub does: the installation token,
     /// .github/ghbot.yml absent from the repository and the organization (unless the test answers it with
     /// <see cref="RespondFile"/>), check runs created (numbered from <paramref name="firstCheckRunId"/>: a gate's first
-    /// is its summary run) and updated, GET /app, and the PR's comments, kept so an edit finds what was created.
+    /// is its summary run) and updated, GET /app, the PR's comments, kept so an edit finds what was created, and the
+    /// PR itself (404 until <see cref="ExpectPullRequest"/> gives it a head).
     /// </summary>
     public GitHubFake ExpectGate(string owner, string repo, long installationId, string token, long firstCheckRunId = 1000)
     {
@@ -179,6 +182,7 @@ public sealed class GitHubFake : IDisposable
                 });
             }));
         ExpectComments(owner, repo, token);
+        ServePullRequests(owner, repo);
         return this;
     }
 
@@ -239,13 +243,17 @@ public sealed class GitHubFake : IDisposable
     /// <summary>A comment as the fake keeps it.</summary>
     public sealed record Comment(long Id, int Issue, string Login, string Body);
 
-    /// <summary>GET /repos/{owner}/{repo}/pulls/{number} answers an open PR with this head.</summary>
+    /// <summary>
+    /// GET /repos/{owner}/{repo}/pulls/{number} answers an open PR with this head from now on (a later call moves the
+    /// head, as a push does). PRs of a repository set up with <see cref="ExpectGate"/> that were never given a head
+    /// answer 404.
+    /// </summary>
     public GitHubFake ExpectPullRequest(string owner, string repo, int number, string headSha, string branch, string cloneUrl, bool fromFork = false)
     {
         var repoJson = new JsonObject { ["id"] = 1296269, ["name"] = repo, ["full_name"] = $"{owner}/{repo}", ["clone_url"] = $"https://github.com/{owner}/{repo}.git" };
-        var pr = new JsonObject
+        pulls[(owner, repo, number)] = new JsonObject
         {
-            ["id"] = 1,
+            ["id"] = number,
             ["number"] = number,
             ["state"] = "open",
             ["title"] = "A change",
@@ -253,11 +261,32 @@ public sealed class GitHubFake : IDisposable
             {
                 ["ref"] = branch,
                 ["sha"] = headSha,
-                ["repo"] = new JsonObject { ["id"] = fromFork ? 7777 : 1296269, ["name"] = repo, ["full_name"] = $"fork/{repo}", ["clone_url"] = cloneUrl },
+                ["repo"] = new JsonObject { ["id"] = fromFork ? 7777 : 1296269, ["name"] = repo, ["full_name"] = $"{(fromFork ? "fork" : owner)}/{repo}", ["clone_url"] = cloneUrl },
             },
             ["base"] = new JsonObject { ["ref"] = "main", ["sha"] = headSha, ["repo"] = repoJson },
         };
-        return Respond("GET", $"/repos/{owner}/{repo}/pulls/{number}", 200, pr.ToJsonString());
+        ServePullRequests(owner, repo);
+        return this;
+    }
+
+    private void ServePullRequests(string owner, string repo)
+    {
+        lock (pulls)
+        {
+            if (!pullRoutes.Add((owner, repo)))
+            {
+                return;
+            }
+        }
+
+        Server.Given(Request.Create().UsingGet().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/pulls/[0-9]+$")))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var number = int.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture);
+                return pulls.TryGetValue((owner, repo, number), out var pr)
+                    ? Json(200, pr.DeepClone())
+                    : Json(404, new JsonObject { ["message"] = "Not Found" });
+            }));
     }
 
     /// <summary>The JSON bodies of the check runs created on the repository, in order.</summary>

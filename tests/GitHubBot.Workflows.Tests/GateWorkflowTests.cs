@@ -39,7 +39,7 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
     [Fact]
     public async Task Checks_run_in_parallel_and_the_pr_gets_what_their_reports_say_as_check_runs_annotations_and_one_comment()
     {
-        var marker = $"ghbot-slow-{Guid.NewGuid():N}";
+        var marker = Marker();
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string>
         {
             ["src/calc.py"] = string.Concat(Enumerable.Range(1, 80).Select(i => $"line_{i} = {i}\n")),
@@ -62,7 +62,7 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
                 static_analysis: { run: "mkdir -p reports && cp fixtures/analysis.sarif reports/", report: sarif, report_path: reports/analysis.sarif }
                 linting: { run: "echo all clean" }
                 performance: { run: "true", report: junit, report_path: stale/junit.xml }
-                dependency_check: { run: "sleep 120 # {{marker}}", timeout: 2s }
+                dependency_check: { run: "sleep 120 {{marker}}", timeout: 2s }
             """);
         using var worker = rig.Worker();
 
@@ -92,7 +92,8 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal(7, perCheck.Count);
         Assert.All(perCheck.Values, c => Assert.Equal(sha, (string?)c["head_sha"]));
         Assert.Equal("failure", (string?)perCheck["GitHubBot / unit tests"]["conclusion"]);
-        Assert.Equal("timed_out", (string?)perCheck["GitHubBot / dependency check"]["conclusion"]);
+        Assert.Equal("neutral", (string?)perCheck["GitHubBot / dependency check"]["conclusion"]);
+        Assert.StartsWith("timed out", (string?)perCheck["GitHubBot / dependency check"]["output"]!["title"], StringComparison.Ordinal);
         Assert.Equal("success", (string?)perCheck["GitHubBot / coverage"]["conclusion"]);
         var testAnnotation = Assert.Single(perCheck["GitHubBot / unit tests"]["output"]!["annotations"]!.AsArray())!;
         Assert.Equal(("src/calc.py", 7, "failure"), ((string?)testAnnotation["path"], (int)testAnnotation["start_line"]!, (string?)testAnnotation["annotation_level"]));
@@ -215,9 +216,45 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
         Assert.True(result.Recheck.CanMerge);
         Assert.Empty(result.Recheck.AutoFixesApplied);
         Assert.Contains(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo), c => (string?)c["head_sha"] == fixedSha && (string?)c["name"] == "GitHubBot / linting" && (string?)c["conclusion"] == "success");
+        // The first gate reported its own commit (failing linting, fixes pushed); the comment now shows the fixed one.
+        var before = rig.GitHub.CheckRunUpdates(GateRig.Owner, rig.Repo, result.CheckRunId)[^1];
+        Assert.Equal("failure", (string?)before["conclusion"]);
+        Assert.Contains($"Fixes pushed as `{fixedSha[..7]}`", (string?)before["output"]!["summary"], StringComparison.Ordinal);
         var comment = Assert.Single(rig.GitHub.CommentsOn(7));
-        Assert.Contains("ready to merge", comment.Body, StringComparison.Ordinal);
+        Assert.Contains($"on `{fixedSha[..7]}`", comment.Body, StringComparison.Ordinal);
+        Assert.Contains("✅ GitHubBot quality gate: 100/100", comment.Body, StringComparison.Ordinal);
+        Assert.Contains($"- linting (in `{fixedSha[..7]}`)", comment.Body, StringComparison.Ordinal);
         Assert.True(rig.WorkspacesEmpty);
+    }
+
+    [Fact]
+    public async Task GitHubBots_own_fixes_commit_is_not_fixed_again_even_when_its_push_started_a_gate_first()
+    {
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.WithConfig("""
+            quality_gate:
+              auto_fix: true
+              checks:
+                linting: { run: "false", fix: "echo touched >> touched.txt" }
+            """);
+        using var worker = rig.Worker();
+
+        var (first, again) = await worker.ExecuteAsync(async () =>
+        {
+            var one = await (await rig.StartAsync(rig.Input(sha))).GetResultAsync();
+
+            // The push's own webhook, as if it had come before the re-check started.
+            var two = await (await rig.StartAsync(rig.Input(one.FixedSha!) with { Trigger = "pull_request.synchronize" }, $"gate/{GateRig.Owner}/{rig.Repo}/7/{one.FixedSha}/late")).GetResultAsync();
+            return (one, two);
+        });
+
+        Assert.Equal(["linting"], first.AutoFixesApplied);
+        Assert.NotNull(first.Recheck);
+        Assert.Empty(first.Recheck.AutoFixesApplied);
+        Assert.Empty(again.AutoFixesApplied);
+        Assert.Equal(first.FixedSha, await rig.Repository.HeadOfAsync("feature"));
+        Assert.Contains("own fixes commit", (string?)rig.GitHub.CheckRunUpdates(GateRig.Owner, rig.Repo, again.CheckRunId)[^1]["output"]!["summary"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -256,17 +293,18 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
     [Fact]
     public async Task A_newer_head_cancels_the_older_gate_whose_check_run_points_to_the_newer_one_and_whose_checks_are_killed()
     {
-        var marker = $"ghbot-superseded-{Guid.NewGuid():N}";
+        var marker = Marker();
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
         var first = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
         rig.WithConfig($$"""
             quality_gate:
               checks:
-                unit_tests: { run: "test -f b.txt || sleep 300 # {{marker}}", timeout: 10m }
+                unit_tests: { run: "test -f b.txt || sleep 300 {{marker}}", timeout: 10m }
                 linting: { run: "true" }
             """);
         using var worker = rig.Worker();
 
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, first, "feature", rig.Repository.CloneUrl);
         var (older, newer, status) = await worker.ExecuteAsync(async () =>
         {
             var olderHandle = await rig.StartAsync(rig.Input(first));
@@ -275,6 +313,7 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
             var running = await olderHandle.QueryAsync(wf => wf.Status);
 
             var second = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["b.txt"] = "2\n" });
+            rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, second, "feature", rig.Repository.CloneUrl);
             var newerHandle = await rig.StartAsync(rig.Input(second) with { Trigger = "pull_request.synchronize" });
             return (await olderHandle.GetResultAsync(), (Handle: newerHandle, Result: await newerHandle.GetResultAsync()), running);
         });
@@ -292,15 +331,79 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task A_gate_cancelled_through_temporal_kills_its_checks_and_closes_its_check_run_as_cancelled()
+    public async Task A_late_gate_of_an_older_head_does_not_cancel_the_gate_of_the_newer_one()
     {
-        var marker = $"ghbot-cancelled-{Guid.NewGuid():N}";
+        var marker = Marker();
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var older = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        var newer = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["b.txt"] = "2\n" });
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, newer, "feature", rig.Repository.CloneUrl);
+        rig.WithConfig($$"""
+            quality_gate:
+              checks:
+                unit_tests: { run: "test -f b.txt && sleep 3 {{marker}} || true" }
+            """);
+        using var worker = rig.Worker();
+
+        var (newerResult, olderResult) = await worker.ExecuteAsync(async () =>
+        {
+            var newerHandle = await rig.StartAsync(rig.Input(newer) with { Trigger = "pull_request.synchronize" });
+            await WaitUntilAsync(async () => (await ProcessesMatchingAsync(marker)).Count > 0);
+            var olderHandle = await rig.StartAsync(rig.Input(older));
+            return (await newerHandle.GetResultAsync(), await olderHandle.GetResultAsync());
+        });
+
+        Assert.Equal("success", newerResult.Conclusion);
+        Assert.Equal("success", olderResult.Conclusion);
+    }
+
+    [Fact]
+    public async Task A_person_can_cancel_a_gate_with_the_cancel_signal_even_before_it_started_working()
+    {
+        var marker = Marker();
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
         var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
         rig.WithConfig($$"""
             quality_gate:
               checks:
-                unit_tests: { run: "sleep 300 # {{marker}}" }
+                unit_tests: { run: "sleep 300 {{marker}}" }
+            """);
+        using var worker = rig.Worker();
+
+        var (running, early) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(rig.Input(sha));
+            await WaitUntilAsync(async () => (await ProcessesMatchingAsync(marker)).Count > 0);
+            await handle.SignalAsync(wf => wf.CancelAsync(new CancelGate("Cancelled by @Codertocat with /cancel.")));
+            var first = await handle.GetResultAsync();
+
+            // A Cancel that arrives with the gate's first task (signal-with-start) stops it before it does anything.
+            var options = new Temporalio.Client.WorkflowOptions($"gate/{GateRig.Owner}/{rig.Repo}/8/{sha}", rig.TaskQueue);
+            options.SignalWithStart((QualityGateWorkflow wf) => wf.CancelAsync(new CancelGate("Stopped at once.")));
+            var second = await temporal.Client.StartWorkflowAsync((QualityGateWorkflow wf) => wf.RunAsync(rig.Input(sha, pr: 8)), options);
+            return (first, await second.GetResultAsync());
+        });
+
+        Assert.Equal("cancelled", running.Conclusion);
+        Assert.Equal(["Cancelled by @Codertocat with /cancel."], running.BlockingIssues);
+        var closing = rig.GitHub.CheckRunUpdates(GateRig.Owner, rig.Repo, running.CheckRunId)[^1];
+        Assert.Equal(("cancelled", "Quality gate cancelled"), ((string?)closing["conclusion"], (string?)closing["output"]!["title"]));
+        Assert.Equal("cancelled", early.Conclusion);
+        Assert.Single(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo));
+        await WaitUntilAsync(async () => (await ProcessesMatchingAsync(marker)).Count == 0);
+        Assert.True(rig.WorkspacesEmpty);
+    }
+
+    [Fact]
+    public async Task A_gate_cancelled_through_temporal_kills_its_checks_and_closes_its_check_run_as_cancelled()
+    {
+        var marker = Marker();
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.WithConfig($$"""
+            quality_gate:
+              checks:
+                unit_tests: { run: "sleep 300 {{marker}}" }
             """);
         using var worker = rig.Worker();
 
@@ -365,6 +468,12 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
             }),
         }.ToJsonString();
     }
+
+    /// <summary>
+    /// A number to add to a sleep's duration: it shows in the sleep process's own command line (not only in the
+    /// shell's), so <see cref="ProcessesMatchingAsync"/> finds the child a kill must reach.
+    /// </summary>
+    internal static string Marker() => string.Create(CultureInfo.InvariantCulture, $"0.{Random.Shared.NextInt64(100_000_000, 999_999_999)}");
 
     internal static async Task<IReadOnlyList<string>> ProcessesMatchingAsync(string marker)
     {

@@ -69,6 +69,51 @@ public sealed class GitWorkspaceTests : IDisposable
         Assert.DoesNotContain("ghs_secret_token", await File.ReadAllTextAsync(Path.Combine(checkout, ".git", "config")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_push_ignores_git_configuration_the_checks_wrote_into_the_checkout()
+    {
+        var (remote, headSha) = await BareRepositoryWithBranchAsync();
+        var evil = Path.Combine(root, "evil.git");
+        await GitAsync(root, "init", "--quiet", "--bare", evil);
+        var checkout = Path.Combine(root, "work", "push");
+        await GitWorkspace.CheckoutAsync(new Uri(remote), headSha, checkout, token: null, CancellationToken.None);
+
+        // What a PR's check could do: send later pushes elsewhere, run a hook when git pushes.
+        var evilUrl = new Uri(evil).AbsoluteUri;
+        await GitAsync(checkout, "config", $"url.{evilUrl}.insteadOf", remote);
+        await GitAsync(checkout, "config", $"url.{evilUrl}.pushInsteadOf", remote);
+        await File.WriteAllTextAsync(Path.Combine(checkout, "fixed.txt"), "fixed\n");
+        await GitWorkspace.StageAllAsync(checkout, CancellationToken.None);
+        var sha = await GitWorkspace.CommitAsync(checkout, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), CancellationToken.None);
+
+        await GitWorkspace.PushAsync(checkout, Path.Combine(root, "scratch.git"), new Uri(remote), "feature", token: null, CancellationToken.None);
+
+        Assert.Equal(sha, (await GitAsync(root, "--git-dir", new Uri(remote).LocalPath, "rev-parse", "refs/heads/feature")).Trim());
+        Assert.Equal(string.Empty, (await GitAsync(root, "--git-dir", evil, "for-each-ref")).Trim());
+    }
+
+    [Fact]
+    public async Task A_push_to_a_branch_that_moved_is_refused_and_leaves_it_alone()
+    {
+        var (remote, headSha) = await BareRepositoryWithBranchAsync();
+        var checkout = Path.Combine(root, "work", "moved");
+        await GitWorkspace.CheckoutAsync(new Uri(remote), headSha, checkout, token: null, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(checkout, "fixed.txt"), "fixed\n");
+        await GitWorkspace.StageAllAsync(checkout, CancellationToken.None);
+        await GitWorkspace.CommitAsync(checkout, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), CancellationToken.None);
+        var seed = Path.Combine(root, "seed");
+        await File.WriteAllTextAsync(Path.Combine(seed, "other.txt"), "someone else\n");
+        await GitAsync(seed, "add", ".");
+        await GitAsync(seed, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "meanwhile");
+        await GitAsync(seed, "push", "--quiet", new Uri(remote).LocalPath, "feature");
+        var moved = (await GitAsync(seed, "rev-parse", "HEAD")).Trim();
+
+        var ex = await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.PushAsync(checkout, Path.Combine(root, "scratch.git"), new Uri(remote), "feature", token: null, CancellationToken.None));
+
+        Assert.StartsWith("git push failed", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(moved, (await GitAsync(root, "--git-dir", new Uri(remote).LocalPath, "rev-parse", "refs/heads/feature")).Trim());
+    }
+
     private async Task<(string RemoteUrl, string HeadSha)> BareRepositoryWithBranchAsync()
     {
         var bare = Path.Combine(root, "remote.git");

@@ -55,10 +55,14 @@ public sealed record FixCommand(string Check, string Command, TimeSpan Timeout);
 /// <param name="Diff">The change as a unified diff (capped), when there is one.</param>
 /// <param name="PushedSha">The commit pushed to the PR's branch, when one was.</param>
 /// <param name="PushError">Why the push did not happen, when it was asked for and failed.</param>
-public sealed record ApplyFixesResult(IReadOnlyList<string> Applied, IReadOnlyList<string> Failed, string? Diff, string? PushedSha, string? PushError);
+public sealed record ApplyFixesResult(IReadOnlyList<string> Applied, IReadOnlyList<string> Failed, string? Diff, string? PushedSha, string? PushError)
+{
+    /// <summary>Why no fix was tried, e.g. the head is GitHubBot's own fix commit.</summary>
+    public string? NotAttempted { get; init; }
+}
 
 /// <summary>The PR's head as GitHub reports it now (for gates started without a webhook payload).</summary>
 public sealed record PullRequestHead(string Sha, string Branch, string CloneUrl, bool FromFork, bool Open);
 
-/// <summary>Input of SupersedeOlderGates: cancel the running gates of the same PR on other head SHAs.</summary>
-public sealed record SupersedeRequest(string Owner, string Repo, int PullRequestNumber, string HeadSha, string WorkflowId, string? ParentWorkflowId, DateTime StartedAt);
+/// <summary>Input of SupersedeOlderGates: cancel the running gates of the same PR on other head SHAs (sent by the gate of the PR's current head).</summary>
+public sealed record SupersedeRequest(string Owner, string Repo, int PullRequestNumber, string HeadSha, string WorkflowId, string? ParentWorkflowId);

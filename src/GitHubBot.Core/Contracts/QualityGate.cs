@@ -37,6 +37,9 @@ public sealed record QualityGateInput
     /// </summary>
     public string? AuthorAssociation { get; init; }
 
+    /// <summary>Fixes an earlier gate pushed into this commit, for the report (the gate re-checking them says so).</summary>
+    public IReadOnlyList<string> FixesBefore { get; init; } = [];
+
     /// <summary>What started the gate, e.g. "pull_request.opened" or "check_run.rerequested".</summary>
     public string Trigger { get; init; } = "pull_request";
 }

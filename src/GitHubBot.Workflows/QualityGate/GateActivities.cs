@@ -37,6 +37,14 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     /// <summary>How much of a fix's diff comes back to the workflow (and into a fork's comment).</summary>
     public const int MaxDiff = 48 * 1024;
 
+    /// <summary>The most findings one check hands back to the workflow, and the longest message each keeps.</summary>
+    public const int MaxAnnotations = 500;
+
+    public const int MaxAnnotationMessage = 1000;
+
+    /// <summary>The longest report summary kept (the output's tail comes on top).</summary>
+    public const int MaxReportSummary = 16 * 1024;
+
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
 
     /// <summary>Checks the commit out and decides which checks run: the configured ones, else those detected from the files.</summary>
@@ -44,13 +52,16 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task<QualityGateConfig> PrepareWorkspaceAsync(PrepareWorkspaceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var context = ActivityExecutionContext.Current;
-        var checkout = await WithHeartbeatsAsync(token => EnsureCheckoutAsync(request.Workspace, token));
-        var files = await GitWorkspace.ListFilesAsync(checkout, context.CancellationToken);
-        var packageJsonPath = Path.Combine(checkout, "package.json");
-        var packageJson = File.Exists(packageJsonPath) && new FileInfo(packageJsonPath) is { Length: < 1024 * 1024, LinkTarget: null }
-            ? await File.ReadAllTextAsync(packageJsonPath, context.CancellationToken)
-            : null;
+        var (files, packageJson) = await WithHeartbeatsAsync(async token =>
+        {
+            var checkout = await EnsureCheckoutAsync(request.Workspace, token);
+            var files = await GitWorkspace.ListFilesAsync(checkout, token);
+            var packageJsonPath = Path.Combine(checkout, "package.json");
+            var packageJson = File.Exists(packageJsonPath) && new FileInfo(packageJsonPath) is { Length: < 1024 * 1024, LinkTarget: null }
+                ? await File.ReadAllTextAsync(packageJsonPath, token)
+                : null;
+            return (files, packageJson);
+        });
         var merged = JsonNode.Parse(request.MergedConfigJson) as JsonObject ?? [];
         try
         {
@@ -70,12 +81,17 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task<CheckRunResult> RunCheckAsync(RunCheckRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var context = ActivityExecutionContext.Current;
+        var attempt = ActivityExecutionContext.Current.Info.Attempt;
+        return await WithHeartbeatsAsync(token => RunCheckAsync(request, attempt, token));
+    }
+
+    private async Task<CheckRunResult> RunCheckAsync(RunCheckRequest request, int attempt, CancellationToken cancellationToken)
+    {
         var check = request.Check;
-        var checkout = await WithHeartbeatsAsync(token => EnsureCheckoutAsync(request.Workspace, token));
-        var worktree = Path.Combine(WorkspaceDirectory(request.Workspace.Key), "checks", $"{SafeName(check.Name)}-{context.Info.Attempt}");
+        var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
+        var worktree = Path.Combine(WorkspaceDirectory(request.Workspace.Key), "checks", $"{SafeName(check.Name)}-{attempt}");
         GitWorkspace.Remove(worktree);
-        await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, token), context.CancellationToken);
+        await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, token), cancellationToken);
         try
         {
             foreach (var stale in ReportFiles(worktree, check.ReportPath))
@@ -83,7 +99,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 File.Delete(stale);
             }
 
-            var run = await WithHeartbeatsAsync(token => CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: token));
+            var run = await CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: cancellationToken);
             LogCheckEnded(logger, check.Name, run.ExitCode, run.Duration, run.TimedOut);
             if (run.TimedOut)
             {
@@ -97,13 +113,21 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                     run.Duration.TotalSeconds);
             }
 
-            var report = await ReadReportAsync(check, worktree, run.ExitCode, context.CancellationToken);
-            var annotations = report.Annotations.Take(CheckRunResult.MaxAnnotations).ToList();
+            var report = await ReadReportAsync(check, worktree, run.ExitCode, cancellationToken);
+
+            // Results travel through the workflow's history: bounded, however much a tool reports.
+            var annotations = report.Annotations.Take(MaxAnnotations).Select(a => a with
+            {
+                Message = GitHubText.Truncate(a.Message, MaxAnnotationMessage),
+                Title = a.Title is null ? null : GitHubText.Truncate(a.Title, 255),
+            }).ToList();
+            var dropped = report.Annotations.Count - annotations.Count;
+            var summary = GitHubText.Truncate(report.Summary, MaxReportSummary) + (dropped > 0 ? $"\n\n{dropped} more findings are not shown." : string.Empty);
             return new CheckRunResult(
                 check.Name,
                 report.Passed ? CheckState.Passed : CheckState.Failed,
                 report.Score,
-                $"`{check.Run}` — {report.Summary}{OutputBlock(run)}",
+                $"`{check.Run}` — {summary}{OutputBlock(run)}",
                 annotations,
                 report.CoveragePercent,
                 run.Duration.TotalSeconds);
@@ -122,20 +146,32 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var context = ActivityExecutionContext.Current;
-        var checkout = await WithHeartbeatsAsync(token => EnsureCheckoutAsync(request.Workspace, token));
+        return await WithHeartbeatsAsync(token => ApplyFixesAsync(request, token));
+    }
+
+    private async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request, CancellationToken cancellationToken)
+    {
+        var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
+        var slug = await clients.AppSlugAsync();
+        var author = ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com");
+        if (await GitWorkspace.HeadAuthorEmailAsync(checkout, cancellationToken) == author.Item2)
+        {
+            // The head is a fixes commit GitHubBot pushed: fixing it again could loop.
+            return new ApplyFixesResult([], [], null, null, null) { NotAttempted = "The head is GitHubBot's own fixes commit, so it is not fixed again." };
+        }
+
         var applied = new List<string>();
         var failed = new List<string>();
         foreach (var fix in request.Fixes)
         {
-            var before = await GitWorkspace.StatusAsync(checkout, context.CancellationToken);
-            var run = await WithHeartbeatsAsync(token => CheckProcess.RunAsync(fix.Command, checkout, fix.Timeout, cancellationToken: token));
+            var before = await GitWorkspace.StatusAsync(checkout, cancellationToken);
+            var run = await CheckProcess.RunAsync(fix.Command, checkout, fix.Timeout, cancellationToken: cancellationToken);
             if (run.TimedOut || run.ExitCode != 0)
             {
                 failed.Add(run.TimedOut ? $"{fix.Check}: `{fix.Command}` ran out of time" : $"{fix.Check}: `{fix.Command}` exited with {run.ExitCode}");
             }
 
-            if (await GitWorkspace.StatusAsync(checkout, context.CancellationToken) != before)
+            if (await GitWorkspace.StatusAsync(checkout, cancellationToken) != before)
             {
                 applied.Add(fix.Check);
             }
@@ -146,22 +182,20 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return new ApplyFixesResult([], failed, null, null, null);
         }
 
-        var diff = await GitWorkspace.StageAllAsync(checkout, context.CancellationToken);
+        var diff = await GitWorkspace.StageAllAsync(checkout, cancellationToken);
         var shownDiff = diff.Length > MaxDiff ? diff[..MaxDiff] + "\n[diff cut: it is longer than GitHub comments allow]\n" : diff;
         if (!request.Push)
         {
             return new ApplyFixesResult(applied, failed, shownDiff, null, null);
         }
 
-        var slug = await clients.AppSlugAsync();
-        var author = ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com");
         var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {request.Workspace.HeadSha[..Math.Min(7, request.Workspace.HeadSha.Length)]}.";
-        var sha = await GitWorkspace.CommitAsync(checkout, message, author, context.CancellationToken);
+        var sha = await GitWorkspace.CommitAsync(checkout, message, author, cancellationToken);
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
-        var token = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(request.Workspace.Target, context.CancellationToken);
+        var token = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(request.Workspace.Target, cancellationToken);
         try
         {
-            await GitWorkspace.PushAsync(checkout, cloneUrl, request.Branch, token, context.CancellationToken);
+            await GitWorkspace.PushAsync(checkout, Path.Combine(WorkspaceDirectory(request.Workspace.Key), "push.git"), cloneUrl, request.Branch, token, cancellationToken);
         }
         catch (GitCommandException ex)
         {
@@ -258,9 +292,23 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         var root = Path.GetFullPath(worktree) + Path.DirectorySeparatorChar;
         return matcher.GetResultsInFullPath(worktree)
             .Select(Path.GetFullPath)
-            .Where(path => path.StartsWith(root, StringComparison.Ordinal))
+            .Where(path => path.StartsWith(root, StringComparison.Ordinal) && !ThroughLink(path, root))
             .Order(StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>Whether a directory between <paramref name="root"/> and <paramref name="path"/> is a symbolic link (which could lead outside).</summary>
+    private static bool ThroughLink(string path, string root)
+    {
+        for (var directory = Path.GetDirectoryName(path); directory is not null && directory.Length >= root.Length; directory = Path.GetDirectoryName(directory))
+        {
+            if (new DirectoryInfo(directory).LinkTarget is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string OutputBlock(ProcessRun run)

@@ -12,8 +12,8 @@ namespace GitHubBot.Workflows.QualityGate;
 public sealed partial class GateControlActivities(ITemporalClient temporal, TemporalUiLinks links, ILogger<GateControlActivities> logger)
 {
     /// <summary>
-    /// Signals every running gate of the same PR that checks another head SHA and started before this one to stop,
-    /// naming this gate as the one that replaces it. Returns the IDs of the gates it signalled.
+    /// Signals every running gate of the same PR that checks another head SHA to stop, naming this gate (the gate of
+    /// the PR's current head) as the one that replaces it. Returns the IDs of the gates it signalled.
     /// </summary>
     [Activity]
     public async Task<IReadOnlyList<string>> SupersedeOlderGatesAsync(SupersedeRequest request)
@@ -25,7 +25,7 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         await foreach (var gate in temporal.ListWorkflowsAsync(query))
         {
             var sha = gate.Id[prefix.Length..].Split('/')[0];
-            if (gate.Id == request.WorkflowId || gate.Id == request.ParentWorkflowId || sha == request.HeadSha || gate.StartTime >= request.StartedAt)
+            if (gate.Id == request.WorkflowId || gate.Id == request.ParentWorkflowId || sha == request.HeadSha)
             {
                 continue;
             }

@@ -35,6 +35,7 @@ public sealed class QualityGateWorkflow
     private long? checkRunId;
     private string? headSha;
     private bool waitingForOkToTest;
+    private bool reported;
     private bool okToTest;
     private string? okToTestBy;
     private CancelGate? cancelRequest;
@@ -52,25 +53,31 @@ public sealed class QualityGateWorkflow
         headSha = input.HeadSha;
         using var stopSource = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
         stop = stopSource;
+
+        // A Cancel signal that came with the first workflow task was handled before this method ran.
+        if (cancelRequest is not null)
+        {
+            stopSource.Cancel();
+        }
+
         try
         {
             return Workflow.Patched(RunsChecksPatch) ? await GateAsync(input, target) : await ReportOnlyAsync(input, target);
         }
-        catch (Exception ex) when (checkRunId is { } openRun && stage != "done" && (cancelRequest is null || !IsCancellation(ex)))
+        catch (Exception ex) when (IsCancellation(ex) && (cancelRequest is not null || Workflow.CancellationToken.IsCancellationRequested))
         {
-            await CloseAsync(target, openRun, IsCancellation(ex) ? "cancelled" : "failure", IsCancellation(ex) ? "Quality gate cancelled" : "Quality gate failed",
-                IsCancellation(ex) ? "The gate was cancelled before it finished." : $"The gate could not finish: {ex.Message}");
-            throw;
-        }
-        catch (Exception ex) when (cancelRequest is { } cancel && IsCancellation(ex) && !Workflow.CancellationToken.IsCancellationRequested)
-        {
-            // Stopped by a signal (a person, or a newer push): end as a result that says so, not as a failure.
-            var note = cancel.SupersededBy is null
-                ? cancel.Reason
+            // Stopped by a signal (a person, or a newer push) or through Temporal: the check run says why.
+            var note = cancelRequest is not { } cancel ? "The gate was cancelled before it finished."
+                : cancel.SupersededBy is null ? cancel.Reason
                 : $"{cancel.Reason}\n\nNewer gate: {(cancel.SupersededByUrl is { } url ? $"[{cancel.SupersededBy}]({url})" : $"`{cancel.SupersededBy}`")}";
-            if (checkRunId is { } openRun)
+            if (checkRunId is { } openRun && !reported)
             {
-                await CloseAsync(target, openRun, "cancelled", cancel.SupersededBy is null ? "Quality gate cancelled" : "Superseded by a newer commit", note);
+                await CloseAsync(target, openRun, "cancelled", cancelRequest?.SupersededBy is null ? "Quality gate cancelled" : "Superseded by a newer commit", note);
+            }
+
+            if (Workflow.CancellationToken.IsCancellationRequested)
+            {
+                throw;
             }
 
             stage = "done";
@@ -82,6 +89,11 @@ public sealed class QualityGateWorkflow
                 CheckRunId = checkRunId ?? 0,
                 BlockingIssues = [note],
             };
+        }
+        catch (Exception ex) when (checkRunId is { } openRun && !reported)
+        {
+            await CloseAsync(target, openRun, "failure", "Quality gate failed", $"The gate could not finish: {Reason(ex)}");
+            throw;
         }
         finally
         {
@@ -122,27 +134,50 @@ public sealed class QualityGateWorkflow
     {
         var token = stop!.Token;
         var input = given;
-        if (string.IsNullOrEmpty(input.CloneUrl) || string.IsNullOrEmpty(input.HeadSha))
+        var lookUp = string.IsNullOrEmpty(input.CloneUrl) || string.IsNullOrEmpty(input.HeadSha);
+        var pushed = input.Trigger.StartsWith("pull_request", StringComparison.Ordinal);
+        PullRequestHead? head = null;
+        if (lookUp || pushed)
         {
             stage = "resolving";
-            var head = await Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.GetPullRequestHeadAsync(target, input.PullRequestNumber),
-                With(ActivityOptionsCatalog.GitHubCall, token));
+            try
+            {
+                head = await Workflow.ExecuteActivityAsync(
+                    (GitHubActivities github) => github.GetPullRequestHeadAsync(target, input.PullRequestNumber),
+                    With(ActivityOptionsCatalog.GitHubCall, token));
+            }
+            catch (ActivityFailureException ex) when (!lookUp && !IsCancellation(ex))
+            {
+                // A webhook's gate can run from its payload; it only cannot tell whether its head is still the newest.
+                Workflow.Logger.LogWarning(ex, "Could not look up the head of #{PullRequest}; older gates are left running", input.PullRequestNumber);
+            }
+        }
+
+        if (lookUp)
+        {
+            if (!string.IsNullOrEmpty(input.Branch) && input.Branch != head!.Branch)
+            {
+                throw new ApplicationFailureException(
+                    $"#{input.PullRequestNumber}'s head branch is '{head.Branch}', not '{input.Branch}'.", errorType: "InvalidInput", nonRetryable: true);
+            }
+
             input = input with
             {
-                HeadSha = string.IsNullOrEmpty(input.HeadSha) ? head.Sha : input.HeadSha,
-                Branch = string.IsNullOrEmpty(input.Branch) ? head.Branch : input.Branch,
+                HeadSha = string.IsNullOrEmpty(input.HeadSha) ? head!.Sha : input.HeadSha,
+                Branch = head!.Branch,
                 CloneUrl = head.CloneUrl,
                 FromFork = head.FromFork,
             };
             headSha = input.HeadSha;
         }
 
-        if (input.Trigger.StartsWith("pull_request", StringComparison.Ordinal))
+        // Only the gate of the PR's current head replaces the others: a late or repeated delivery of an older
+        // push must not stop the gate of the newer one.
+        if (pushed && head?.Sha == input.HeadSha)
         {
             stage = "superseding";
             var supersede = new SupersedeRequest(
-                input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha, Workflow.Info.WorkflowId, Workflow.Info.Parent?.WorkflowId, Workflow.Info.StartTime);
+                input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha, Workflow.Info.WorkflowId, Workflow.Info.Parent?.WorkflowId);
             await Workflow.ExecuteActivityAsync(
                 (GateControlActivities control) => control.SupersedeOlderGatesAsync(supersede),
                 With(ActivityOptionsCatalog.TemporalCall, token));
@@ -168,6 +203,9 @@ public sealed class QualityGateWorkflow
             var waiting = await Workflow.ExecuteActivityAsync(
                 (GitHubActivities github) => github.PublishCheckRunAsync(waitingRequest),
                 With(ActivityOptionsCatalog.GitHubCall, token));
+
+            // Closed as cancelled, with the reason, when the gate stops while it waits.
+            checkRunId = waiting;
             if (!await Workflow.WaitConditionAsync(() => okToTest, OkToTestWait, token))
             {
                 stage = "done";
@@ -202,9 +240,10 @@ public sealed class QualityGateWorkflow
             With(ActivityOptionsCatalog.GitHubCall, token));
 
         var workspace = new WorkspaceRef(Workflow.Info.RunId, target, input.CloneUrl!, input.HeadSha);
+        QualityGateResult result;
         try
         {
-            return await CheckAsync(input, target, workspace, config.MergedJson, token);
+            result = await CheckAsync(input, target, workspace, config.MergedJson, token);
         }
         finally
         {
@@ -221,6 +260,15 @@ public sealed class QualityGateWorkflow
                 Workflow.Logger.LogWarning(ex, "Could not remove workspace {Workspace}", workspace.Key);
             }
         }
+
+        if (result.FixedSha is { } fixedSha)
+        {
+            stage = "re-checking the fixes";
+            result = result with { Recheck = await RecheckAsync(input, fixedSha, result.AutoFixesApplied) };
+        }
+
+        stage = "done";
+        return result;
     }
 
     private async Task<QualityGateResult> CheckAsync(QualityGateInput input, RepositoryTarget target, WorkspaceRef workspace, string mergedJson, CancellationToken token)
@@ -237,8 +285,7 @@ public sealed class QualityGateWorkflow
 
         var fixesApplied = new List<string>();
         var notes = new List<string>();
-        QualityGateResult? recheck = null;
-        string? fixedShaPushed = null;
+        string? fixedSha = null;
         var fixable = settings.Checks.Where(c => c.Fix is not null && results.TryGetValue(c.Name, out var r) && r.State != CheckState.Passed).ToList();
         if ((input.AttemptAutoFix || settings.AutoFix) && input.Trigger != AutoFixTrigger && fixable.Count > 0)
         {
@@ -250,16 +297,21 @@ public sealed class QualityGateWorkflow
                 With(ActivityOptionsCatalog.Check(fixable.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Timeout)), token));
             fixesApplied.AddRange(fixes.Applied);
             notes.AddRange(fixes.Failed.Select(f => $"Fix failed: {f}"));
-            if (fixes.PushedSha is { } fixedSha)
+            if (fixes.NotAttempted is { } why)
             {
-                fixedShaPushed = fixedSha;
-                recheck = await RecheckAsync(input, fixedSha, notes, token);
+                notes.Add(why);
+            }
+            else if (fixes.PushedSha is { } pushedSha)
+            {
+                fixedSha = pushedSha;
+                notes.Add($"Fixes pushed as `{ShortSha(pushedSha)}`; the gate of that commit checks them again.");
             }
             else if (fixes.Diff is { } diff)
             {
+                var fence = Fence(diff);
                 notes.Add(push
-                    ? $"The fixes could not be pushed ({fixes.PushError}). The change they make:\n\n```diff\n{diff}\n```"
-                    : $"This pull request comes from a fork, so GitHubBot does not push to it. Apply the fixes with `git apply`:\n\n```diff\n{diff}\n```");
+                    ? $"The fixes could not be pushed ({fixes.PushError}). The change they make:\n\n{fence}diff\n{diff}\n{fence}"
+                    : $"This pull request comes from a fork, so GitHubBot does not push to it. Apply the fixes with `git apply`:\n\n{fence}diff\n{diff}\n{fence}");
             }
             else if (fixes.Applied.Count == 0)
             {
@@ -267,12 +319,13 @@ public sealed class QualityGateWorkflow
             }
         }
 
+        // The report of this commit goes out before any re-check, which then reports on the fixed commit itself.
         stage = "reporting";
         var rows = Rows(settings, results);
-        var summary = Render(input.HeadSha, verdict, rows, fixesApplied, notes, recheck);
+        var summary = Render(input.HeadSha, verdict, rows, [.. input.FixesBefore, .. fixesApplied], notes);
         var conclusion = verdict.CanMerge ? "success" : (results.Count == 0 ? "neutral" : "failure");
         var buttons = new List<CheckRunButton> { new("Re-run", "Run every check again", GateButtons.Rerun) };
-        if (fixable.Count > 0 && recheck is null)
+        if (fixable.Count > 0 && fixedSha is null && !input.FromFork)
         {
             buttons.Insert(0, new("Apply fixes", "Run the fix commands and push", GateButtons.ApplyFixes));
         }
@@ -289,11 +342,13 @@ public sealed class QualityGateWorkflow
         await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.CompleteCheckRunAsync(complete),
             With(ActivityOptionsCatalog.GitHubCall, token));
+        var comment = new UpsertCommentRequest(target, input.PullRequestNumber, GateComment.Marker, summary);
         await Workflow.ExecuteActivityAsync(
-            (GitHubActivities github) => github.UpsertStickyCommentAsync(new UpsertCommentRequest(target, input.PullRequestNumber, GateComment.Marker, summary)),
+            (GitHubActivities github) => github.UpsertStickyCommentAsync(comment),
             With(ActivityOptionsCatalog.GitHubCall, token));
 
-        stage = "done";
+        stage = "reported";
+        reported = true;
         return new QualityGateResult
         {
             OverallScore = verdict.Score,
@@ -304,8 +359,7 @@ public sealed class QualityGateWorkflow
                 c.Name, results[c.Name].State == CheckState.Passed, results[c.Name].Score, c.Required, results[c.Name].Summary, results[c.Name].Annotations.Count))],
             AutoFixesApplied = fixesApplied,
             BlockingIssues = verdict.BlockingIssues,
-            FixedSha = fixedShaPushed,
-            Recheck = recheck,
+            FixedSha = fixedSha,
         };
     }
 
@@ -314,14 +368,24 @@ public sealed class QualityGateWorkflow
 
     /// <summary>
     /// Has the pushed fix commit checked once, by the gate of that commit (the ID its push's webhook also maps to, so
-    /// that delivery finds this gate instead of starting another). When the webhook got there first, that gate does it.
+    /// that delivery finds this gate instead of starting another; when the webhook got there first, that gate does
+    /// it). The re-check outlives this gate (abandoned, not cancelled with it): it is the gate of the PR's new head.
     /// </summary>
-    private static async Task<QualityGateResult?> RecheckAsync(QualityGateInput input, string fixedSha, List<string> notes, CancellationToken token)
+    private static async Task<QualityGateResult?> RecheckAsync(QualityGateInput input, string fixedSha, IReadOnlyList<string> fixesApplied)
     {
         var id = WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, fixedSha);
+        var recheckInput = input with
+        {
+            HeadSha = fixedSha,
+            AttemptAutoFix = false,
+            Trigger = AutoFixTrigger,
+
+            // GitHubBot wrote this commit itself from code that was allowed to run: nothing new to trust.
+            AuthorAssociation = null,
+            FixesBefore = [.. input.FixesBefore, .. fixesApplied.Select(f => $"{f} (in `{ShortSha(fixedSha)}`)")],
+        };
         try
         {
-            var recheckInput = input with { HeadSha = fixedSha, AttemptAutoFix = false, Trigger = AutoFixTrigger };
             var child = await Workflow.StartChildWorkflowAsync(
                 (QualityGateWorkflow wf) => wf.RunAsync(recheckInput),
                 new ChildWorkflowOptions
@@ -329,16 +393,37 @@ public sealed class QualityGateWorkflow
                     Id = id,
                     ParentClosePolicy = ParentClosePolicy.Abandon,
                     IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
-                    CancellationToken = token,
                 });
-            notes.Add($"Fixes pushed as `{ShortSha(fixedSha)}`; the checks ran again on it.");
             return await child.GetResultAsync();
         }
         catch (WorkflowAlreadyStartedException)
         {
-            notes.Add($"Fixes pushed as `{ShortSha(fixedSha)}`; the gate of that commit (`{id}`) checks them.");
+            var logger = Workflow.Logger;
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("The gate of the fixes commit, {WorkflowId}, was already started by its webhook", id);
+            }
+
             return null;
         }
+        catch (ChildWorkflowFailureException ex)
+        {
+            Workflow.Logger.LogWarning(ex, "The re-check of the fixes, {WorkflowId}, failed", id);
+            return null;
+        }
+    }
+
+    /// <summary>A code fence longer than any run of backticks in <paramref name="text"/>, so the text cannot close it.</summary>
+    private static string Fence(string text)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in text)
+        {
+            run = c == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        return new string('`', Math.Max(3, longest + 1));
     }
 
     private async Task<Dictionary<string, CheckRunResult>> RunChecksAsync(RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, CancellationToken token)
@@ -354,9 +439,19 @@ public sealed class QualityGateWorkflow
         async Task RunOneAsync(CheckConfig check)
         {
             checkStates[check.Name] = "running";
-            var result = await Workflow.ExecuteActivityAsync(
-                (GateActivities gate) => gate.RunCheckAsync(new RunCheckRequest(workspace, check)),
-                With(ActivityOptionsCatalog.Check(check.Timeout), token));
+            CheckRunResult result;
+            try
+            {
+                result = await Workflow.ExecuteActivityAsync(
+                    (GateActivities gate) => gate.RunCheckAsync(new RunCheckRequest(workspace, check)),
+                    With(ActivityOptionsCatalog.Check(check.Timeout), token));
+            }
+            catch (ActivityFailureException ex) when (!IsCancellation(ex))
+            {
+                // One check that could not run (its worker died twice, its checkout failed) fails that check, not the gate.
+                result = new CheckRunResult(check.Name, CheckState.Failed, 0, $"`{check.Run}` could not run: {Reason(ex)}", [], null, 0);
+            }
+
             results[check.Name] = result;
             checkStates[check.Name] = StateName(result.State);
             var publish = new PublishCheckRunRequest(
@@ -366,8 +461,8 @@ public sealed class QualityGateWorkflow
                 result.State switch
                 {
                     CheckState.Passed => "success",
-                    CheckState.TimedOut => "timed_out",
                     CheckState.Cancelled => "cancelled",
+                    CheckState.TimedOut when check.Required => "timed_out",
                     _ => check.Required ? "failure" : "neutral",
                 },
                 string.Create(CultureInfo.InvariantCulture, $"{StateName(result.State).Replace('_', ' ')} — {result.Score:0.#}/100"),
@@ -398,14 +493,9 @@ public sealed class QualityGateWorkflow
                 : new GateCommentRow(name, CheckState.Skipped, 0, false);
         })];
 
-    private static string Render(string sha, Verdict verdict, List<GateCommentRow> rows, List<string> fixesApplied, List<string> notes, QualityGateResult? recheck)
+    private static string Render(string sha, Verdict verdict, List<GateCommentRow> rows, List<string> fixesApplied, List<string> notes)
     {
         var text = GateComment.Render(sha, verdict, rows, fixesApplied, null);
-        if (recheck is not null)
-        {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"Re-check of the fixes: {recheck.OverallScore:0.#}/100, {(recheck.CanMerge ? "ready to merge" : "still blocked")}."));
-        }
-
         return notes.Count == 0 ? text : GitHubText.Truncate($"{text}\n**Notes**\n\n{string.Join("\n\n", notes)}\n");
     }
 
@@ -428,6 +518,7 @@ public sealed class QualityGateWorkflow
         checkRunId = await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.PublishCheckRunAsync(publish),
             With(ActivityOptionsCatalog.GitHubCall, token));
+        reported = true;
         stage = "done";
         return new QualityGateResult
         {
@@ -476,6 +567,7 @@ public sealed class QualityGateWorkflow
             (GitHubActivities github) => github.CompleteCheckRunAsync(new CompleteCheckRunRequest(target, id, "neutral", "No checks ran", blocking)),
             ActivityOptionsCatalog.GitHubCall);
 
+        reported = true;
         stage = "done";
         return new QualityGateResult
         {
@@ -503,6 +595,18 @@ public sealed class QualityGateWorkflow
         {
             Workflow.Logger.LogWarning(closeFailure, "Could not close check run {CheckRunId} after the gate ended early", runId);
         }
+    }
+
+    /// <summary>The innermost failure's message: an activity failure's own text is only "Activity task failed".</summary>
+    private static string Reason(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message;
     }
 
     private static bool IsCancellation(Exception ex) => TemporalException.IsCanceledException(ex) || ex is OperationCanceledException;

@@ -57,6 +57,10 @@ public static class GitWorkspace
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
     }
 
+    /// <summary>The e-mail address of the author of the checkout's HEAD commit.</summary>
+    public static async Task<string> HeadAuthorEmailAsync(string checkout, CancellationToken cancellationToken) =>
+        (await GitAsync("log", ["-C", checkout, "log", "-1", "--format=%ae", "HEAD"], checkout, LocalEnvironment, null, cancellationToken)).Trim();
+
     /// <summary>Whether the working tree differs from HEAD (changed, added or removed files, untracked ones included).</summary>
     public static async Task<string> StatusAsync(string checkout, CancellationToken cancellationToken) =>
         await GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, LocalEnvironment, null, cancellationToken);
@@ -83,10 +87,16 @@ public static class GitWorkspace
     }
 
     /// <summary>
-    /// Pushes HEAD to <paramref name="branch"/> of <paramref name="remoteUrl"/>, fast-forward only: a branch that moved
-    /// since the checkout is left alone and the push fails with git's reason.
+    /// Pushes the checkout's HEAD to <paramref name="branch"/> of <paramref name="remoteUrl"/>, fast-forward only: a
+    /// branch that moved since the checkout is left alone and the push fails with git's reason.
     /// </summary>
-    public static async Task PushAsync(string checkout, Uri remoteUrl, string branch, string? token, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The checkout has run the PR's code, which may have rewritten its git configuration (an insteadOf that sends
+    /// the push elsewhere, a proxy, hooks). So the commit is first copied into a fresh repository at
+    /// <paramref name="scratch"/> that no check ever touched, and pushed from there with system and global
+    /// configuration ignored: the token only ever meets configuration GitHubBot wrote.
+    /// </remarks>
+    public static async Task PushAsync(string checkout, string scratch, Uri remoteUrl, string branch, string? token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(remoteUrl);
         if (remoteUrl.Scheme is not ("https" or "http" or "file"))
@@ -95,7 +105,19 @@ public static class GitWorkspace
         }
 
         await GitAsync("check-ref-format", ["check-ref-format", "--branch", branch], checkout, LocalEnvironment, null, cancellationToken);
-        await GitAsync("push", ["-C", checkout, "push", "--quiet", "--no-verify", "--end-of-options", remoteUrl.ToString(), $"HEAD:refs/heads/{branch}"], checkout, Environment(remoteUrl, token), token, cancellationToken);
+        var sha = (await GitAsync("rev-parse", ["-C", checkout, "rev-parse", "--verify", "HEAD^{commit}"], checkout, LocalEnvironment, null, cancellationToken)).Trim();
+        Remove(scratch);
+        Directory.CreateDirectory(scratch);
+        var clean = Environment(remoteUrl, token);
+        await GitAsync("init", ["init", "--quiet", "--bare", scratch], scratch, CleanLocalEnvironment, null, cancellationToken);
+        await GitAsync("fetch", ["-C", scratch, "fetch", "--quiet", "--update-shallow", "--no-tags", "--end-of-options", checkout, "+HEAD:refs/ghbot/fixes"], scratch, CleanLocalEnvironment, null, cancellationToken);
+        var copied = (await GitAsync("rev-parse", ["-C", scratch, "rev-parse", "--verify", "refs/ghbot/fixes^{commit}"], scratch, CleanLocalEnvironment, null, cancellationToken)).Trim();
+        if (copied != sha)
+        {
+            throw new GitCommandException($"the fixes commit changed while it was copied ({sha} → {copied})");
+        }
+
+        await GitAsync("push", ["-C", scratch, "push", "--quiet", "--no-verify", "--end-of-options", remoteUrl.ToString(), $"{sha}:refs/heads/{branch}"], scratch, clean, token, cancellationToken);
     }
 
     /// <summary>Removes a checkout; a directory that is already gone is fine.</summary>
@@ -109,11 +131,7 @@ public static class GitWorkspace
 
     private static Dictionary<string, string?> Environment(Uri cloneUrl, string? token)
     {
-        var environment = new Dictionary<string, string?>
-        {
-            ["GIT_TERMINAL_PROMPT"] = "0",
-            ["GIT_ASKPASS"] = "/bin/false",
-        };
+        var environment = new Dictionary<string, string?>(CleanLocalEnvironment);
         if (token is not null && cloneUrl.Scheme is "http" or "https")
         {
             var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"x-access-token:{token}"));
@@ -129,6 +147,13 @@ public static class GitWorkspace
     {
         ["GIT_TERMINAL_PROMPT"] = "0",
         ["GIT_ASKPASS"] = "/bin/false",
+    };
+
+    /// <summary>Git with no configuration but the repository's own (which GitHubBot wrote).</summary>
+    private static readonly Dictionary<string, string?> CleanLocalEnvironment = new(LocalEnvironment)
+    {
+        ["GIT_CONFIG_NOSYSTEM"] = "1",
+        ["GIT_CONFIG_GLOBAL"] = "/dev/null",
     };
 
     private static async Task<string> GitAsync(string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken)
