@@ -23,6 +23,7 @@ public static class WorkerRegistration
         services.AddGitHubAppClients();
         services.TryAddSingleton(new TemporalUiLinks(null, "default"));
         services.TryAddSingleton(new WorkspaceOptions(Path.Combine(Path.GetTempPath(), "ghbot-workspaces")));
+        services.AddHostedService<WorkspaceSweeper>();
         services.AddHostedTemporalWorker(taskQueue)
             .AddScopedActivities<GitHubActivities>()
             .AddScopedActivities<GateActivities>()

@@ -43,7 +43,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.Equal("success", (string?)github.CheckRunUpdates("Codertocat", repo, 31337)[^1]["conclusion"]);
         Assert.Contains(github.CheckRunsCreated("Codertocat", repo), run => (string?)run["name"] == "GitHubBot / unit tests" && (string?)run["conclusion"] == "success");
         Assert.Single(github.CommentsOn(2));
-        Assert.False(Directory.Exists(bot.WorkspaceRoot) && Directory.EnumerateFileSystemEntries(bot.WorkspaceRoot).Any(), "the gate's workspace was removed");
+        Assert.True(Workspaces.AreEmpty(bot.WorkspaceRoot), "the gate's workspace was removed");
         github.AssertNoUnexpectedRequests();
 
         // Secrets stay out of the logs, at every level, and out of the workflow's history.

@@ -89,7 +89,7 @@ public sealed class GateActivitiesTests : IDisposable
         await new ActivityEnvironment().RunAsync(() => activities.RemoveWorkspaceAsync(workspace.Key));
 
         Assert.Equal((CheckState.Passed, CheckState.Passed), (first.State, second.State));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(workspaces.Path));
+        Assert.True(Workspaces.AreEmpty(workspaces.Path));
     }
 
     [Theory]
@@ -108,4 +108,25 @@ public sealed class GateActivitiesTests : IDisposable
     private Task<CheckRunResult> RunAsync(FixtureRepository repo, string sha, CheckConfig check) =>
         new ActivityEnvironment().RunAsync(() => activities.RunCheckAsync(new RunCheckRequest(
             new WorkspaceRef($"run-{Guid.NewGuid():N}"[..20], new RepositoryTarget("o", "r", 1), repo.CloneUrl, sha), check)));
+}
+
+public sealed class WorkspaceSweeperTests
+{
+    [Fact]
+    public void Workspaces_untouched_for_half_a_day_are_removed_and_recent_ones_kept()
+    {
+        using var root = new TempDirectory("ghbot-sweep-");
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var abandoned = Directory.CreateDirectory(Path.Combine(root.Path, "abandoned-run"));
+        File.WriteAllText(Path.Combine(abandoned.FullName, "checkout.done"), "x");
+        abandoned.LastWriteTimeUtc = time.GetUtcNow().UtcDateTime - TimeSpan.FromHours(13);
+        var running = Directory.CreateDirectory(Path.Combine(root.Path, "running-run"));
+        var sweeper = new WorkspaceSweeper(new WorkspaceOptions(root.Path), time, NullLogger<WorkspaceSweeper>.Instance);
+
+        Assert.Equal(1, sweeper.Sweep());
+
+        Assert.False(abandoned.Exists && Directory.Exists(abandoned.FullName));
+        Assert.True(Directory.Exists(running.FullName));
+        Assert.Equal(0, new WorkspaceSweeper(new WorkspaceOptions(Path.Combine(root.Path, "missing")), time, NullLogger<WorkspaceSweeper>.Instance).Sweep());
+    }
 }

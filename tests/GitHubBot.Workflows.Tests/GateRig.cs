@@ -20,8 +20,9 @@ internal sealed class GateRig : IDisposable
     private readonly TempDirectory workspaces = new("ghbot-workspaces-");
     private readonly GitHubClients clients;
 
-    private GateRig(ITemporalClient temporal, FixtureRepository repository)
+    private GateRig(ITemporalClient temporal, FixtureRepository repository, (int First, int Last)? checkUids)
     {
+        CheckUids = checkUids;
         Temporal = temporal;
         Repository = repository;
         Repo = $"gate-{Guid.NewGuid():N}"[..20];
@@ -44,8 +45,10 @@ internal sealed class GateRig : IDisposable
 
     public string WorkspaceRoot => workspaces.Path;
 
-    public static async Task<GateRig> CreateAsync(ITemporalClient temporal, IReadOnlyDictionary<string, string> files) =>
-        new(temporal, await FixtureRepository.CreateAsync(files));
+    public (int First, int Last)? CheckUids { get; }
+
+    public static async Task<GateRig> CreateAsync(ITemporalClient temporal, IReadOnlyDictionary<string, string> files, (int First, int Last)? checkUids = null) =>
+        new(temporal, await FixtureRepository.CreateAsync(files), checkUids);
 
     /// <summary>Serves <paramref name="yaml"/> as the repository's .github/ghbot.yml.</summary>
     public GateRig WithConfig(string yaml)
@@ -56,7 +59,7 @@ internal sealed class GateRig : IDisposable
 
     public TemporalWorker Worker() => new(Temporal, new TemporalWorkerOptions(TaskQueue)
         .AddAllActivities(new GitHubActivities(clients, Links, TimeProvider.System))
-        .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(WorkspaceRoot), NullLogger<GateActivities>.Instance))
+        .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(WorkspaceRoot) { CheckUids = CheckUids }.Validate(), NullLogger<GateActivities>.Instance))
         .AddAllActivities(new GateControlActivities(Temporal, Links, NullLogger<GateControlActivities>.Instance))
         .AddWorkflow<QualityGateWorkflow>());
 
@@ -79,7 +82,7 @@ internal sealed class GateRig : IDisposable
             new WorkflowOptions(id ?? Core.Workflows.WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha), TaskQueue));
 
     /// <summary>Whether the workspace root holds nothing: every gate removed its checkout.</summary>
-    public bool WorkspacesEmpty => !Directory.EnumerateFileSystemEntries(WorkspaceRoot).Any();
+    public bool WorkspacesEmpty => Workspaces.AreEmpty(WorkspaceRoot);
 
     public void Dispose()
     {

@@ -70,7 +70,7 @@ public sealed class GitWorkspaceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_push_ignores_git_configuration_the_checks_wrote_into_the_checkout()
+    public async Task Fixes_are_committed_and_pushed_from_a_repository_of_their_own_ignoring_what_the_checks_did_to_the_checkout()
     {
         var (remote, headSha) = await BareRepositoryWithBranchAsync();
         var evil = Path.Combine(root, "evil.git");
@@ -78,17 +78,23 @@ public sealed class GitWorkspaceTests : IDisposable
         var checkout = Path.Combine(root, "work", "push");
         await GitWorkspace.CheckoutAsync(new Uri(remote), headSha, checkout, token: null, CancellationToken.None);
 
-        // What a PR's check could do: send later pushes elsewhere, run a hook when git pushes.
+        // What a PR's check could do: send later pushes elsewhere, run a hook when git commits.
         var evilUrl = new Uri(evil).AbsoluteUri;
         await GitAsync(checkout, "config", $"url.{evilUrl}.insteadOf", remote);
         await GitAsync(checkout, "config", $"url.{evilUrl}.pushInsteadOf", remote);
+        await GitAsync(checkout, "config", "core.hooksPath", Path.Combine(root, "hooks"));
         await File.WriteAllTextAsync(Path.Combine(checkout, "fixed.txt"), "fixed\n");
-        await GitWorkspace.StageAllAsync(checkout, CancellationToken.None);
-        var sha = await GitWorkspace.CommitAsync(checkout, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(checkout, "feature.txt"), "feature work, formatted\n");
+        var patch = await GitWorkspace.StageAllAsync(checkout, null, CancellationToken.None);
 
-        await GitWorkspace.PushAsync(checkout, Path.Combine(root, "scratch.git"), new Uri(remote), "feature", token: null, CancellationToken.None);
+        var sha = await GitWorkspace.CommitAndPushAsync(
+            Path.Combine(root, "scratch"), new Uri(remote), headSha, patch, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), "feature", token: null, CancellationToken.None);
 
-        Assert.Equal(sha, (await GitAsync(root, "--git-dir", new Uri(remote).LocalPath, "rev-parse", "refs/heads/feature")).Trim());
+        var bare = new Uri(remote).LocalPath;
+        Assert.Equal(sha, (await GitAsync(root, "--git-dir", bare, "rev-parse", "refs/heads/feature")).Trim());
+        Assert.Equal($"bot[bot] <bot[bot]@users.noreply.github.com>\n{headSha}\n", await GitAsync(root, "--git-dir", bare, "log", "-1", "--format=%an <%ae>%n%P", sha));
+        Assert.Equal("fixed\n", await GitAsync(root, "--git-dir", bare, "show", $"{sha}:fixed.txt"));
+        Assert.Equal("feature work, formatted\n", await GitAsync(root, "--git-dir", bare, "show", $"{sha}:feature.txt"));
         Assert.Equal(string.Empty, (await GitAsync(root, "--git-dir", evil, "for-each-ref")).Trim());
     }
 
@@ -96,22 +102,34 @@ public sealed class GitWorkspaceTests : IDisposable
     public async Task A_push_to_a_branch_that_moved_is_refused_and_leaves_it_alone()
     {
         var (remote, headSha) = await BareRepositoryWithBranchAsync();
-        var checkout = Path.Combine(root, "work", "moved");
-        await GitWorkspace.CheckoutAsync(new Uri(remote), headSha, checkout, token: null, CancellationToken.None);
-        await File.WriteAllTextAsync(Path.Combine(checkout, "fixed.txt"), "fixed\n");
-        await GitWorkspace.StageAllAsync(checkout, CancellationToken.None);
-        await GitWorkspace.CommitAsync(checkout, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), CancellationToken.None);
         var seed = Path.Combine(root, "seed");
         await File.WriteAllTextAsync(Path.Combine(seed, "other.txt"), "someone else\n");
         await GitAsync(seed, "add", ".");
         await GitAsync(seed, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "meanwhile");
         await GitAsync(seed, "push", "--quiet", new Uri(remote).LocalPath, "feature");
         var moved = (await GitAsync(seed, "rev-parse", "HEAD")).Trim();
+        const string patch = "diff --git a/fixed.txt b/fixed.txt\nnew file mode 100644\n--- /dev/null\n+++ b/fixed.txt\n@@ -0,0 +1 @@\n+fixed\n";
 
-        var ex = await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.PushAsync(checkout, Path.Combine(root, "scratch.git"), new Uri(remote), "feature", token: null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.CommitAndPushAsync(
+            Path.Combine(root, "scratch"), new Uri(remote), headSha, patch, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), "feature", token: null, CancellationToken.None));
 
         Assert.StartsWith("git push failed", ex.Message, StringComparison.Ordinal);
         Assert.Equal(moved, (await GitAsync(root, "--git-dir", new Uri(remote).LocalPath, "rev-parse", "refs/heads/feature")).Trim());
+    }
+
+    [Theory]
+    [InlineData("diff --git a/../outside.txt b/../outside.txt\nnew file mode 100644\n--- /dev/null\n+++ b/../outside.txt\n@@ -0,0 +1 @@\n+escaped\n")]
+    [InlineData("diff --git a/link b/link\nnew file mode 120000\n--- /dev/null\n+++ b/link\n@@ -0,0 +1 @@\n+/tmp\n\\ No newline at end of file\ndiff --git a/link/x b/link/x\nnew file mode 100644\n--- /dev/null\n+++ b/link/x\n@@ -0,0 +1 @@\n+through the link\n")]
+    public async Task A_patch_that_writes_outside_the_tree_is_refused(string patch)
+    {
+        var (remote, headSha) = await BareRepositoryWithBranchAsync();
+
+        var ex = await Assert.ThrowsAsync<GitCommandException>(() => GitWorkspace.CommitAndPushAsync(
+            Path.Combine(root, "scratch", "repo"), new Uri(remote), headSha, patch, "fix", ("bot[bot]", "bot[bot]@users.noreply.github.com"), "feature", token: null, CancellationToken.None));
+
+        Assert.StartsWith("git apply failed", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(root, "scratch", "outside.txt")));
+        Assert.Equal(headSha, (await GitAsync(root, "--git-dir", new Uri(remote).LocalPath, "rev-parse", "refs/heads/feature")).Trim());
     }
 
     private async Task<(string RemoteUrl, string HeadSha)> BareRepositoryWithBranchAsync()

@@ -57,7 +57,10 @@ public static class GitHubBotHost
     {
         // The gates' checkouts live beside the embedded server's database: DataDir/workspaces.
         var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
-        services.AddSingleton(new WorkspaceOptions(Path.Combine(Path.GetFullPath(dataDir), "workspaces")));
+        services.AddSingleton(new WorkspaceOptions(Path.Combine(Path.GetFullPath(dataDir), "workspaces"))
+        {
+            CheckUids = WorkspaceOptions.ParseUids(configuration["Gate:CheckUids"]),
+        }.Validate());
         services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GitHubOptions>, GitHubAppOptionsValidator>();
         services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));

@@ -7,6 +7,8 @@ using GitHubBot.Core.Config;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Tools;
+using CliWrap;
+using CliWrap.Buffered;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
@@ -14,8 +16,63 @@ using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.QualityGate;
 
-/// <summary>Where a worker keeps the gates' checkouts: <c>{DataDir}/workspaces</c>.</summary>
-public sealed record WorkspaceOptions(string Root);
+/// <summary>Where a worker keeps the gates' checkouts (<c>{DataDir}/workspaces</c>), and who runs the PR's code there.</summary>
+/// <param name="Root">The workspaces' directory.</param>
+public sealed record WorkspaceOptions(string Root)
+{
+    /// <summary>
+    /// User IDs for the PR's code (Gate:CheckUids, e.g. 200000-299999): each gate's workspace belongs to one of them
+    /// and its checks, fixes and git commands run as it. Null: they run as the worker's own user.
+    /// </summary>
+    public (int First, int Last)? CheckUids { get; init; }
+
+    /// <summary>"200000-299999" → (200000, 299999); empty → null.</summary>
+    public static (int First, int Last)? ParseUids(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var parts = text.Split('-', 2);
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            && first >= 1000 && last >= first
+            ? (first, last)
+            : throw new FormatException($"Gate:CheckUids must be a range of user IDs like 200000-299999 (from 1000 up), not '{text}'.");
+    }
+
+    /// <summary>Fails, saying what to change, when the PR's code cannot be run as other users here.</summary>
+    /// <exception cref="InvalidOperationException">CheckUids is set but the worker cannot change users.</exception>
+    public WorkspaceOptions Validate()
+    {
+        if (CheckUids is not null && (!System.Environment.IsPrivilegedProcess || !File.Exists("/usr/bin/setpriv") && !File.Exists("/bin/setpriv")))
+        {
+            throw new InvalidOperationException(
+                "Gate:CheckUids needs a worker that runs as root with setpriv (util-linux) installed: it drops to those user IDs to run the PR's code.");
+        }
+
+        return this;
+    }
+
+    /// <summary>Who runs the PR's code of workspace <paramref name="key"/>, or null for the worker's own user.</summary>
+    public RunAs? RunAsFor(string key) =>
+        CheckUids is { } range
+            ? new RunAs(range.First + (int)(StableHash(key) % (uint)(range.Last - range.First + 1)), Path.Combine(Root, key, "home"))
+            : null;
+
+    private static uint StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
+}
 
 /// <summary>
 /// The quality gate's work on code: check out the PR's head, run one check in a worktree of its own, apply fixes,
@@ -55,11 +112,9 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         var (files, packageJson) = await WithHeartbeatsAsync(async token =>
         {
             var checkout = await EnsureCheckoutAsync(request.Workspace, token);
-            var files = await GitWorkspace.ListFilesAsync(checkout, token);
-            var packageJsonPath = Path.Combine(checkout, "package.json");
-            var packageJson = File.Exists(packageJsonPath) && new FileInfo(packageJsonPath) is { Length: < 1024 * 1024, LinkTarget: null }
-                ? await File.ReadAllTextAsync(packageJsonPath, token)
-                : null;
+            var runAs = options.RunAsFor(request.Workspace.Key);
+            var files = await GitWorkspace.ListFilesAsync(checkout, runAs, token);
+            var packageJson = files.Contains("package.json") ? await ReadFileAsync(Path.Combine(checkout, "package.json"), 1024 * 1024, runAs, token) : null;
             return (files, packageJson);
         });
         var merged = JsonNode.Parse(request.MergedConfigJson) as JsonObject ?? [];
@@ -89,17 +144,14 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     {
         var check = request.Check;
         var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
+        var runAs = options.RunAsFor(request.Workspace.Key);
         var worktree = Path.Combine(WorkspaceDirectory(request.Workspace.Key), "checks", $"{SafeName(check.Name)}-{attempt}");
         GitWorkspace.Remove(worktree);
-        await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, token), cancellationToken);
+        await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, runAs, token), cancellationToken);
         try
         {
-            foreach (var stale in ReportFiles(worktree, check.ReportPath))
-            {
-                File.Delete(stale);
-            }
-
-            var run = await CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: cancellationToken);
+            await DeleteAsync(ReportFiles(worktree, check.ReportPath), runAs, cancellationToken);
+            var run = await CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: cancellationToken, runAs: runAs);
             LogCheckEnded(logger, check.Name, run.ExitCode, run.Duration, run.TimedOut);
             if (run.TimedOut)
             {
@@ -113,7 +165,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                     run.Duration.TotalSeconds);
             }
 
-            var report = await ReadReportAsync(check, worktree, run.ExitCode, cancellationToken);
+            var report = await ReadReportAsync(check, worktree, run.ExitCode, runAs, cancellationToken);
 
             // Results travel through the workflow's history: bounded, however much a tool reports.
             var annotations = report.Annotations.Take(MaxAnnotations).Select(a => a with
@@ -152,9 +204,10 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     private async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request, CancellationToken cancellationToken)
     {
         var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
+        var runAs = options.RunAsFor(request.Workspace.Key);
         var slug = await clients.AppSlugAsync();
         var author = ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com");
-        if (await GitWorkspace.HeadAuthorEmailAsync(checkout, cancellationToken) == author.Item2)
+        if (await GitWorkspace.HeadAuthorEmailAsync(checkout, runAs, cancellationToken) == author.Item2)
         {
             // The head is a fixes commit GitHubBot pushed: fixing it again could loop.
             return new ApplyFixesResult([], [], null, null, null) { NotAttempted = "The head is GitHubBot's own fixes commit, so it is not fixed again." };
@@ -164,14 +217,14 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         var failed = new List<string>();
         foreach (var fix in request.Fixes)
         {
-            var before = await GitWorkspace.StatusAsync(checkout, cancellationToken);
-            var run = await CheckProcess.RunAsync(fix.Command, checkout, fix.Timeout, cancellationToken: cancellationToken);
+            var before = await GitWorkspace.StatusAsync(checkout, runAs, cancellationToken);
+            var run = await CheckProcess.RunAsync(fix.Command, checkout, fix.Timeout, cancellationToken: cancellationToken, runAs: runAs);
             if (run.TimedOut || run.ExitCode != 0)
             {
                 failed.Add(run.TimedOut ? $"{fix.Check}: `{fix.Command}` ran out of time" : $"{fix.Check}: `{fix.Command}` exited with {run.ExitCode}");
             }
 
-            if (await GitWorkspace.StatusAsync(checkout, cancellationToken) != before)
+            if (await GitWorkspace.StatusAsync(checkout, runAs, cancellationToken) != before)
             {
                 applied.Add(fix.Check);
             }
@@ -182,7 +235,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return new ApplyFixesResult([], failed, null, null, null);
         }
 
-        var diff = await GitWorkspace.StageAllAsync(checkout, cancellationToken);
+        var diff = await GitWorkspace.StageAllAsync(checkout, runAs, cancellationToken);
         var shownDiff = diff.Length > MaxDiff ? diff[..MaxDiff] + "\n[diff cut: it is longer than GitHub comments allow]\n" : diff;
         if (!request.Push)
         {
@@ -190,12 +243,21 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         }
 
         var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {request.Workspace.HeadSha[..Math.Min(7, request.Workspace.HeadSha.Length)]}.";
-        var sha = await GitWorkspace.CommitAsync(checkout, message, author, cancellationToken);
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
         var token = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(request.Workspace.Target, cancellationToken);
+        string sha;
         try
         {
-            await GitWorkspace.PushAsync(checkout, Path.Combine(WorkspaceDirectory(request.Workspace.Key), "push.git"), cloneUrl, request.Branch, token, cancellationToken);
+            // Committed and pushed from a repository of the worker's own, outside the PR code's reach.
+            var scratch = Path.Combine(PushDirectory(), request.Workspace.Key);
+            try
+            {
+                sha = await GitWorkspace.CommitAndPushAsync(scratch, cloneUrl, request.Workspace.HeadSha, diff, message, author, request.Branch, token, cancellationToken);
+            }
+            finally
+            {
+                GitWorkspace.Remove(scratch);
+            }
         }
         catch (GitCommandException ex)
         {
@@ -209,12 +271,19 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
     /// <summary>Removes the gate's workspace (its checkout and any worktrees left behind).</summary>
     [Activity]
-    public Task RemoveWorkspaceAsync(string key)
+    public async Task RemoveWorkspaceAsync(string key)
     {
         var directory = WorkspaceDirectory(key);
+        if (options.RunAsFor(key) is { } runAs)
+        {
+            // Processes the PR's code left running (detached from the check's process tree) end with the gate.
+            await Cli.Wrap("pkill").WithArguments(["-KILL", "-U", runAs.Uid.ToString(CultureInfo.InvariantCulture)])
+                .WithValidation(CommandResultValidation.None).ExecuteAsync();
+        }
+
         GitWorkspace.Remove(directory);
+        File.Delete(ReadyMarker(key));
         Locks.TryRemove(key, out _);
-        return Task.CompletedTask;
     }
 
     /// <summary>The checkout of the workspace, fetched on first use (once per worker, however many checks ask at once).</summary>
@@ -222,7 +291,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     {
         var directory = WorkspaceDirectory(workspace.Key);
         var checkout = Path.Combine(directory, "src");
-        var ready = Path.Combine(directory, "checkout.done");
+        var ready = ReadyMarker(workspace.Key);
         await WithLockAsync(workspace.Key, async token =>
         {
             if (File.Exists(ready))
@@ -230,7 +299,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 return;
             }
 
-            GitWorkspace.Remove(checkout);
+            GitWorkspace.Remove(directory);
             var cloneUrl = Uri.TryCreate(workspace.CloneUrl, UriKind.Absolute, out var url)
                 ? url
                 : throw new ApplicationFailureException($"'{workspace.CloneUrl}' is not a clone URL.", errorType: "InvalidRequest", nonRetryable: true);
@@ -244,12 +313,30 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 throw new ApplicationFailureException(ex.Message, errorType: "InvalidRequest", nonRetryable: true);
             }
 
+            Directory.CreateDirectory(Path.Combine(directory, "checks"));
+            if (options.RunAsFor(workspace.Key) is { } runAs)
+            {
+                // From here on the workspace belongs to the PR code's user; the worker only reads it through that user.
+                Directory.CreateDirectory(Path.Combine(runAs.Home, "tmp"));
+                var uid = runAs.Uid.ToString(CultureInfo.InvariantCulture);
+                await Cli.Wrap("chown").WithArguments(["-R", "--no-dereference", $"{uid}:{uid}", "--", directory]).ExecuteAsync(token);
+                if (!OperatingSystem.IsWindows())
+                {
+                    // Each gate's user may enter its own workspace, not list or enter the others'.
+                    File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    File.SetUnixFileMode(
+                        Path.GetFullPath(options.Root),
+                        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+                }
+            }
+
+            // Outside the workspace, so the PR's code cannot make a later step check out again.
             await File.WriteAllTextAsync(ready, workspace.HeadSha, token);
         }, cancellationToken);
         return checkout;
     }
 
-    private static async Task<CheckReport> ReadReportAsync(CheckConfig check, string worktree, int exitCode, CancellationToken cancellationToken)
+    private static async Task<CheckReport> ReadReportAsync(CheckConfig check, string worktree, int exitCode, RunAs? runAs, CancellationToken cancellationToken)
     {
         if (check.Report == ReportFormat.ExitCode)
         {
@@ -265,14 +352,10 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         var reports = new List<CheckReport>();
         foreach (var file in files)
         {
-            var info = new FileInfo(file);
-            if (info.LinkTarget is not null || info.Length > MaxReportBytes)
-            {
-                reports.Add(new CheckReport(false, 0, $"{Path.GetRelativePath(worktree, file)} was not read: reports must be regular files under {MaxReportBytes / 1024 / 1024} MiB.", []));
-                continue;
-            }
-
-            reports.Add(ReportParser.Parse(check.Report, await File.ReadAllTextAsync(file, cancellationToken), exitCode, worktree));
+            var text = await ReadFileAsync(file, MaxReportBytes, runAs, cancellationToken);
+            reports.Add(text is null
+                ? new CheckReport(false, 0, $"{Path.GetRelativePath(worktree, file)} was not read: reports must be regular files under {MaxReportBytes / 1024 / 1024} MiB.", [])
+                : ReportParser.Parse(check.Report, text, exitCode, worktree));
         }
 
         return ReportParser.Combine(reports);
@@ -309,6 +392,71 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A file the PR's code wrote, or null when it is not a regular file within <paramref name="maxBytes"/>. With a
+    /// <see cref="RunAs"/> it is read as that user, so a link to a file only the worker may read yields nothing.
+    /// </summary>
+    private static async Task<string?> ReadFileAsync(string path, long maxBytes, RunAs? runAs, CancellationToken cancellationToken)
+    {
+        if (runAs is null)
+        {
+            var info = new FileInfo(path);
+            return info is { Exists: true, LinkTarget: null } && info.Length <= maxBytes ? await File.ReadAllTextAsync(path, cancellationToken) : null;
+        }
+
+        var read = await Cli.Wrap(RunAs.Program)
+            .WithArguments(runAs.Wrap("/usr/bin/head", ["-c", (maxBytes + 1).ToString(CultureInfo.InvariantCulture), "--", path]))
+            .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+        return read.ExitCode == 0 && read.StandardOutput.Length <= maxBytes ? read.StandardOutput : null;
+    }
+
+    /// <summary>Deletes files in the workspace (stale reports), as the workspace's user when there is one.</summary>
+    private static async Task DeleteAsync(List<string> files, RunAs? runAs, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        if (runAs is null)
+        {
+            foreach (var file in files)
+            {
+                File.Delete(file);
+            }
+
+            return;
+        }
+
+        await Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("/bin/rm", ["-f", "--", .. files]))
+            .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
+            .ExecuteAsync(cancellationToken);
+    }
+
+    /// <summary>Says a workspace's checkout is complete; kept beside the workspaces, where no check can write.</summary>
+    private string ReadyMarker(string key) => Path.Combine(PushDirectory(), $"{key}.ready");
+
+    /// <summary>The worker's own directory beside the workspaces (markers, push repositories), created private.</summary>
+    private string PushDirectory()
+    {
+        var directory = Path.Combine(Path.GetFullPath(options.Root), ".worker");
+        if (!Directory.Exists(directory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        return directory;
     }
 
     private static string OutputBlock(ProcessRun run)

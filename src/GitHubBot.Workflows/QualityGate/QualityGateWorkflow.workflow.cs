@@ -324,10 +324,16 @@ public sealed class QualityGateWorkflow
         var rows = Rows(settings, results);
         var summary = Render(input.HeadSha, verdict, rows, [.. input.FixesBefore, .. fixesApplied], notes);
         var conclusion = verdict.CanMerge ? "success" : (results.Count == 0 ? "neutral" : "failure");
-        var buttons = new List<CheckRunButton> { new("Re-run", "Run every check again", GateButtons.Rerun) };
-        if (fixable.Count > 0 && fixedSha is null && !input.FromFork)
+        // GitHub sends a fork PR's button clicks without the PR, so buttons are only offered where they work.
+        var buttons = new List<CheckRunButton>();
+        if (!input.FromFork)
         {
-            buttons.Insert(0, new("Apply fixes", "Run the fix commands and push", GateButtons.ApplyFixes));
+            if (fixable.Count > 0 && fixedSha is null)
+            {
+                buttons.Add(new("Apply fixes", "Run the fix commands and push", GateButtons.ApplyFixes));
+            }
+
+            buttons.Add(new("Re-run", "Run every check again", GateButtons.Rerun));
         }
 
         var complete = new CompleteCheckRunRequest(

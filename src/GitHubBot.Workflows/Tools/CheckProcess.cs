@@ -15,8 +15,9 @@ public sealed record ProcessRun(int ExitCode, bool TimedOut, string Output, bool
 /// <summary>
 /// Runs one check command (<c>/bin/sh -c</c>) in a checkout: killed with its whole process tree on timeout or
 /// cancellation, output capped to its last characters so a chatty tool cannot exhaust memory or history, and
-/// none of the worker's environment but an allow-list. Not yet isolated further: processes that leave the tree
-/// (setsid, double fork) outlive the kill, and the check runs as the worker's user — see the notes on the gate.
+/// none of the worker's environment but an allow-list. With a <see cref="RunAs"/> it runs as a user of its own, which
+/// cannot read the worker's process or files; without one it runs as the worker's user. Processes that leave the
+/// tree (setsid, double fork) outlive the kill; with a <see cref="RunAs"/> the gate kills them by user ID when it ends.
 /// </summary>
 public static class CheckProcess
 {
@@ -55,18 +56,24 @@ public static class CheckProcess
         TimeSpan timeout,
         IReadOnlyDictionary<string, string?>? environment = null,
         int outputCap = DefaultOutputCap,
+        RunAs? runAs = null,
         CancellationToken cancellationToken = default)
     {
         var output = new TailBuffer(outputCap);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var clock = Stopwatch.StartNew();
+        var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        foreach (var (name, value) in runAs?.Environment ?? [])
+        {
+            variables[name] = value;
+        }
+
         try
         {
-            var result = await Cli.Wrap("/bin/sh")
-                .WithArguments(["-c", command])
+            var result = await (runAs is null ? Cli.Wrap("/bin/sh").WithArguments(["-c", command]) : Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("/bin/sh", ["-c", command])))
                 .WithWorkingDirectory(workingDirectory)
-                .WithEnvironmentVariables(EnvironmentFor(environment))
+                .WithEnvironmentVariables(EnvironmentFor(variables))
                 .WithValidation(CommandResultValidation.None)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(output.Add))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(output.Add))

@@ -41,83 +41,62 @@ public static class GitWorkspace
     /// Adds a detached worktree of the checkout's HEAD at <paramref name="path"/>: a check gets a tree of its own, so
     /// checks running side by side never share build outputs, while the fetched objects are shared.
     /// </summary>
-    public static async Task AddWorktreeAsync(string checkout, string path, CancellationToken cancellationToken)
-    {
-        await GitAsync("worktree", ["-C", checkout, "worktree", "add", "--quiet", "--force", "--detach", "--end-of-options", path, "HEAD"], checkout, LocalEnvironment, null, cancellationToken);
-    }
-
-    /// <summary>Forgets worktrees whose directories are gone.</summary>
-    public static Task PruneWorktreesAsync(string checkout, CancellationToken cancellationToken) =>
-        GitAsync("worktree", ["-C", checkout, "worktree", "prune"], checkout, LocalEnvironment, null, cancellationToken);
+    public static Task AddWorktreeAsync(string checkout, string path, RunAs? runAs, CancellationToken cancellationToken) =>
+        GitAsync("worktree", ["-C", checkout, "worktree", "add", "--quiet", "--force", "--detach", "--end-of-options", path, "HEAD"], checkout, LocalEnvironment, null, cancellationToken, runAs);
 
     /// <summary>Repository-relative paths of the files in the checkout.</summary>
-    public static async Task<IReadOnlyList<string>> ListFilesAsync(string checkout, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> ListFilesAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
-        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, LocalEnvironment, null, cancellationToken);
+        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, LocalEnvironment, null, cancellationToken, runAs);
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>The e-mail address of the author of the checkout's HEAD commit.</summary>
-    public static async Task<string> HeadAuthorEmailAsync(string checkout, CancellationToken cancellationToken) =>
-        (await GitAsync("log", ["-C", checkout, "log", "-1", "--format=%ae", "HEAD"], checkout, LocalEnvironment, null, cancellationToken)).Trim();
+    public static async Task<string> HeadAuthorEmailAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken) =>
+        (await GitAsync("log", ["-C", checkout, "log", "-1", "--format=%ae", "HEAD"], checkout, LocalEnvironment, null, cancellationToken, runAs)).Trim();
 
-    /// <summary>Whether the working tree differs from HEAD (changed, added or removed files, untracked ones included).</summary>
-    public static async Task<string> StatusAsync(string checkout, CancellationToken cancellationToken) =>
-        await GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, LocalEnvironment, null, cancellationToken);
+    /// <summary>What differs from HEAD in the working tree (changed, added or removed files, untracked ones included).</summary>
+    public static Task<string> StatusAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken) =>
+        GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, LocalEnvironment, null, cancellationToken, runAs);
 
-    /// <summary>Stages every change and returns it as a unified diff.</summary>
-    public static async Task<string> StageAllAsync(string checkout, CancellationToken cancellationToken)
+    /// <summary>Stages every change and returns it as a binary-safe unified diff against HEAD (what <c>git apply</c> takes).</summary>
+    public static async Task<string> StageAllAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
-        await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, LocalEnvironment, null, cancellationToken);
-        return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--no-color", "--no-ext-diff"], checkout, LocalEnvironment, null, cancellationToken);
+        await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, LocalEnvironment, null, cancellationToken, runAs);
+        return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv"], checkout, LocalEnvironment, null, cancellationToken, runAs);
     }
 
-    /// <summary>Commits what is staged as <paramref name="author"/> (author and committer) and returns the new commit's SHA.</summary>
-    public static async Task<string> CommitAsync(string checkout, string message, (string Name, string Email) author, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits <paramref name="patch"/> on top of <paramref name="baseSha"/> as <paramref name="author"/> and pushes it to
+    /// <paramref name="branch"/> of <paramref name="remoteUrl"/>, fast-forward only (a branch that moved since is left
+    /// alone and the push fails with git's reason). Returns the new commit's SHA.
+    /// </summary>
+    /// <remarks>
+    /// The checkout the patch came from ran the PR's code, which may have rewritten its git configuration (an
+    /// insteadOf that sends pushes elsewhere, a proxy, hooks) or planted objects. Nothing of it is used: the base
+    /// commit is fetched again into <paramref name="scratch"/>, a repository only GitHubBot wrote, the patch is applied
+    /// there as data (<c>git apply</c> refuses paths outside the tree or through symbolic links), and the commit is
+    /// made and pushed with system and global configuration ignored. The token only meets configuration GitHubBot wrote.
+    /// </remarks>
+    public static async Task<string> CommitAndPushAsync(
+        string scratch, Uri remoteUrl, string baseSha, string patch, string message, (string Name, string Email) author, string branch, string? token, CancellationToken cancellationToken)
     {
-        var environment = new Dictionary<string, string?>(LocalEnvironment)
+        ArgumentNullException.ThrowIfNull(remoteUrl);
+        await GitAsync("check-ref-format", ["check-ref-format", "--branch", branch], Path.GetTempPath(), CleanLocalEnvironment, null, cancellationToken);
+        Remove(scratch);
+        await CheckoutAsync(remoteUrl, baseSha, scratch, token, cancellationToken);
+        await GitAsync("apply", ["-C", scratch, "apply", "--index", "--binary", "--whitespace=nowarn", "-"], scratch, CleanLocalEnvironment, null, cancellationToken, input: patch);
+        var environment = new Dictionary<string, string?>(CleanLocalEnvironment)
         {
             ["GIT_AUTHOR_NAME"] = author.Name,
             ["GIT_AUTHOR_EMAIL"] = author.Email,
             ["GIT_COMMITTER_NAME"] = author.Name,
             ["GIT_COMMITTER_EMAIL"] = author.Email,
         };
-        await GitAsync("commit", ["-C", checkout, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message], checkout, environment, null, cancellationToken);
-        return (await GitAsync("rev-parse", ["-C", checkout, "rev-parse", "HEAD"], checkout, LocalEnvironment, null, cancellationToken)).Trim();
-    }
-
-    /// <summary>
-    /// Pushes the checkout's HEAD to <paramref name="branch"/> of <paramref name="remoteUrl"/>, fast-forward only: a
-    /// branch that moved since the checkout is left alone and the push fails with git's reason.
-    /// </summary>
-    /// <remarks>
-    /// The checkout has run the PR's code, which may have rewritten its git configuration (an insteadOf that sends
-    /// the push elsewhere, a proxy, hooks). So the commit is first copied into a fresh repository at
-    /// <paramref name="scratch"/> that no check ever touched, and pushed from there with system and global
-    /// configuration ignored: the token only ever meets configuration GitHubBot wrote.
-    /// </remarks>
-    public static async Task PushAsync(string checkout, string scratch, Uri remoteUrl, string branch, string? token, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(remoteUrl);
-        if (remoteUrl.Scheme is not ("https" or "http" or "file"))
-        {
-            throw new GitCommandException($"push URLs must be https (or file for local repositories), not {remoteUrl.Scheme}");
-        }
-
-        await GitAsync("check-ref-format", ["check-ref-format", "--branch", branch], checkout, LocalEnvironment, null, cancellationToken);
-        var sha = (await GitAsync("rev-parse", ["-C", checkout, "rev-parse", "--verify", "HEAD^{commit}"], checkout, LocalEnvironment, null, cancellationToken)).Trim();
-        Remove(scratch);
-        Directory.CreateDirectory(scratch);
-        var clean = Environment(remoteUrl, token);
-        await GitAsync("init", ["init", "--quiet", "--bare", scratch], scratch, CleanLocalEnvironment, null, cancellationToken);
-        await GitAsync("fetch", ["-C", scratch, "fetch", "--quiet", "--update-shallow", "--no-tags", "--end-of-options", checkout, "+HEAD:refs/ghbot/fixes"], scratch, CleanLocalEnvironment, null, cancellationToken);
-        var copied = (await GitAsync("rev-parse", ["-C", scratch, "rev-parse", "--verify", "refs/ghbot/fixes^{commit}"], scratch, CleanLocalEnvironment, null, cancellationToken)).Trim();
-        if (copied != sha)
-        {
-            throw new GitCommandException($"the fixes commit changed while it was copied ({sha} → {copied})");
-        }
-
-        await GitAsync("push", ["-C", scratch, "push", "--quiet", "--no-verify", "--end-of-options", remoteUrl.ToString(), $"{sha}:refs/heads/{branch}"], scratch, clean, token, cancellationToken);
+        await GitAsync("commit", ["-C", scratch, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message], scratch, environment, null, cancellationToken);
+        var sha = (await GitAsync("rev-parse", ["-C", scratch, "rev-parse", "--verify", "HEAD^{commit}"], scratch, CleanLocalEnvironment, null, cancellationToken)).Trim();
+        await GitAsync("push", ["-C", scratch, "push", "--quiet", "--no-verify", "--end-of-options", remoteUrl.ToString(), $"{sha}:refs/heads/{branch}"], scratch, Environment(remoteUrl, token), token, cancellationToken);
+        return sha;
     }
 
     /// <summary>Removes a checkout; a directory that is already gone is fine.</summary>
@@ -156,12 +135,16 @@ public static class GitWorkspace
         ["GIT_CONFIG_GLOBAL"] = "/dev/null",
     };
 
-    private static async Task<string> GitAsync(string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken)
+    private static async Task<string> GitAsync(
+        string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken, RunAs? runAs = null, string? input = null)
     {
-        var result = await Cli.Wrap("git")
-            .WithArguments(arguments)
+        var command = runAs is null
+            ? Cli.Wrap("git").WithArguments(arguments).WithEnvironmentVariables(environment)
+            : Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("git", arguments))
+                .WithEnvironmentVariables(new Dictionary<string, string?>(CleanLocalEnvironment.Concat(runAs.Environment)));
+        var result = await command
             .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
-            .WithEnvironmentVariables(environment)
+            .WithStandardInputPipe(input is null ? PipeSource.Null : PipeSource.FromString(input))
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellationToken);
         if (result.ExitCode != 0)

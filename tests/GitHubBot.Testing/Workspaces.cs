@@ -1,0 +1,14 @@
+namespace GitHubBot.Testing;
+
+/// <summary>What the gate leaves in its workspace root.</summary>
+public static class Workspaces
+{
+    /// <summary>
+    /// No workspace is left under <paramref name="root"/>, and the worker's own directory beside them (markers, push
+    /// repositories) is empty: every gate cleaned up after itself. A root that does not exist is empty too.
+    /// </summary>
+    public static bool AreEmpty(string root) =>
+        !Directory.Exists(root)
+        || (!Directory.EnumerateFileSystemEntries(root).Any(entry => Path.GetFileName(entry) != ".worker")
+            && !(Directory.Exists(Path.Combine(root, ".worker")) && Directory.EnumerateFileSystemEntries(Path.Combine(root, ".worker")).Any()));
+}
