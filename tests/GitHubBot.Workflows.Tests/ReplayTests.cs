@@ -1,3 +1,4 @@
+using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.QualityGate;
 using Temporalio.Client;
@@ -9,8 +10,8 @@ namespace GitHubBot.Workflows.Tests;
 /// <summary>
 /// Committed histories of released workflow versions replay against today's code, so a change that would break
 /// running workflows (a new command order without Workflow.Patched) fails here. Histories are added, never replaced:
-/// after a patched change, GHBOT_WRITE_HISTORIES=v2 dotnet test --filter Replay writes quality-gate-v2.json beside
-/// the older ones.
+/// after a patched change, GHBOT_WRITE_HISTORIES=v3 dotnet test --filter Replay writes quality-gate-v3*.json (one per
+/// scenario) beside the older ones; existing files are never overwritten.
 /// </summary>
 [Collection(TemporalCollection.Name)]
 public sealed class ReplayTests(TemporalServerFixture temporal)
@@ -32,12 +33,18 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         }
     }
 
-    [Fact]
-    public async Task A_fresh_run_of_the_gate_replays_and_can_refresh_the_committed_history()
+    /// <summary>Representative runs: fixes pushed and re-checked; an untrusted PR stopped while it waits; a bad configuration.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("-waiting-cancelled")]
+    [InlineData("-invalid-config")]
+    public async Task A_fresh_run_of_the_gate_replays_and_can_refresh_the_committed_history(string scenario)
     {
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["style.txt"] = "messy\n" });
         var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
-        rig.WithConfig("""
+        rig.WithConfig(scenario == "-invalid-config"
+            ? "quality_gate:\n  checks:\n    unit_tests: { run: make, weight: heavy }\n"
+            : """
             quality_gate:
               auto_fix: true
               checks:
@@ -48,6 +55,15 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
 
         var history = await worker.ExecuteAsync(async () =>
         {
+            if (scenario == "-waiting-cancelled")
+            {
+                var waiting = await rig.StartAsync(rig.Input(sha) with { FromFork = true, AuthorAssociation = "NONE" });
+                await GateWorkflowTests.WaitUntilAsync(async () => (await waiting.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
+                await waiting.SignalAsync(wf => wf.CancelAsync(new CancelGate("Closed without review.")));
+                Assert.Equal("cancelled", (await waiting.GetResultAsync()).Conclusion);
+                return await waiting.FetchHistoryAsync();
+            }
+
             var handle = await rig.StartAsync(rig.Input(sha));
             await handle.GetResultAsync();
             return await handle.FetchHistoryAsync();
@@ -55,10 +71,11 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
 
         var replay = await new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<QualityGateWorkflow>()).ReplayWorkflowAsync(history, throwOnReplayFailure: false);
         Assert.Null(replay.ReplayFailure);
-        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
+
+        // Histories of released versions are kept: only a file that does not exist yet is written.
+        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version
+            && Path.Combine(HistoryDir, $"quality-gate-{version}{scenario}.json") is var file && !File.Exists(file))
         {
-            var file = Path.Combine(HistoryDir, $"quality-gate-{version}.json");
-            Assert.False(File.Exists(file), $"{file} exists: histories of released versions are kept, pick a new version name.");
             await File.WriteAllTextAsync(file, history.ToJson());
         }
     }
