@@ -5,10 +5,10 @@ public static class Workspaces
 {
     /// <summary>
     /// No workspace is left under <paramref name="root"/>, and the worker's own directory beside them (markers, push
-    /// repositories) is empty: every gate cleaned up after itself. A root that does not exist is empty too.
+    /// repositories) holds no file (markers, push repositories, user-ID claims): every gate cleaned up after itself. A root that does not exist is empty too.
     /// </summary>
     public static bool AreEmpty(string root) =>
         !Directory.Exists(root)
         || (!Directory.EnumerateFileSystemEntries(root).Any(entry => Path.GetFileName(entry) != ".worker")
-            && !(Directory.Exists(Path.Combine(root, ".worker")) && Directory.EnumerateFileSystemEntries(Path.Combine(root, ".worker")).Any()));
+            && !(Directory.Exists(Path.Combine(root, ".worker")) && Directory.EnumerateFiles(Path.Combine(root, ".worker"), "*", SearchOption.AllDirectories).Any()));
 }

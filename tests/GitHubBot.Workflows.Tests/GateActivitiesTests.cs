@@ -3,6 +3,7 @@ using GitHubBot.Core.Config;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Tools;
 using Microsoft.Extensions.Logging.Abstractions;
 using Temporalio.Testing;
 
@@ -103,6 +104,20 @@ public sealed class GateActivitiesTests : IDisposable
         Assert.Equal("InvalidRequest", ex.ErrorType);
     }
 
+    [Theory]
+    [InlineData("https://evil.example/octo/app.git")]
+    [InlineData("http://github.com/octo/app.git")]
+    public async Task No_token_is_fetched_for_a_clone_url_off_githubs_git_host(string cloneUrl)
+    {
+        var workspace = new WorkspaceRef("run-offhost", new RepositoryTarget("o", "r", 1), cloneUrl, new string('a', 40));
+
+        var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.RunCheckAsync(new RunCheckRequest(workspace,
+            new CheckConfig("unit_tests", "true", null, TimeSpan.FromSeconds(30), 1, true, ReportFormat.ExitCode, null, false)))));
+
+        Assert.Equal("InvalidRequest", ex.ErrorType);
+        Assert.Empty(github.Requests);
+    }
+
     private const string PassingJunit = """<testsuite><testcase classname="c" name="passes"/></testsuite>""";
 
     private Task<CheckRunResult> RunAsync(FixtureRepository repo, string sha, CheckConfig check) =>
@@ -113,7 +128,7 @@ public sealed class GateActivitiesTests : IDisposable
 public sealed class WorkspaceSweeperTests
 {
     [Fact]
-    public void Workspaces_untouched_for_half_a_day_are_removed_and_recent_ones_kept()
+    public async Task Workspaces_untouched_for_half_a_day_are_removed_and_recent_ones_kept()
     {
         using var root = new TempDirectory("ghbot-sweep-");
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -123,10 +138,38 @@ public sealed class WorkspaceSweeperTests
         var running = Directory.CreateDirectory(Path.Combine(root.Path, "running-run"));
         var sweeper = new WorkspaceSweeper(new WorkspaceOptions(root.Path), time, NullLogger<WorkspaceSweeper>.Instance);
 
-        Assert.Equal(1, sweeper.Sweep());
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(root.Path, ".worker")).FullName, "abandoned-run.ready"), "sha");
+
+        Assert.Equal(1, await sweeper.SweepAsync());
 
         Assert.False(abandoned.Exists && Directory.Exists(abandoned.FullName));
         Assert.True(Directory.Exists(running.FullName));
-        Assert.Equal(0, new WorkspaceSweeper(new WorkspaceOptions(Path.Combine(root.Path, "missing")), time, NullLogger<WorkspaceSweeper>.Instance).Sweep());
+        Assert.False(File.Exists(Path.Combine(root.Path, ".worker", "abandoned-run.ready")));
+        Assert.Equal(0, await new WorkspaceSweeper(new WorkspaceOptions(Path.Combine(root.Path, "missing")), time, NullLogger<WorkspaceSweeper>.Instance).SweepAsync());
+    }
+}
+
+public sealed class CheckUsersTests
+{
+    [Fact]
+    public void Each_live_workspace_gets_a_user_id_no_other_has_and_gives_it_back_when_removed()
+    {
+        using var worker = new TempDirectory("ghbot-uids-");
+        var users = new CheckUsers(worker.Path, "/workspaces", 240000, 240001);
+
+        var first = users.Acquire("run-a");
+        var second = users.Acquire("run-b");
+
+        Assert.NotEqual(first.Uid, second.Uid);
+        Assert.Equal(first, users.Acquire("run-a"));
+        Assert.Equal(first, new CheckUsers(worker.Path, "/workspaces", 240000, 240001).Find("run-a"));
+        Assert.Equal("/workspaces/run-a/home", first.Home);
+        Assert.Contains("in use", Assert.Throws<InvalidOperationException>(() => users.Acquire("run-c")).Message, StringComparison.Ordinal);
+
+        users.Release("run-a");
+
+        Assert.Null(users.Find("run-a"));
+        Assert.Equal(first.Uid, users.Acquire("run-c").Uid);
+        Assert.Equal(["run-b", "run-c"], users.Held().Select(h => h.Key).Order());
     }
 }

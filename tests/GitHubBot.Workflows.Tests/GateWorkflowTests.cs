@@ -258,6 +258,36 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_newer_gate_that_arrives_while_fixes_run_stops_the_gate_once_the_fixes_are_done()
+    {
+        var marker = Marker();
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["style.txt"] = "messy\n" });
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        rig.WithConfig($$"""
+            quality_gate:
+              auto_fix: true
+              checks:
+                linting: { run: "grep -q formatted style.txt", fix: "sleep 2 {{marker}}; echo formatted > style.txt" }
+            """);
+        using var worker = rig.Worker();
+
+        var result = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(rig.Input(sha));
+            await WaitUntilAsync(async () => (await ProcessesMatchingAsync(marker)).Count > 0);
+            await handle.SignalAsync(wf => wf.CancelAsync(new CancelGate("A newer commit was pushed.", $"gate/{GateRig.Owner}/{rig.Repo}/7/{new string('b', 40)}")));
+            return await handle.GetResultAsync();
+        });
+
+        // The fix finished (it was not killed half-way), then the gate stopped instead of reporting or re-checking.
+        Assert.Equal("cancelled", result.Conclusion);
+        Assert.NotEqual(sha, await rig.Repository.HeadOfAsync("feature"));
+        Assert.Empty(rig.GitHub.CommentsOn(7));
+        Assert.Equal("cancelled", (string?)rig.GitHub.CheckRunUpdates(GateRig.Owner, rig.Repo, 1000)[^1]["conclusion"]);
+        Assert.Single(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo), run => (string?)run["name"] == "GitHubBot / quality gate");
+    }
+
+    [Fact]
     public async Task A_fork_pr_waits_for_ok_to_test_and_then_gets_the_fix_as_a_diff_instead_of_a_push()
     {
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["style.txt"] = "messy\n" });

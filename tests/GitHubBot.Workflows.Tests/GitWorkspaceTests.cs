@@ -6,6 +6,7 @@ using GitHubBot.Workflows.Tools;
 namespace GitHubBot.Workflows.Tests;
 
 /// <summary>Checkouts from real repositories: a local bare repository stands in for GitHub's remote.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class GitWorkspaceTests : IDisposable
 {
     private readonly TempDirectory temp = new("ghbot-git-");
@@ -130,6 +131,38 @@ public sealed class GitWorkspaceTests : IDisposable
         Assert.StartsWith("git apply failed", ex.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(root, "scratch", "outside.txt")));
         Assert.Equal(headSha, (await GitAsync(root, "--git-dir", new Uri(remote).LocalPath, "rev-parse", "refs/heads/feature")).Trim());
+    }
+
+    [Fact]
+    public async Task Git_in_a_checkout_runs_no_monitor_or_hook_a_check_configured_and_passes_none_of_the_workers_secrets()
+    {
+        var (remote, headSha) = await BareRepositoryWithBranchAsync();
+        var checkout = Path.Combine(root, "work", "hooks");
+        await GitWorkspace.CheckoutAsync(new Uri(remote), headSha, checkout, token: null, CancellationToken.None);
+        var leak = Path.Combine(root, "leak.txt");
+        var hooks = Directory.CreateDirectory(Path.Combine(root, "evil-hooks")).FullName;
+        foreach (var hook in new[] { "post-checkout", "pre-commit", "post-index-change", "reference-transaction" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(hooks, hook), $"#!/bin/sh\nenv >> {leak}\n");
+            File.SetUnixFileMode(Path.Combine(hooks, hook), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        await GitAsync(checkout, "config", "core.fsmonitor", Path.Combine(hooks, "post-checkout"));
+        await GitAsync(checkout, "config", "core.hooksPath", hooks);
+        Environment.SetEnvironmentVariable("GHBOT_TEST_WORKER_SECRET", "worker-secret-value");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(checkout, "new.txt"), "x\n");
+            await GitWorkspace.StatusAsync(checkout, null, CancellationToken.None);
+            await GitWorkspace.StageAllAsync(checkout, null, CancellationToken.None);
+            await GitWorkspace.AddWorktreeAsync(checkout, Path.Combine(root, "work", "tree"), null, CancellationToken.None);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GHBOT_TEST_WORKER_SECRET", null);
+        }
+
+        Assert.False(File.Exists(leak), File.Exists(leak) ? await File.ReadAllTextAsync(leak) : null);
     }
 
     private async Task<(string RemoteUrl, string HeadSha)> BareRepositoryWithBranchAsync()

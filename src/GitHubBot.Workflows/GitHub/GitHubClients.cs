@@ -17,6 +17,9 @@ public interface IGitHubClients
 
     /// <summary>An installation token for <paramref name="target"/>, for git over https (fetch and push).</summary>
     Task<string> InstallationTokenAsync(RepositoryTarget target, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="url"/> is on this GitHub's git host (github.com for api.github.com, else the API's own host).</summary>
+    bool IsGitHubGitUrl(Uri url);
 }
 
 /// <summary>
@@ -64,6 +67,14 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         ArgumentNullException.ThrowIfNull(target);
         var installationId = target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
         return await tokens.GetTokenAsync(installationId, cancellationToken);
+    }
+
+    public bool IsGitHubGitUrl(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var gitHost = string.Equals(baseUrl.Host, "api.github.com", StringComparison.OrdinalIgnoreCase) ? "github.com" : baseUrl.Host;
+        return url.Scheme == Uri.UriSchemeHttps && string.Equals(url.Host, gitHost, StringComparison.OrdinalIgnoreCase)
+            || url.Scheme == Uri.UriSchemeHttp && baseUrl.Scheme == Uri.UriSchemeHttp && string.Equals(url.Host, gitHost, StringComparison.OrdinalIgnoreCase) && url.Port == baseUrl.Port;
     }
 
     /// <summary>The App's slug (its bot account is "{slug}[bot]"), asked of GitHub once.</summary>

@@ -43,34 +43,22 @@ public sealed record WorkspaceOptions(string Root)
             : throw new FormatException($"Gate:CheckUids must be a range of user IDs like 200000-299999 (from 1000 up), not '{text}'.");
     }
 
+    /// <summary>The worker's own directory beside the workspaces: markers, push repositories, the user-ID pool.</summary>
+    public string WorkerDirectory => Path.Combine(Path.GetFullPath(Root), ".worker");
+
+    /// <summary>The pool of users for the PR's code, or null when it runs as the worker's own user.</summary>
+    public CheckUsers? Users() => CheckUids is { } range ? new CheckUsers(WorkerDirectory, Path.GetFullPath(Root), range.First, range.Last) : null;
+
     /// <summary>Fails, saying what to change, when the PR's code cannot be run as other users here.</summary>
     /// <exception cref="InvalidOperationException">CheckUids is set but the worker cannot change users.</exception>
     public WorkspaceOptions Validate()
     {
-        if (CheckUids is not null && (!System.Environment.IsPrivilegedProcess || !File.Exists("/usr/bin/setpriv") && !File.Exists("/bin/setpriv")))
+        if (CheckUids is not null && CheckUsers.WhyNot() is { } why)
         {
-            throw new InvalidOperationException(
-                "Gate:CheckUids needs a worker that runs as root with setpriv (util-linux) installed: it drops to those user IDs to run the PR's code.");
+            throw new InvalidOperationException($"Gate:CheckUids needs a worker that runs as root with setpriv, kill and pgrep installed ({why}).");
         }
 
         return this;
-    }
-
-    /// <summary>Who runs the PR's code of workspace <paramref name="key"/>, or null for the worker's own user.</summary>
-    public RunAs? RunAsFor(string key) =>
-        CheckUids is { } range
-            ? new RunAs(range.First + (int)(StableHash(key) % (uint)(range.Last - range.First + 1)), Path.Combine(Root, key, "home"))
-            : null;
-
-    private static uint StableHash(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash;
     }
 }
 
@@ -112,7 +100,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         var (files, packageJson) = await WithHeartbeatsAsync(async token =>
         {
             var checkout = await EnsureCheckoutAsync(request.Workspace, token);
-            var runAs = options.RunAsFor(request.Workspace.Key);
+            var runAs = RunAsFor(request.Workspace.Key);
             var files = await GitWorkspace.ListFilesAsync(checkout, runAs, token);
             var packageJson = files.Contains("package.json") ? await ReadFileAsync(Path.Combine(checkout, "package.json"), 1024 * 1024, runAs, token) : null;
             return (files, packageJson);
@@ -144,9 +132,9 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     {
         var check = request.Check;
         var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
-        var runAs = options.RunAsFor(request.Workspace.Key);
+        var runAs = RunAsFor(request.Workspace.Key);
         var worktree = Path.Combine(WorkspaceDirectory(request.Workspace.Key), "checks", $"{SafeName(check.Name)}-{attempt}");
-        GitWorkspace.Remove(worktree);
+        await RemoveInWorkspaceAsync(worktree, runAs, cancellationToken);
         await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, runAs, token), cancellationToken);
         try
         {
@@ -186,7 +174,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         }
         finally
         {
-            GitWorkspace.Remove(worktree);
+            await RemoveInWorkspaceAsync(worktree, runAs, CancellationToken.None);
         }
     }
 
@@ -204,7 +192,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     private async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request, CancellationToken cancellationToken)
     {
         var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
-        var runAs = options.RunAsFor(request.Workspace.Key);
+        var runAs = RunAsFor(request.Workspace.Key);
         var slug = await clients.AppSlugAsync();
         var author = ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com");
         if (await GitWorkspace.HeadAuthorEmailAsync(checkout, runAs, cancellationToken) == author.Item2)
@@ -244,7 +232,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
         var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {request.Workspace.HeadSha[..Math.Min(7, request.Workspace.HeadSha.Length)]}.";
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
-        var token = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(request.Workspace.Target, cancellationToken);
+        var token = await TokenForAsync(cloneUrl, request.Workspace.Target, cancellationToken);
         string sha;
         try
         {
@@ -274,16 +262,61 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task RemoveWorkspaceAsync(string key)
     {
         var directory = WorkspaceDirectory(key);
-        if (options.RunAsFor(key) is { } runAs)
-        {
-            // Processes the PR's code left running (detached from the check's process tree) end with the gate.
-            await Cli.Wrap("pkill").WithArguments(["-KILL", "-U", runAs.Uid.ToString(CultureInfo.InvariantCulture)])
-                .WithValidation(CommandResultValidation.None).ExecuteAsync();
-        }
-
-        GitWorkspace.Remove(directory);
+        await RemoveWorkspaceDirectoryAsync(key, directory, CancellationToken.None);
         File.Delete(ReadyMarker(key));
         Locks.TryRemove(key, out _);
+    }
+
+    /// <summary>
+    /// Removes a workspace. When it belongs to a user of its own, every process of that user is killed first
+    /// (including ones that left their check's process tree), then its files are removed as that user, and its user
+    /// ID is given back.
+    /// </summary>
+    private async Task RemoveWorkspaceDirectoryAsync(string key, string directory, CancellationToken cancellationToken)
+    {
+        if (options.Users() is { } users && users.Find(key) is { } user)
+        {
+            await CheckUsers.KillAllAsync(user, cancellationToken);
+            await CheckUsers.RemoveAsync(directory, user, cancellationToken);
+            users.Release(key);
+        }
+        else
+        {
+            GitWorkspace.Remove(directory);
+        }
+    }
+
+    /// <summary>Removes a directory inside a workspace (a check's worktree), as the workspace's user when it has one.</summary>
+    private static Task RemoveInWorkspaceAsync(string path, RunAs? runAs, CancellationToken cancellationToken)
+    {
+        if (runAs is null)
+        {
+            GitWorkspace.Remove(path);
+            return Task.CompletedTask;
+        }
+
+        return CheckUsers.RemoveAsync(path, runAs, cancellationToken);
+    }
+
+    private RunAs? RunAsFor(string key) => options.Users()?.Find(key);
+
+    /// <summary>
+    /// The installation token for git over https, only ever for GitHub's own git host: a clone URL pointing elsewhere
+    /// (from a forged start of a gate) is refused before any token exists. Local file URLs need none.
+    /// </summary>
+    private async Task<string?> TokenForAsync(Uri cloneUrl, RepositoryTarget target, CancellationToken cancellationToken)
+    {
+        if (cloneUrl.Scheme == "file")
+        {
+            return null;
+        }
+
+        if (!clients.IsGitHubGitUrl(cloneUrl))
+        {
+            throw new ApplicationFailureException($"{cloneUrl.Host} is not this GitHub's git host: no token is sent there.", errorType: "InvalidRequest", nonRetryable: true);
+        }
+
+        return await clients.InstallationTokenAsync(target, cancellationToken);
     }
 
     /// <summary>The checkout of the workspace, fetched on first use (once per worker, however many checks ask at once).</summary>
@@ -299,11 +332,18 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 return;
             }
 
-            GitWorkspace.Remove(directory);
+            await RemoveWorkspaceDirectoryAsync(workspace.Key, directory, token);
+            var users = options.Users();
+            if (users is not null && !OperatingSystem.IsWindows())
+            {
+                // Private from the start: other gates' users must not open it while the commit is fetched.
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             var cloneUrl = Uri.TryCreate(workspace.CloneUrl, UriKind.Absolute, out var url)
                 ? url
                 : throw new ApplicationFailureException($"'{workspace.CloneUrl}' is not a clone URL.", errorType: "InvalidRequest", nonRetryable: true);
-            var gitToken = cloneUrl.Scheme == "file" ? null : await clients.InstallationTokenAsync(workspace.Target, token);
+            var gitToken = await TokenForAsync(cloneUrl, workspace.Target, token);
             try
             {
                 await GitWorkspace.CheckoutAsync(cloneUrl, workspace.HeadSha, checkout, gitToken, token);
@@ -314,7 +354,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             }
 
             Directory.CreateDirectory(Path.Combine(directory, "checks"));
-            if (options.RunAsFor(workspace.Key) is { } runAs)
+            if (users?.Acquire(workspace.Key) is { } runAs)
             {
                 // From here on the workspace belongs to the PR code's user; the worker only reads it through that user.
                 Directory.CreateDirectory(Path.Combine(runAs.Home, "tmp"));
@@ -443,7 +483,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     /// <summary>The worker's own directory beside the workspaces (markers, push repositories), created private.</summary>
     private string PushDirectory()
     {
-        var directory = Path.Combine(Path.GetFullPath(options.Root), ".worker");
+        var directory = options.WorkerDirectory;
         if (!Directory.Exists(directory))
         {
             if (OperatingSystem.IsWindows())

@@ -36,6 +36,10 @@ public sealed class QualityGateWorkflow
     private string? headSha;
     private bool waitingForOkToTest;
     private bool reported;
+    private bool fixing;
+    private string? fixesGateId;
+    private CancelGate? supersededWhileFixing;
+
     private bool okToTest;
     private string? okToTestBy;
     private CancelGate? cancelRequest;
@@ -105,6 +109,22 @@ public sealed class QualityGateWorkflow
     [WorkflowSignal(WorkflowSignals.CancelGate)]
     public Task CancelAsync(CancelGate request)
     {
+        if (request?.SupersededBy is { } newer)
+        {
+            if (newer == fixesGateId)
+            {
+                // The gate of the fixes this gate pushed: it is this gate's re-check, not a reason to stop.
+                return Task.CompletedTask;
+            }
+
+            if (fixing)
+            {
+                // The push of the fixes may be what started the newer gate: decide once the push is known.
+                supersededWhileFixing ??= request;
+                return Task.CompletedTask;
+            }
+        }
+
         cancelRequest ??= request ?? new CancelGate("Cancelled.");
         stop?.Cancel();
         return Task.CompletedTask;
@@ -264,7 +284,7 @@ public sealed class QualityGateWorkflow
         if (result.FixedSha is { } fixedSha)
         {
             stage = "re-checking the fixes";
-            result = result with { Recheck = await RecheckAsync(input, fixedSha, result.AutoFixesApplied) };
+            result = result with { Recheck = await RecheckAsync(input, fixedSha, result.AutoFixesApplied, stop!.Token) };
         }
 
         stage = "done";
@@ -292,9 +312,22 @@ public sealed class QualityGateWorkflow
             stage = "fixing";
             var push = !input.FromFork;
             var fixRequest = new ApplyFixesRequest(workspace, [.. fixable.Select(c => new FixCommand(c.Name, c.Fix!, c.Timeout))], push, input.Branch);
+            fixing = true;
             var fixes = await Workflow.ExecuteActivityAsync(
                 (GateActivities gate) => gate.ApplyFixesAsync(fixRequest),
                 With(ActivityOptionsCatalog.Check(fixable.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Timeout)), token));
+            fixing = false;
+            if (fixes.PushedSha is { } pushed)
+            {
+                fixesGateId = WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, pushed);
+            }
+
+            if (supersededWhileFixing is { } newer && newer.SupersededBy != fixesGateId)
+            {
+                await CancelAsync(newer);
+                token.ThrowIfCancellationRequested();
+            }
+
             fixesApplied.AddRange(fixes.Applied);
             notes.AddRange(fixes.Failed.Select(f => $"Fix failed: {f}"));
             if (fixes.NotAttempted is { } why)
@@ -348,6 +381,7 @@ public sealed class QualityGateWorkflow
         await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.CompleteCheckRunAsync(complete),
             With(ActivityOptionsCatalog.GitHubCall, token));
+        reported = true;
         var comment = new UpsertCommentRequest(target, input.PullRequestNumber, GateComment.Marker, summary);
         await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.UpsertStickyCommentAsync(comment),
@@ -377,7 +411,7 @@ public sealed class QualityGateWorkflow
     /// that delivery finds this gate instead of starting another; when the webhook got there first, that gate does
     /// it). The re-check outlives this gate (abandoned, not cancelled with it): it is the gate of the PR's new head.
     /// </summary>
-    private static async Task<QualityGateResult?> RecheckAsync(QualityGateInput input, string fixedSha, IReadOnlyList<string> fixesApplied)
+    private static async Task<QualityGateResult?> RecheckAsync(QualityGateInput input, string fixedSha, IReadOnlyList<string> fixesApplied, CancellationToken waitToken)
     {
         var id = WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, fixedSha);
         var recheckInput = input with
@@ -399,8 +433,21 @@ public sealed class QualityGateWorkflow
                     Id = id,
                     ParentClosePolicy = ParentClosePolicy.Abandon,
                     IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
+                    // Never cancelled with this gate: the re-check is the gate of the PR's new head.
+                    CancellationToken = CancellationToken.None,
                 });
-            return await child.GetResultAsync();
+
+            // This gate may be stopped while it waits; the re-check goes on.
+            var result = child.GetResultAsync();
+            var stopped = Workflow.WaitConditionAsync(() => false, waitToken);
+            await Workflow.WhenAnyAsync(result, stopped);
+            if (!result.IsCompleted)
+            {
+                // Only a cancellation ends the wait before the result: this throws it.
+                await stopped;
+            }
+
+            return await result;
         }
         catch (WorkflowAlreadyStartedException)
         {

@@ -1,3 +1,4 @@
+using GitHubBot.Workflows.Tools;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -12,29 +13,55 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromHours(12);
 
-    /// <summary>Removes the workspaces older than <see cref="MaxAge"/>; returns how many.</summary>
-    public int Sweep()
+    /// <summary>
+    /// Removes the workspaces older than <see cref="MaxAge"/> (as their own users, after killing those users'
+    /// processes, when they have one) and gives back user IDs whose workspace is gone; returns how many workspaces.
+    /// </summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(options.Root))
         {
             return 0;
         }
 
+        var users = options.Users();
         var removed = 0;
         var cutoff = time.GetUtcNow().UtcDateTime - MaxAge;
         foreach (var directory in new DirectoryInfo(options.Root).EnumerateDirectories())
         {
-            if (directory.LastWriteTimeUtc < cutoff && directory.LinkTarget is null && directory.Name != ".worker")
+            if (directory.LastWriteTimeUtc >= cutoff || directory.LinkTarget is not null || directory.Name == ".worker")
             {
-                try
+                continue;
+            }
+
+            try
+            {
+                if (users?.Find(directory.Name) is { } user)
+                {
+                    await CheckUsers.KillAllAsync(user, cancellationToken);
+                    await CheckUsers.RemoveAsync(directory.FullName, user, cancellationToken);
+                    users.Release(directory.Name);
+                }
+                else
                 {
                     directory.Delete(recursive: true);
-                    removed++;
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    LogNotRemoved(logger, directory.FullName, ex.Message);
-                }
+
+                File.Delete(Path.Combine(options.WorkerDirectory, $"{directory.Name}.ready"));
+                removed++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogNotRemoved(logger, directory.FullName, ex.Message);
+            }
+        }
+
+        foreach (var (key, user) in users?.Held() ?? [])
+        {
+            if (!Directory.Exists(Path.Combine(options.Root, key)))
+            {
+                await CheckUsers.KillAllAsync(user, cancellationToken);
+                users!.Release(key);
             }
         }
 
@@ -60,7 +87,7 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do
         {
-            Sweep();
+            await SweepAsync(stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }

@@ -122,26 +122,27 @@ public static class GitWorkspace
         return environment;
     }
 
-    private static readonly Dictionary<string, string?> LocalEnvironment = new()
+    /// <summary>Git with no configuration but the repository's own, and no prompts.</summary>
+    private static readonly Dictionary<string, string?> CleanLocalEnvironment = new()
     {
         ["GIT_TERMINAL_PROMPT"] = "0",
         ["GIT_ASKPASS"] = "/bin/false",
-    };
-
-    /// <summary>Git with no configuration but the repository's own (which GitHubBot wrote).</summary>
-    private static readonly Dictionary<string, string?> CleanLocalEnvironment = new(LocalEnvironment)
-    {
         ["GIT_CONFIG_NOSYSTEM"] = "1",
         ["GIT_CONFIG_GLOBAL"] = "/dev/null",
     };
 
+    private static readonly Dictionary<string, string?> LocalEnvironment = CleanLocalEnvironment;
+
     private static async Task<string> GitAsync(
         string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken, RunAs? runAs = null, string? input = null)
     {
+        // Git sees none of the worker's environment but the allow-list checks get, and runs no hook or file-system
+        // monitor a check may have configured in the checkout: those would run with git's privileges.
+        string[] guarded = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", .. arguments];
         var command = runAs is null
-            ? Cli.Wrap("git").WithArguments(arguments).WithEnvironmentVariables(environment)
-            : Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("git", arguments))
-                .WithEnvironmentVariables(new Dictionary<string, string?>(CleanLocalEnvironment.Concat(runAs.Environment)));
+            ? Cli.Wrap("git").WithArguments(guarded).WithEnvironmentVariables(CheckProcess.EnvironmentFor(environment))
+            : Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("git", guarded))
+                .WithEnvironmentVariables(CheckProcess.EnvironmentFor(new Dictionary<string, string?>(CleanLocalEnvironment.Concat(runAs.Environment))));
         var result = await command
             .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
             .WithStandardInputPipe(input is null ? PipeSource.Null : PipeSource.FromString(input))
