@@ -28,7 +28,8 @@ public static class WorkerRegistration
             .AddScopedActivities<GitHubActivities>()
             .AddScopedActivities<GateActivities>()
             .AddScopedActivities<GateControlActivities>()
-            .AddWorkflow<QualityGateWorkflow>();
+            .AddWorkflow<QualityGateWorkflow>()
+            .AddWorkflow<Commands.CommandWorkflow>();
 
         // More workers on the same queue share the registration above: each is one more set of pollers and slots.
         // The SDK allows one worker per queue on a connection, so each extra worker gets a connection of its own.

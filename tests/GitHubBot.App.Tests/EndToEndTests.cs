@@ -60,6 +60,30 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_comment_with_commands_is_answered_by_the_bot_and_an_edited_one_is_not()
+    {
+        using var github = new GitHubFake();
+        var payload = Payloads.InOwnRepository("issue_comment.created.pull_request.json", out var repo);
+        payload["repository"]!["owner"]!["login"] = "Codertocat";
+        payload["installation"] = new JsonObject { ["id"] = 1, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
+        payload["comment"]!["body"] = "Thanks!\n/help";
+        github.ExpectGate("Codertocat", repo, 1, "ghs_cmd");
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), github);
+
+        using var response = await bot.Webhooks.PostAsync("issue_comment", payload);
+        using var edited = await bot.Webhooks.PostAsync("issue_comment", payload.DeepClone().AsObject().WithAction("edited"));
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        Assert.True(edited.StatusCode == HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
+        var workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
+        Assert.Equal($"command/Codertocat/{repo}/comment-546616131", workflowId);
+        var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<CommandResult>();
+        Assert.Equal("done", Assert.Single(result.Outcomes).Outcome);
+        Assert.Contains("| `/gate` |", Assert.Single(github.CommentsOn(3)).Body, StringComparison.Ordinal);
+        github.AssertNoUnexpectedRequests();
+    }
+
+    [Fact]
     public async Task A_worker_with_an_unreadable_private_key_fails_at_start_up_naming_the_setting()
     {
         using var github = new GitHubFake();

@@ -28,8 +28,8 @@ public sealed class RoutingTableTests
         { "check_run.requested_action.json", "Ignore", null },
         { "issues.labeled.json", "Ignore", null },
         { "issues.opened.json", "Ignore", null },
-        { "issue_comment.created.json", "NotAvailable", null },
-        { "issue_comment.created.pull_request.json", "NotAvailable", null },
+        { "issue_comment.created.json", "Ignore", null },
+        { "issue_comment.created.pull_request.json", "Start", "command/chhsia0/knative-route-demo/comment-546616131" },
         { "code_scanning_alert.created.json", "NotAvailable", "incident/github/Codertocat/Hello-World/code_scanning/10" },
         { "dependabot_alert.created.json", "NotAvailable", "incident/github/wolfy1339/pika-pack/dependabot/20" },
         { "secret_scanning_alert.reopened.json", "NotAvailable", "incident/github/Codertocat/Hello-World/secret_scanning/191" },
@@ -61,7 +61,7 @@ public sealed class RoutingTableTests
         switch (decision)
         {
             case RouteDecision.Start start:
-                Assert.Equal("QualityGateWorkflow", start.WorkflowType);
+                Assert.Equal(fixture.StartsWith("issue_comment", StringComparison.Ordinal) ? "CommandWorkflow" : "QualityGateWorkflow", start.WorkflowType);
                 Assert.Equal(workflowId, start.WorkflowId);
                 break;
             case RouteDecision.NotAvailable missing:
@@ -121,23 +121,47 @@ public sealed class RoutingTableTests
     }
 
     [Theory]
-    [InlineData("apply-fixes", true)]
-    [InlineData("rerun", false)]
-    public void Check_run_buttons_rerun_the_gate_of_their_pull_request(string identifier, bool autoFix)
+    [InlineData("apply-fixes", "fix")]
+    [InlineData("rerun", "gate")]
+    public void Check_run_buttons_become_the_same_command_for_the_clicking_user(string identifier, string command)
     {
         var payload = WebhookSender.Load("check_run.requested_action.json");
         payload["requested_action"]!["identifier"] = identifier;
 
         var start = Assert.IsType<RouteDecision.Start>(Route("check_run", payload));
-        var input = Assert.IsType<QualityGateInput>(start.Input);
+        var input = Assert.IsType<CommandInput>(start.Input);
 
-        Assert.Equal($"gate/electron/electron/26764/5bd5f196a46b8222fb7484f05faba41a73cf34bd/rerun-{Delivery}", start.WorkflowId);
-        Assert.Equal(autoFix, input.AttemptAutoFix);
-        Assert.Equal("miniak/event-process-id", input.Branch);
+        Assert.Equal(("CommandWorkflow", $"command/electron/electron/button-{Delivery}"), (start.WorkflowType, start.WorkflowId));
+        Assert.Equal(command, Assert.Single(input.Commands).Name);
+        Assert.Equal(("codebytere", 26764, "5bd5f196a46b8222fb7484f05faba41a73cf34bd", true), (input.Author, input.IssueNumber, input.HeadSha, input.IsPullRequest));
+        Assert.Null(input.CommentId);
+    }
 
-        // Where to fetch from and whether it is a fork are looked up by the gate: the payload does not say.
-        Assert.Null(input.CloneUrl);
-        Assert.Null(input.AuthorAssociation);
+    [Fact]
+    public void A_comments_commands_go_to_a_command_workflow_with_who_wrote_them()
+    {
+        var payload = WebhookSender.Load("issue_comment.created.pull_request.json");
+        payload["comment"]!["body"] = "Looks good.\n/Retest\n/reject \"needs docs\"";
+
+        var start = Assert.IsType<RouteDecision.Start>(Route("issue_comment", payload));
+        var input = Assert.IsType<CommandInput>(start.Input);
+
+        Assert.Equal(["gate", "reject"], input.Commands.Select(c => c.Name));
+        Assert.Equal(["needs docs"], input.Commands[1].Arguments);
+        Assert.Equal(("chhsia0", 3, true, 546616131L), (input.Author, input.IssueNumber, input.IsPullRequest, input.CommentId!.Value));
+    }
+
+    [Theory]
+    [InlineData("Bot", "renovate[bot]")]
+    [InlineData("Bot", "ghbot")]
+    [InlineData("User", "ghbot-test[bot]")]
+    public void Comments_by_bots_are_not_commands(string type, string login)
+    {
+        var payload = WebhookSender.Load("issue_comment.created.pull_request.json");
+        payload["comment"]!["user"]!["type"] = type;
+        payload["comment"]!["user"]!["login"] = login;
+
+        Assert.IsType<RouteDecision.Ignore>(Route("issue_comment", payload));
     }
 
     [Fact]

@@ -30,6 +30,8 @@ public sealed class GitHubFake : IDisposable
     private long nextCommentId = 500;
     private readonly ConcurrentDictionary<(string Owner, string Repo, int Number), JsonObject> pulls = new();
     private readonly HashSet<(string Owner, string Repo)> pullRoutes = [];
+    private readonly ConcurrentQueue<(long CommentId, string Content)> reactions = new();
+    private readonly ConcurrentDictionary<int, ConcurrentDictionary<string, bool>> labels = new();
 
     public GitHubFake(long appId = 4242)
     {
@@ -183,8 +185,70 @@ public sealed class GitHubFake : IDisposable
             }));
         ExpectComments(owner, repo, token);
         ServePullRequests(owner, repo);
+        ExpectReactionsAndLabels(owner, repo, token);
         return this;
     }
+
+    /// <summary>Reactions on comments and labels on issues, answered like GitHub does; read them back with <see cref="Reactions"/> and <see cref="Labels"/>.</summary>
+    public GitHubFake ExpectReactionsAndLabels(string owner, string repo, string token)
+    {
+        Server.Given(Request.Create().UsingPost().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/comments/[0-9]+/reactions$")).WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var content = JsonNode.Parse(request.Body!)!["content"]!.GetValue<string>();
+                reactions.Enqueue((long.Parse(request.Path.Split('/')[^2], CultureInfo.InvariantCulture), content));
+                return Json(201, new JsonObject { ["id"] = reactions.Count, ["content"] = content, ["user"] = new JsonObject { ["login"] = $"{AppSlug}[bot]" } });
+            }));
+        Server.Given(Request.Create().UsingPost().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/[0-9]+/labels$")).WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var issue = int.Parse(request.Path.Split('/')[^2], CultureInfo.InvariantCulture);
+                var body = JsonNode.Parse(request.Body!)!;
+                var names = (body is JsonArray array ? array : body["labels"]!.AsArray()).Select(n => n!.GetValue<string>());
+                var set = labels.GetOrAdd(issue, _ => new ConcurrentDictionary<string, bool>());
+                foreach (var name in names)
+                {
+                    set[name] = true;
+                }
+
+                return Json(200, new JsonArray([.. set.Keys.Select(name => (JsonNode)new JsonObject { ["name"] = name })]));
+            }));
+        Server.Given(Request.Create().UsingDelete().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/[0-9]+/labels/.+$")).WithHeader("Authorization", $"Bearer {token}"))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var parts = request.Path.Split('/');
+                var issue = int.Parse(parts[^3], CultureInfo.InvariantCulture);
+                var name = Uri.UnescapeDataString(parts[^1]);
+                return labels.TryGetValue(issue, out var set) && set.TryRemove(name, out _)
+                    ? Json(200, new JsonArray([.. set.Keys.Select(n => (JsonNode)new JsonObject { ["name"] = n })]))
+                    : Json(404, new JsonObject { ["message"] = "Label does not exist" });
+            }));
+        return this;
+    }
+
+    /// <summary>GET /repos/{owner}/{repo}/collaborators/{login}/permission answers <paramref name="permission"/> (admin, maintain, write, triage, read, none).</summary>
+    public GitHubFake ExpectPermission(string owner, string repo, string login, string permission)
+    {
+        var legacy = permission switch
+        {
+            "maintain" => "write",
+            "triage" => "read",
+            _ => permission,
+        };
+        var body = new JsonObject
+        {
+            ["permission"] = legacy,
+            ["role_name"] = permission,
+            ["user"] = new JsonObject { ["login"] = login, ["id"] = 1, ["type"] = "User" },
+        };
+        return Respond("GET", $"/repos/{owner}/{repo}/collaborators/{login}/permission", 200, body.ToJsonString());
+    }
+
+    /// <summary>The reactions made, as (comment ID, content), in order.</summary>
+    public IReadOnlyList<(long CommentId, string Content)> Reactions => [.. reactions];
+
+    /// <summary>The labels an issue or PR has now.</summary>
+    public IReadOnlyList<string> Labels(int issue) => labels.TryGetValue(issue, out var set) ? [.. set.Keys.Order(StringComparer.Ordinal)] : [];
 
     /// <summary>GET /app answers the App with <see cref="AppSlug"/>.</summary>
     public GitHubFake ExpectApp()

@@ -61,7 +61,8 @@ internal sealed class GateRig : IDisposable
         .AddAllActivities(new GitHubActivities(clients, Links, TimeProvider.System))
         .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(WorkspaceRoot) { CheckUids = CheckUids }.Validate(), NullLogger<GateActivities>.Instance))
         .AddAllActivities(new GateControlActivities(Temporal, Links, NullLogger<GateControlActivities>.Instance))
-        .AddWorkflow<QualityGateWorkflow>());
+        .AddWorkflow<QualityGateWorkflow>()
+        .AddWorkflow<Commands.CommandWorkflow>());
 
     public QualityGateInput Input(string headSha, int pr = 7, string branch = "feature") => new()
     {

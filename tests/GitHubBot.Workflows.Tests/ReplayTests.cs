@@ -79,4 +79,51 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
             await File.WriteAllTextAsync(file, history.ToJson());
         }
     }
+
+    [Fact]
+    public async Task Committed_command_histories_replay_and_a_fresh_run_can_add_one()
+    {
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        rig.WithConfig("commands:\n  status: read\n");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read");
+        using var worker = rig.Worker();
+        var input = new CommandInput
+        {
+            Owner = GateRig.Owner,
+            Repo = rig.Repo,
+            InstallationId = 1,
+            IssueNumber = 7,
+            IsPullRequest = true,
+            CommentId = 5,
+            Author = "reader",
+            Commands = Core.Commands.SlashCommands.Parse("/status\n/help\n/fix\n/nope"),
+        };
+
+        var history = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await temporal.Client.StartWorkflowAsync((Commands.CommandWorkflow wf) => wf.RunAsync(input), new WorkflowOptions($"command-replay-{Guid.NewGuid():N}", rig.TaskQueue));
+            await handle.GetResultAsync();
+            return await handle.FetchHistoryAsync();
+        });
+
+        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<Commands.CommandWorkflow>());
+        Assert.Null((await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false)).ReplayFailure);
+        var files = Directory.GetFiles(HistoryDir, "command-*.json");
+        foreach (var file in files)
+        {
+            var committed = WorkflowHistory.FromJson($"replay-{Path.GetFileNameWithoutExtension(file)}", await File.ReadAllTextAsync(file));
+            var result = await replayer.ReplayWorkflowAsync(committed, throwOnReplayFailure: false);
+            Assert.True(result.ReplayFailure is null, $"{Path.GetFileName(file)}: {result.ReplayFailure}");
+        }
+
+        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version
+            && Path.Combine(HistoryDir, $"command-{version}.json") is var path && !File.Exists(path))
+        {
+            await File.WriteAllTextAsync(path, history.ToJson());
+        }
+        else
+        {
+            Assert.NotEmpty(files);
+        }
+    }
 }

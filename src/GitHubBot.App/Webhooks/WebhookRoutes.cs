@@ -1,3 +1,4 @@
+using GitHubBot.Core.Commands;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Core.Workflows;
 using Octokit.Webhooks;
@@ -59,8 +60,8 @@ public static class WebhookRoutes
 
             CheckRunRequestedActionEvent e => e.RequestedAction?.Identifier switch
             {
-                GateButtons.ApplyFixes => CheckRunRerun(e, autoFix: true, kind, deliveryId),
-                GateButtons.Rerun => CheckRunRerun(e, autoFix: false, kind, deliveryId),
+                GateButtons.ApplyFixes => Button(e, "fix", deliveryId),
+                GateButtons.Rerun => Button(e, "gate", deliveryId),
                 var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
             },
 
@@ -71,7 +72,7 @@ public static class WebhookRoutes
 
             IssuesLabeledEvent e => new RouteDecision.Ignore($"label '{e.Label?.Name}' is not the trigger label '{options.TriggerLabel}'"),
 
-            IssueCommentCreatedEvent => new RouteDecision.NotAvailable("slash commands", null),
+            IssueCommentCreatedEvent e => Comment(e),
 
             CodeScanningAlertCreatedEvent or CodeScanningAlertReopenedEvent
                 => Incident(payload, "code_scanning", ((CodeScanningAlertEvent)payload).Alert?.Number),
@@ -110,6 +111,7 @@ public static class WebhookRoutes
                 CloneUrl = pr.Head.Repo?.CloneUrl,
                 FromFork = pr.Head.Repo?.Id is not { } headRepo || headRepo != e.Repository?.Id,
                 AuthorAssociation = pr.AuthorAssociation.StringValue,
+                Labels = [.. pr.Labels?.Select(l => l.Name).OfType<string>() ?? []],
                 Trigger = kind,
             }));
     }
@@ -146,6 +148,76 @@ public static class WebhookRoutes
                 CloneUrl = null,
                 AttemptAutoFix = autoFix,
                 Trigger = kind,
+            }));
+    }
+
+    /// <summary>A created comment's slash commands go to a CommandWorkflow of their own; bots and plain comments are ignored.</summary>
+    private static RouteDecision Comment(IssueCommentCreatedEvent e)
+    {
+        if (e.Comment is not { } comment || e.Issue is not { } issue)
+        {
+            return new RouteDecision.BadPayload("comment and issue are required");
+        }
+
+        var author = comment.User?.Login ?? e.Sender?.Login;
+        if (author is null || comment.User?.Type == Octokit.Webhooks.Models.UserType.Bot || author.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RouteDecision.Ignore("comments by bots, GitHubBot's own included, are not commands");
+        }
+
+        var commands = SlashCommands.Parse(comment.Body);
+        if (commands.Count == 0)
+        {
+            return new RouteDecision.Ignore("the comment holds no command");
+        }
+
+        return WithRepository(e, (owner, repo) => new RouteDecision.Start(
+            WorkflowTypes.Command,
+            WorkflowIds.CommentCommands(owner, repo, comment.Id),
+            new CommandInput
+            {
+                Owner = owner,
+                Repo = repo,
+                InstallationId = e.Installation?.Id,
+                IssueNumber = (int)issue.Number,
+                IsPullRequest = issue.PullRequest is not null,
+                CommentId = comment.Id,
+                Author = author,
+                Commands = commands,
+            }));
+    }
+
+    /// <summary>A click on one of the gate's check-run buttons: the same command, with the same permission check on the clicking user.</summary>
+    private static RouteDecision Button(CheckRunRequestedActionEvent e, string command, string deliveryId)
+    {
+        if (e.CheckRun?.HeadSha is not { Length: > 0 } sha)
+        {
+            return new RouteDecision.BadPayload("check_run.head_sha is required");
+        }
+
+        if (e.CheckRun.PullRequests is not [var pr, ..])
+        {
+            return new RouteDecision.Ignore("the check run is not attached to a pull request of this repository");
+        }
+
+        if (e.Sender?.Login is not { Length: > 0 } clicker)
+        {
+            return new RouteDecision.BadPayload("sender.login is required");
+        }
+
+        return WithRepository(e, (owner, repo) => new RouteDecision.Start(
+            WorkflowTypes.Command,
+            WorkflowIds.ButtonCommand(owner, repo, deliveryId),
+            new CommandInput
+            {
+                Owner = owner,
+                Repo = repo,
+                InstallationId = e.Installation?.Id,
+                IssueNumber = (int)pr.Number,
+                IsPullRequest = true,
+                Author = clicker,
+                HeadSha = sha,
+                Commands = [new SlashCommand(command, [], $"button {e.RequestedAction!.Identifier}", true)],
             }));
     }
 

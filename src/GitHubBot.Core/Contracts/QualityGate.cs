@@ -37,6 +37,9 @@ public sealed record QualityGateInput
     /// </summary>
     public string? AuthorAssociation { get; init; }
 
+    /// <summary>The PR's labels when the gate started (an "ok-to-test" label lets later pushes run when the configuration keeps it).</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
     /// <summary>Fixes an earlier gate pushed into this commit, for the report (the gate re-checking them says so).</summary>
     public IReadOnlyList<string> FixesBefore { get; init; } = [];
 

@@ -22,6 +22,14 @@ public static class WorkflowIds
     public static string QualityGateRerun(string owner, string repo, int pullRequest, string headSha, string deliveryId) =>
         string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}/rerun-{deliveryId}");
 
+    /// <summary>The commands of one comment: a redelivered comment finds the workflow that already ran them.</summary>
+    public static string CommentCommands(string owner, string repo, long commentId) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/comment-{commentId}");
+
+    /// <summary>One click of a check-run button.</summary>
+    public static string ButtonCommand(string owner, string repo, string deliveryId) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/button-{deliveryId}");
+
     public static string PlanPatchPr(string owner, string repo, int issue) =>
         string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/{issue}");
 

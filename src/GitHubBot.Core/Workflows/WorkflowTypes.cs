@@ -7,4 +7,5 @@ public static class WorkflowTypes
     public const string PlanPatchPr = "PlanPatchPrWorkflow";
     public const string IncidentSwarm = "IncidentSwarmWorkflow";
     public const string CodeMigration = "CodeMigrationWorkflow";
+    public const string Command = "CommandWorkflow";
 }

@@ -57,6 +57,99 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
             time);
     }
 
+    /// <summary>How long a user's permission on a repository is remembered.</summary>
+    public static readonly TimeSpan PermissionCacheTime = TimeSpan.FromMinutes(1);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Owner, string Repo, string Login), (string Level, DateTimeOffset Until)> Permissions = new();
+
+    /// <summary>
+    /// The user's permission on the repository (admin, maintain, write, triage, read or none), from the collaborator
+    /// permission API, remembered for <see cref="PermissionCacheTime"/> per user and repository.
+    /// </summary>
+    [Activity]
+    public async Task<string> GetPermissionAsync(RepositoryTarget target, string login)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var key = (target.Owner.ToLowerInvariant(), target.Repo.ToLowerInvariant(), login.ToLowerInvariant());
+        if (Permissions.TryGetValue(key, out var cached) && cached.Until > time.GetUtcNow())
+        {
+            return cached.Level;
+        }
+
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var level = await GitHubFailures.CallAsync(async () =>
+        {
+            try
+            {
+                var answer = await client.Repository.Collaborator.ReviewPermission(target.Owner, target.Repo, login);
+                return answer.RoleName is { Length: > 0 } role ? role : answer.Permission;
+            }
+            catch (NotFoundException)
+            {
+                // Not a collaborator: GitHub answers 404 for users it does not know on the repository.
+                return "none";
+            }
+        }, time);
+        Permissions[key] = (level, time.GetUtcNow() + PermissionCacheTime);
+        return level;
+    }
+
+    /// <summary>Replies on an issue or PR with a new comment.</summary>
+    [Activity]
+    public async Task<long> ReplyAsync(ReplyRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var comment = await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(request.Target.Owner, request.Target.Repo, request.IssueNumber, GitHubText.Truncate(request.Body)), time);
+        return comment.Id;
+    }
+
+    /// <summary>Reacts to a comment (GitHub answers an existing identical reaction without adding a second).</summary>
+    [Activity]
+    public async Task ReactAsync(ReactionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var reaction = request.Content switch
+        {
+            "eyes" => ReactionType.Eyes,
+            "+1" => ReactionType.Plus1,
+            "-1" => ReactionType.Minus1,
+            "confused" => ReactionType.Confused,
+            "rocket" => ReactionType.Rocket,
+            _ => throw new ApplicationFailureException($"Unknown reaction '{request.Content}'.", errorType: "InvalidRequest", nonRetryable: true),
+        };
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        await GitHubFailures.CallAsync(() => client.Reaction.IssueComment.Create(request.Target.Owner, request.Target.Repo, request.CommentId, new NewReaction(reaction)), time);
+    }
+
+    /// <summary>Adds a label to an issue or PR, or removes it (a label that is already there, or already gone, is fine).</summary>
+    [Activity]
+    public async Task SetLabelAsync(LabelRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        if (request.Present)
+        {
+            await GitHubFailures.CallAsync(() => client.Issue.Labels.AddToIssue(owner, repo, request.IssueNumber, [request.Label]), time);
+            return;
+        }
+
+        await GitHubFailures.CallAsync(async () =>
+        {
+            try
+            {
+                await client.Issue.Labels.RemoveFromIssue(owner, repo, request.IssueNumber, request.Label);
+            }
+            catch (NotFoundException)
+            {
+                // Not there: nothing to remove.
+            }
+
+            return true;
+        }, time);
+    }
+
     /// <summary>The PR's head as GitHub reports it now: SHA, branch, where to fetch it, whether it comes from a fork.</summary>
     [Activity]
     public async Task<PullRequestHead> GetPullRequestHeadAsync(RepositoryTarget target, int number)

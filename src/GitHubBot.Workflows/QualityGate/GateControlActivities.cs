@@ -49,6 +49,37 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         return signalled;
     }
 
+    /// <summary>
+    /// The gates of a PR, newest first (at most 20): whether each still runs and, for running ones, its Status query.
+    /// </summary>
+    [Activity]
+    public async Task<IReadOnlyList<GateInfo>> DescribeGatesAsync(string owner, string repo, int pullRequest)
+    {
+        var prefix = WorkflowIds.QualityGatePrefix(owner, repo, pullRequest);
+        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        var gates = new List<GateInfo>();
+        await foreach (var gate in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
+        {
+            var running = gate.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
+            QualityGateStatus? status = null;
+            if (running)
+            {
+                try
+                {
+                    status = await temporal.GetWorkflowHandle<QualityGateWorkflow>(gate.Id, gate.RunId).QueryAsync(wf => wf.Status);
+                }
+                catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+                {
+                    // A gate no worker can answer for right now: listed without its status.
+                }
+            }
+
+            gates.Add(new GateInfo(gate.Id, running, status, links.WorkflowUrl(gate.Id)?.ToString()));
+        }
+
+        return [.. gates.OrderByDescending(g => g.Running)];
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Gate {Older} superseded by {Newer}")]
     private static partial void LogSuperseded(ILogger logger, string older, string newer);
 

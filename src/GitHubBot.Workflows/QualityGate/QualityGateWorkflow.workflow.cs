@@ -214,7 +214,8 @@ public sealed class QualityGateWorkflow
 
         var merged = JsonNode.Parse(config.MergedJson) as JsonObject ?? [];
         var trustForks = merged["quality_gate"]?["trust_forks"]?.GetValue<bool>() ?? false;
-        if (Untrusted(input, trustForks) is { } why)
+        var keepsOkToTest = merged["quality_gate"]?["trust_after_ok_to_test"]?.GetValue<bool>() ?? false;
+        if (Untrusted(input, trustForks) is { } why && !(keepsOkToTest && input.Labels.Contains(Commands.CommandWorkflow.OkToTestLabel, StringComparer.OrdinalIgnoreCase)))
         {
             stage = "waiting for /ok-to-test";
             waitingForOkToTest = true;
@@ -226,6 +227,8 @@ public sealed class QualityGateWorkflow
 
             // Closed as cancelled, with the reason, when the gate stops while it waits.
             checkRunId = waiting;
+            var label = new LabelRequest(target, input.PullRequestNumber, Commands.CommandWorkflow.NeedsOkToTestLabel, true);
+            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.SetLabelAsync(label), With(ActivityOptionsCatalog.GitHubCall, token));
             if (!await Workflow.WaitConditionAsync(() => okToTest, OkToTestWait, token))
             {
                 stage = "done";
@@ -240,6 +243,8 @@ public sealed class QualityGateWorkflow
             }
 
             waitingForOkToTest = false;
+            var unlabel = label with { Present = false };
+            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.SetLabelAsync(unlabel), With(ActivityOptionsCatalog.GitHubCall, token));
             var logger = Workflow.Logger;
             if (logger.IsEnabled(LogLevel.Information))
             {

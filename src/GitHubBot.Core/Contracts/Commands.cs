@@ -1,0 +1,51 @@
+using GitHubBot.Core.Commands;
+
+namespace GitHubBot.Core.Contracts;
+
+/// <summary>Input of CommandWorkflow: the commands of one comment (or one check-run button click) and who gave them.</summary>
+public sealed record CommandInput
+{
+    public required string Owner { get; init; }
+
+    public required string Repo { get; init; }
+
+    public long? InstallationId { get; init; }
+
+    /// <summary>The issue or PR the comment is on (the PR of a clicked button).</summary>
+    public required int IssueNumber { get; init; }
+
+    public bool IsPullRequest { get; init; }
+
+    /// <summary>The comment to react to; null for a button click.</summary>
+    public long? CommentId { get; init; }
+
+    /// <summary>Who wrote the comment or clicked the button.</summary>
+    public required string Author { get; init; }
+
+    public required IReadOnlyList<SlashCommand> Commands { get; init; }
+
+    /// <summary>The head SHA a button was clicked on (gate commands then run on it, not on the PR's newest head).</summary>
+    public string? HeadSha { get; init; }
+}
+
+/// <summary>What became of one command: done, refused, unknown, unavailable, nothing-to-do or failed.</summary>
+public sealed record CommandOutcome(string Command, string Outcome, string? Message = null, string? WorkflowId = null);
+
+/// <summary>Result of CommandWorkflow.</summary>
+public sealed record CommandResult(IReadOnlyList<CommandOutcome> Outcomes);
+
+/// <summary>A gate of a PR as the command activities see it.</summary>
+/// <param name="WorkflowId">The gate's workflow ID.</param>
+/// <param name="Running">Whether it still runs.</param>
+/// <param name="Status">Its Status query, when it answered.</param>
+/// <param name="Url">Its page in the Temporal UI, when configured.</param>
+public sealed record GateInfo(string WorkflowId, bool Running, QualityGateStatus? Status, string? Url);
+
+/// <summary>Input of the Reply activity.</summary>
+public sealed record ReplyRequest(RepositoryTarget Target, int IssueNumber, string Body);
+
+/// <summary>Input of the React activity: GitHub's reaction content, e.g. "eyes" or "+1".</summary>
+public sealed record ReactionRequest(RepositoryTarget Target, long CommentId, string Content);
+
+/// <summary>Input of the SetLabel activity: the label is added when <paramref name="Present"/>, else removed.</summary>
+public sealed record LabelRequest(RepositoryTarget Target, int IssueNumber, string Label, bool Present);

@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Workflows;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.QualityGate;
+using Microsoft.Extensions.Logging;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace GitHubBot.Workflows.Commands;
+
+/// <summary>
+/// Carries out the slash commands of one comment, or one check-run button click (PRODUCT.md §4): each command is
+/// checked against the author's permission on the repository (write, unless .github/ghbot.yml says otherwise), then
+/// mapped to a start or a signal of the workflow that owns the issue or PR. The comment gets 👀 when a command is
+/// accepted and 👍 when the accepted ones are done; replies only for refusals, errors, unknown commands, /status
+/// and /help. A command whose workflow does not exist yet says so.
+/// </summary>
+[Workflow]
+public sealed class CommandWorkflow
+{
+    /// <summary>The label on a PR whose gate waits for /ok-to-test.</summary>
+    public const string NeedsOkToTestLabel = "needs-ok-to-test";
+
+    /// <summary>The label /ok-to-test leaves, which later gates of the PR honour when the configuration says so.</summary>
+    public const string OkToTestLabel = "ok-to-test";
+
+    private readonly List<CommandOutcome> outcomes = [];
+
+    [WorkflowRun]
+    public async Task<CommandResult> RunAsync(CommandInput input)
+    {
+        if (input is null)
+        {
+            throw new ApplicationFailureException("CommandWorkflow needs an input.", errorType: "InvalidInput", nonRetryable: true);
+        }
+
+        var target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
+        var config = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.FetchRepoConfigAsync(target), ActivityOptionsCatalog.GitHubCall);
+        var levels = Levels(config.MergedJson);
+        string? permission = null;
+        var accepted = false;
+        foreach (var command in input.Commands)
+        {
+            var spec = SlashCommands.Find(command.Name);
+            if (spec is null)
+            {
+                await ReplyAsync(target, input, $"@{input.Author}, GitHubBot does not know `/{command.Name}`.\n\n{SlashCommands.Help()}");
+                outcomes.Add(new CommandOutcome(command.Name, "unknown"));
+                continue;
+            }
+
+            if (spec.Name == "help")
+            {
+                await ReplyAsync(target, input, SlashCommands.Help());
+                outcomes.Add(new CommandOutcome(command.Name, "done"));
+                continue;
+            }
+
+            if (spec.Scope == CommandScope.PullRequest && !input.IsPullRequest || spec.Scope == CommandScope.Issue && input.IsPullRequest)
+            {
+                var where = spec.Scope == CommandScope.PullRequest ? "pull requests" : "issues";
+                await ReplyAsync(target, input, $"@{input.Author}, `/{spec.Name}` works on {where} only.");
+                outcomes.Add(new CommandOutcome(command.Name, "refused", "wrong place"));
+                continue;
+            }
+
+            permission ??= await Workflow.ExecuteActivityAsync(
+                (GitHubActivities github) => github.GetPermissionAsync(target, input.Author), ActivityOptionsCatalog.GitHubCall);
+            var required = SlashCommands.Required(spec.Name, levels);
+            if ((SlashCommands.ParsePermission(permission) ?? AccessLevel.None) < required)
+            {
+                var logger = Workflow.Logger;
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("Refused /{Command} from {User}: {Has} is below {Needs}", spec.Name, input.Author, permission, required);
+                }
+
+                await ReplyAsync(target, input,
+                    $"Sorry @{input.Author}, `/{spec.Name}` needs {required.ToString().ToLowerInvariant()} permission on {input.Owner}/{input.Repo}, and you have {permission}. Ask a maintainer to run it.");
+                outcomes.Add(new CommandOutcome(command.Name, "refused", $"{permission} < {required}"));
+                continue;
+            }
+
+            if (!accepted && input.CommentId is { } commentId)
+            {
+                accepted = true;
+                await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReactAsync(new ReactionRequest(target, commentId, "eyes")), ActivityOptionsCatalog.GitHubCall);
+            }
+
+            try
+            {
+                outcomes.Add(await ExecuteAsync(spec.Name, command, input, target));
+            }
+            catch (ActivityFailureException ex)
+            {
+                await ReplyAsync(target, input, $"@{input.Author}, `/{spec.Name}` failed: {Reason(ex)}");
+                outcomes.Add(new CommandOutcome(command.Name, "failed", Reason(ex)));
+            }
+        }
+
+        if (accepted && input.CommentId is { } done && outcomes.Any(o => o.Outcome is "done"))
+        {
+            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReactAsync(new ReactionRequest(target, done, "+1")), ActivityOptionsCatalog.GitHubCall);
+        }
+
+        return new CommandResult(outcomes);
+    }
+
+    private static async Task<CommandOutcome> ExecuteAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target)
+    {
+        switch (name)
+        {
+            case "gate":
+            case "fix":
+                {
+                    var requestId = input.CommentId is { } id ? $"comment-{id}" : Workflow.Info.WorkflowId.Split('/')[^1];
+                    var gateId = input.HeadSha is { Length: > 0 } sha
+                        ? WorkflowIds.QualityGateRerun(input.Owner, input.Repo, input.IssueNumber, sha, requestId)
+                        : WorkflowIds.QualityGateManual(input.Owner, input.Repo, input.IssueNumber, requestId);
+                    var gateInput = new QualityGateInput
+                    {
+                        Owner = input.Owner,
+                        Repo = input.Repo,
+                        PullRequestNumber = input.IssueNumber,
+                        HeadSha = input.HeadSha ?? string.Empty,
+                        Branch = string.Empty,
+                        InstallationId = input.InstallationId,
+                        AttemptAutoFix = name == "fix",
+                        Trigger = $"/{name} by {input.Author}",
+                    };
+                    await Workflow.StartChildWorkflowAsync(
+                        (QualityGateWorkflow wf) => wf.RunAsync(gateInput),
+                        new ChildWorkflowOptions
+                        {
+                            Id = gateId,
+                            ParentClosePolicy = ParentClosePolicy.Abandon,
+                            IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
+                        });
+                    return new CommandOutcome(command.Name, "done", null, gateId);
+                }
+
+            case "ok-to-test":
+                {
+                    var gates = await DescribeGatesAsync(input);
+                    var waiting = gates.Where(g => g.Running && g.Status?.WaitingForOkToTest == true).ToList();
+                    if (waiting.Count == 0)
+                    {
+                        await ReplyAsync(target, input, $"@{input.Author}, no gate of #{input.IssueNumber} is waiting for `/ok-to-test`.");
+                        return new CommandOutcome(command.Name, "nothing-to-do");
+                    }
+
+                    foreach (var gate in waiting)
+                    {
+                        await Workflow.GetExternalWorkflowHandle<QualityGateWorkflow>(gate.WorkflowId).SignalAsync(wf => wf.OkToTestAsync(input.Author));
+                    }
+
+                    await Workflow.ExecuteActivityAsync(
+                        (GitHubActivities github) => github.SetLabelAsync(new LabelRequest(target, input.IssueNumber, OkToTestLabel, true)), ActivityOptionsCatalog.GitHubCall);
+                    return new CommandOutcome(command.Name, "done", null, waiting[0].WorkflowId);
+                }
+
+            case "cancel":
+                {
+                    var running = (await DescribeGatesAsync(input)).Where(g => g.Running).ToList();
+                    if (running.Count == 0)
+                    {
+                        await ReplyAsync(target, input, $"@{input.Author}, nothing of GitHubBot's is running on #{input.IssueNumber}.");
+                        return new CommandOutcome(command.Name, "nothing-to-do");
+                    }
+
+                    foreach (var gate in running)
+                    {
+                        await Workflow.GetExternalWorkflowHandle<QualityGateWorkflow>(gate.WorkflowId)
+                            .SignalAsync(wf => wf.CancelAsync(new CancelGate($"Cancelled by @{input.Author} with /cancel.")));
+                    }
+
+                    return new CommandOutcome(command.Name, "done", null, running[0].WorkflowId);
+                }
+
+            case "status":
+                {
+                    var gates = await DescribeGatesAsync(input);
+                    await ReplyAsync(target, input, StatusText(input, gates));
+                    return new CommandOutcome(command.Name, "done", null, gates.Count > 0 ? gates[0].WorkflowId : null);
+                }
+
+            default:
+                {
+                    // plan, approve, reject, migrate, pause, resume, rollback: their workflows come with later work.
+                    await ReplyAsync(target, input, $"@{input.Author}, `/{name}` is not available yet in this version of GitHubBot.");
+                    return new CommandOutcome(command.Name, "unavailable");
+                }
+        }
+    }
+
+    private static Task<IReadOnlyList<GateInfo>> DescribeGatesAsync(CommandInput input) =>
+        Workflow.ExecuteActivityAsync(
+            (GateControlActivities control) => control.DescribeGatesAsync(input.Owner, input.Repo, input.IssueNumber),
+            ActivityOptionsCatalog.TemporalCall);
+
+    private static string StatusText(CommandInput input, IReadOnlyList<GateInfo> gates)
+    {
+        if (gates.Count == 0)
+        {
+            return $"GitHubBot has run nothing on #{input.IssueNumber} yet.";
+        }
+
+        var text = new StringBuilder();
+        foreach (var gate in gates.Take(3))
+        {
+            var link = gate.Url is { } url ? $"[`{gate.WorkflowId}`]({url})" : $"`{gate.WorkflowId}`";
+            text.Append(CultureInfo.InvariantCulture, $"**Quality gate** {link}: {(gate.Running ? "running" : "finished")}");
+            if (gate.Status is { } status)
+            {
+                text.Append(CultureInfo.InvariantCulture, $", {status.Stage}, {status.ChecksDone}/{status.ChecksTotal} checks done");
+                if (status.WaitingForOkToTest)
+                {
+                    text.Append(", waiting for `/ok-to-test`");
+                }
+
+                text.Append('\n');
+                foreach (var check in status.Checks)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"- {check.Name.Replace('_', ' ')}: {check.State.Replace('_', ' ')}\n");
+                }
+            }
+            else
+            {
+                text.Append('\n');
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString().TrimEnd() + "\n";
+    }
+
+    private static Task<long> ReplyAsync(RepositoryTarget target, CommandInput input, string body) =>
+        Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReplyAsync(new ReplyRequest(target, input.IssueNumber, body)), ActivityOptionsCatalog.GitHubCall);
+
+    /// <summary>The repository configuration's <c>commands</c> map: command → permission it needs.</summary>
+    private static Dictionary<string, string> Levels(string mergedJson)
+    {
+        var levels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (JsonNode.Parse(mergedJson)?["commands"] is JsonObject commands)
+        {
+            foreach (var (name, value) in commands)
+            {
+                if (value is JsonValue text && text.TryGetValue<string>(out var level))
+                {
+                    levels[name] = level;
+                }
+            }
+        }
+
+        return levels;
+    }
+
+    private static string Reason(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message;
+    }
+}

@@ -1,0 +1,206 @@
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.QualityGate;
+using Temporalio.Client;
+
+namespace GitHubBot.Workflows.Tests;
+
+/// <summary>
+/// Slash commands and check-run buttons against a real Temporal server and real gates, GitHub faked over HTTP: who may
+/// do what, which workflow each command reaches, and what the PR shows (reactions, replies, labels).
+/// </summary>
+[Collection(TemporalCollection.Name)]
+public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
+{
+    private const long CommentId = 9911;
+
+    [Fact]
+    public async Task A_writers_gate_command_runs_the_gate_on_the_prs_head_with_eyes_then_thumbs_up_and_no_reply()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, sha, "feature", rig.Repository.CloneUrl)
+            .ExpectPermission(GateRig.Owner, rig.Repo, "octocat", "write");
+        using var worker = rig.Worker();
+
+        var (result, gate) = await worker.ExecuteAsync(async () =>
+        {
+            var outcome = await RunAsync(rig, "octocat", "/retest");
+            var started = await temporal.Client.GetWorkflowHandle(outcome.Outcomes[0].WorkflowId!).GetResultAsync<QualityGateResult>();
+            return (outcome, started);
+        });
+
+        Assert.Equal(("gate", "done"), (result.Outcomes[0].Command, result.Outcomes[0].Outcome));
+        Assert.True(gate.CanMerge);
+        Assert.Equal(sha, (string?)rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo)[0]["head_sha"]);
+        Assert.Equal([(CommentId, "eyes"), (CommentId, "+1")], rig.GitHub.Reactions);
+        Assert.DoesNotContain(rig.GitHub.CommentsOn(7), c => !c.Body.Contains(Core.Checks.GateComment.Marker, StringComparison.Ordinal));
+        rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    [Theory]
+    [InlineData("read")]
+    [InlineData("triage")]
+    [InlineData("none")]
+    public async Task Without_write_permission_a_command_is_refused_politely_and_nothing_runs(string permission)
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "visitor", permission);
+        using var worker = rig.Worker();
+
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, "visitor", "/fix"));
+
+        Assert.Equal("refused", Assert.Single(result.Outcomes).Outcome);
+        var reply = Assert.Single(rig.GitHub.CommentsOn(7));
+        Assert.Contains($"Sorry @visitor, `/fix` needs write permission on {GateRig.Owner}/{rig.Repo}, and you have {permission}", reply.Body, StringComparison.Ordinal);
+        Assert.Empty(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo));
+        Assert.Empty(rig.GitHub.Reactions);
+    }
+
+    [Fact]
+    public async Task Several_commands_in_one_comment_each_get_their_answer_and_the_repository_can_lower_a_commands_permission()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }", extra: "commands:\n  status: read\n");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read");
+        using var worker = rig.Worker();
+
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, "reader", "/status\n/help\n/frobnicate\n/plan", isPullRequest: false));
+
+        Assert.Equal(["done", "done", "unknown", "refused"], result.Outcomes.Select(o => o.Outcome));
+        var replies = rig.GitHub.CommentsOn(7);
+        Assert.Equal(4, replies.Count);
+        Assert.Contains("has run nothing on #7 yet", replies[0].Body, StringComparison.Ordinal);
+        Assert.Contains("| `/ok-to-test` |", replies[1].Body, StringComparison.Ordinal);
+        Assert.Contains("does not know `/frobnicate`", replies[2].Body, StringComparison.Ordinal);
+        Assert.Contains("| `/gate` |", replies[2].Body, StringComparison.Ordinal);
+        Assert.Contains("`/plan` needs write permission", replies[3].Body, StringComparison.Ordinal);
+        Assert.Equal([(CommentId, "eyes"), (CommentId, "+1")], rig.GitHub.Reactions);
+        Assert.Single(rig.GitHub.RequestsTo("GET", $"/repos/{GateRig.Owner}/{rig.Repo}/collaborators/reader/permission"));
+    }
+
+    [Fact]
+    public async Task Status_on_a_running_gate_shows_its_checks_and_cancel_ends_it()
+    {
+        var marker = GateWorkflowTests.Marker();
+        using var rig = await RigAsync($"unit_tests: {{ run: \"sleep 300 {marker}\" }}\n    linting: {{ run: \"true\" }}");
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "maintain");
+        using var worker = rig.Worker();
+
+        var (status, cancel, gate) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(rig.Input(sha));
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).Checks.Any(c => c.State == "passed"));
+            var statusResult = await RunAsync(rig, "maintainer", "/status", commentId: 1);
+            var cancelResult = await RunAsync(rig, "maintainer", "/cancel", commentId: 2);
+            return (statusResult, cancelResult, await handle.GetResultAsync());
+        });
+
+        Assert.Equal("done", status.Outcomes[0].Outcome);
+        var reply = rig.GitHub.CommentsOn(7).Single(c => c.Body.Contains("**Quality gate**", StringComparison.Ordinal));
+        Assert.Contains("running, running checks, 1/2 checks done", reply.Body, StringComparison.Ordinal);
+        Assert.Contains("- unit tests: running", reply.Body, StringComparison.Ordinal);
+        Assert.Contains("(http://temporal-ui.test/namespaces/default/workflows/", reply.Body, StringComparison.Ordinal);
+        Assert.Equal("done", cancel.Outcomes[0].Outcome);
+        Assert.Equal("cancelled", gate.Conclusion);
+        Assert.Equal(["Cancelled by @maintainer with /cancel."], gate.BlockingIssues);
+        await GateWorkflowTests.WaitUntilAsync(async () => (await GateWorkflowTests.ProcessesMatchingAsync(marker)).Count == 0);
+    }
+
+    [Fact]
+    public async Task A_fork_pr_is_labelled_and_waits_until_ok_to_test_from_a_writer_not_from_a_reader()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read")
+            .ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
+        using var worker = rig.Worker();
+
+        var (byReader, byWriter, gate, labelsWhileWaiting) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(rig.Input(sha) with { FromFork = true, AuthorAssociation = "CONTRIBUTOR" });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
+            await GateWorkflowTests.WaitUntilAsync(() => Task.FromResult(rig.GitHub.Labels(7).Count > 0));
+            var labels = rig.GitHub.Labels(7);
+            var reader = await RunAsync(rig, "reader", "/ok-to-test", commentId: 1);
+            Assert.True((await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest, "a reader's /ok-to-test released the gate");
+            var writer = await RunAsync(rig, "writer", "/ok-to-test", commentId: 2);
+            return (reader, writer, await handle.GetResultAsync(), labels);
+        });
+
+        Assert.Equal([CommandWorkflow.NeedsOkToTestLabel], labelsWhileWaiting);
+        Assert.Equal("refused", byReader.Outcomes[0].Outcome);
+        Assert.Equal("done", byWriter.Outcomes[0].Outcome);
+        Assert.True(gate.CanMerge);
+        Assert.Equal([CommandWorkflow.OkToTestLabel], rig.GitHub.Labels(7));
+    }
+
+    [Fact]
+    public async Task A_button_click_is_checked_like_a_command_and_a_reader_cannot_apply_fixes()
+    {
+        using var rig = await RigAsync("linting: { run: \"false\", fix: \"true\" }");
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "passer-by", "read");
+        using var worker = rig.Worker();
+
+        var click = new CommandInput
+        {
+            Owner = GateRig.Owner,
+            Repo = rig.Repo,
+            InstallationId = 1,
+            IssueNumber = 7,
+            IsPullRequest = true,
+            Author = "passer-by",
+            HeadSha = sha,
+            Commands = [new SlashCommand("fix", [], "button apply-fixes", true)],
+        };
+        var result = await worker.ExecuteAsync(() => temporal.Client.ExecuteWorkflowAsync(
+            (CommandWorkflow wf) => wf.RunAsync(click),
+            new WorkflowOptions($"command/{GateRig.Owner}/{rig.Repo}/button-{Guid.NewGuid():N}", rig.TaskQueue)));
+
+        Assert.Equal("refused", Assert.Single(result.Outcomes).Outcome);
+        Assert.Contains("Sorry @passer-by", Assert.Single(rig.GitHub.CommentsOn(7)).Body, StringComparison.Ordinal);
+        Assert.Empty(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo));
+    }
+
+    [Fact]
+    public async Task A_command_whose_workflow_does_not_exist_yet_says_so()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "owner", "admin");
+        using var worker = rig.Worker();
+
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, "owner", "/plan add a cache\n/migrate dotnet 8 10", isPullRequest: false));
+
+        Assert.Equal(["unavailable", "unavailable"], result.Outcomes.Select(o => o.Outcome));
+        Assert.All(rig.GitHub.CommentsOn(7), c => Assert.Contains("is not available yet", c.Body, StringComparison.Ordinal));
+        Assert.Equal([(CommentId, "eyes")], rig.GitHub.Reactions);
+    }
+
+    private async Task<GateRig> RigAsync(string checks, string extra = "")
+    {
+        var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        rig.WithConfig($"{extra}quality_gate:\n  checks:\n    {checks}\n");
+        return rig;
+    }
+
+    private Task<CommandResult> RunAsync(GateRig rig, string author, string body, bool isPullRequest = true, long commentId = CommentId)
+    {
+        var input = new CommandInput
+        {
+            Owner = GateRig.Owner,
+            Repo = rig.Repo,
+            InstallationId = 1,
+            IssueNumber = 7,
+            IsPullRequest = isPullRequest,
+            CommentId = commentId,
+            Author = author,
+            Commands = SlashCommands.Parse(body),
+        };
+        return temporal.Client.ExecuteWorkflowAsync(
+            (CommandWorkflow wf) => wf.RunAsync(input),
+            new WorkflowOptions($"command/{GateRig.Owner}/{rig.Repo}/comment-{commentId}-{Guid.NewGuid():N}", rig.TaskQueue));
+    }
+}
