@@ -54,7 +54,8 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
 
         Assert.Equal("refused", Assert.Single(result.Outcomes).Outcome);
         var reply = Assert.Single(rig.GitHub.CommentsOn(7));
-        Assert.Contains($"Sorry @visitor, `/fix` needs write permission on {GateRig.Owner}/{rig.Repo}, and you have {permission}", reply.Body, StringComparison.Ordinal);
+        Assert.StartsWith("@visitor", reply.Body, StringComparison.Ordinal);
+        Assert.Contains($"Sorry, `/fix` needs write permission on {GateRig.Owner}/{rig.Repo}, and you have {permission}", reply.Body, StringComparison.Ordinal);
         Assert.Empty(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo));
         Assert.Empty(rig.GitHub.Reactions);
     }
@@ -69,13 +70,14 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
         var result = await worker.ExecuteAsync(() => RunAsync(rig, "reader", "/status\n/help\n/frobnicate\n/plan", isPullRequest: false));
 
         Assert.Equal(["done", "done", "unknown", "refused"], result.Outcomes.Select(o => o.Outcome));
-        var replies = rig.GitHub.CommentsOn(7);
-        Assert.Equal(4, replies.Count);
-        Assert.Contains("has run nothing on #7 yet", replies[0].Body, StringComparison.Ordinal);
-        Assert.Contains("| `/ok-to-test` |", replies[1].Body, StringComparison.Ordinal);
-        Assert.Contains("does not know `/frobnicate`", replies[2].Body, StringComparison.Ordinal);
-        Assert.Contains("| `/gate` |", replies[2].Body, StringComparison.Ordinal);
-        Assert.Contains("`/plan` needs write permission", replies[3].Body, StringComparison.Ordinal);
+
+        // One reply answers them all, the command list included once.
+        var reply = Assert.Single(rig.GitHub.CommentsOn(7)).Body;
+        Assert.StartsWith("@reader", reply, StringComparison.Ordinal);
+        Assert.Contains("has run nothing on #7 yet", reply, StringComparison.Ordinal);
+        Assert.Contains("does not know `/frobnicate`", reply, StringComparison.Ordinal);
+        Assert.Contains("`/plan` needs write permission", reply, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(reply, @"\| `/ok-to-test` \|"));
         Assert.Equal([(CommentId, "eyes"), (CommentId, "+1")], rig.GitHub.Reactions);
         Assert.Single(rig.GitHub.RequestsTo("GET", $"/repos/{GateRig.Owner}/{rig.Repo}/collaborators/reader/permission"));
     }
@@ -110,31 +112,118 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task A_fork_pr_is_labelled_and_waits_until_ok_to_test_from_a_writer_not_from_a_reader()
+    public async Task A_fork_pr_is_labelled_and_waits_until_ok_to_test_from_a_writer_not_from_a_reader_even_when_a_writer_asked_for_the_gate()
     {
         using var rig = await RigAsync("unit_tests: { run: \"true\" }");
         var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
-        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read")
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, sha, "feature", rig.Repository.CloneUrl, fromFork: true)
+            .ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read")
             .ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
         using var worker = rig.Worker();
 
         var (byReader, byWriter, gate, labelsWhileWaiting) = await worker.ExecuteAsync(async () =>
         {
-            var handle = await rig.StartAsync(rig.Input(sha) with { FromFork = true, AuthorAssociation = "CONTRIBUTOR" });
+            // A writer's /gate on a fork's PR is no /ok-to-test: the gate still waits.
+            var asked = await RunAsync(rig, "writer", "/gate", commentId: 1);
+            var handle = temporal.Client.GetWorkflowHandle<QualityGateWorkflow>(asked.Outcomes[0].WorkflowId!);
             await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
             await GateWorkflowTests.WaitUntilAsync(() => Task.FromResult(rig.GitHub.Labels(7).Count > 0));
             var labels = rig.GitHub.Labels(7);
-            var reader = await RunAsync(rig, "reader", "/ok-to-test", commentId: 1);
+            var reader = await RunAsync(rig, "reader", "/ok-to-test", commentId: 2);
             Assert.True((await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest, "a reader's /ok-to-test released the gate");
-            var writer = await RunAsync(rig, "writer", "/ok-to-test", commentId: 2);
-            return (reader, writer, await handle.GetResultAsync(), labels);
+            var writer = await RunAsync(rig, "writer", "/ok-to-test", commentId: 3);
+            return (reader, writer, await handle.GetResultAsync<QualityGateResult>(), labels);
         });
 
         Assert.Equal([CommandWorkflow.NeedsOkToTestLabel], labelsWhileWaiting);
         Assert.Equal("refused", byReader.Outcomes[0].Outcome);
         Assert.Equal("done", byWriter.Outcomes[0].Outcome);
         Assert.True(gate.CanMerge);
-        Assert.Equal([CommandWorkflow.OkToTestLabel], rig.GitHub.Labels(7));
+        Assert.Empty(rig.GitHub.Labels(7));
+    }
+
+    [Fact]
+    public async Task Ok_to_test_vouches_only_for_the_prs_current_head()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        var reviewed = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        var pushedLater = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "2\n" });
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, pushedLater, "feature", rig.Repository.CloneUrl, fromFork: true)
+            .ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
+        using var worker = rig.Worker();
+
+        var (answer, status) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(rig.Input(reviewed) with { FromFork = true, AuthorAssociation = "CONTRIBUTOR", Trigger = "check_suite.rerequested" });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
+            var result = await RunAsync(rig, "writer", "/ok-to-test");
+            var after = await handle.QueryAsync(wf => wf.Status);
+            await handle.SignalAsync(wf => wf.CancelAsync(new CancelGate("test over")));
+            return (result, after);
+        });
+
+        Assert.Equal("nothing-to-do", answer.Outcomes[0].Outcome);
+        Assert.True(status.WaitingForOkToTest);
+        Assert.Contains($"`{pushedLater[..7]}` is waiting", Assert.Single(rig.GitHub.CommentsOn(7), c => c.Body.StartsWith("@writer", StringComparison.Ordinal)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gate_and_fix_in_one_comment_start_a_gate_each_and_a_writers_button_click_runs_on_the_clicked_commit()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        var clicked = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        var newest = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "2\n" });
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, newest, "feature", rig.Repository.CloneUrl)
+            .ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
+        using var worker = rig.Worker();
+        var click = new CommandInput
+        {
+            Owner = GateRig.Owner,
+            Repo = rig.Repo,
+            InstallationId = 1,
+            IssueNumber = 7,
+            IsPullRequest = true,
+            Author = "writer",
+            HeadSha = clicked,
+            Commands = [new SlashCommand("gate", [], "button rerun", true)],
+        };
+
+        var (both, button) = await worker.ExecuteAsync(async () =>
+        {
+            var comment = await RunAsync(rig, "writer", "/gate\n/fix");
+            var clickResult = await temporal.Client.ExecuteWorkflowAsync(
+                (CommandWorkflow wf) => wf.RunAsync(click),
+                new WorkflowOptions($"command/{GateRig.Owner}/{rig.Repo}/button-{Guid.NewGuid():N}", rig.TaskQueue));
+            foreach (var id in comment.Outcomes.Concat(clickResult.Outcomes).Select(o => o.WorkflowId!))
+            {
+                await temporal.Client.GetWorkflowHandle(id).GetResultAsync<QualityGateResult>();
+            }
+
+            return (comment, clickResult);
+        });
+
+        Assert.Equal(["done", "done"], both.Outcomes.Select(o => o.Outcome));
+        Assert.NotEqual(both.Outcomes[0].WorkflowId, both.Outcomes[1].WorkflowId);
+        Assert.Equal("done", Assert.Single(button.Outcomes).Outcome);
+        Assert.StartsWith($"gate/{GateRig.Owner}/{rig.Repo}/7/{clicked}/rerun-", button.Outcomes[0].WorkflowId, StringComparison.Ordinal);
+        var summaries = rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo).Where(c => (string?)c["name"] == "GitHubBot / quality gate").Select(c => (string?)c["head_sha"]).ToList();
+        Assert.Equal(new[] { clicked, newest, newest }.Order(StringComparer.Ordinal), summaries.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_repository_can_raise_a_commands_permission_and_permissions_are_asked_once_a_minute()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }", extra: "commands:\n  cancel: maintain\n  retest: admin\n");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
+        using var worker = rig.Worker();
+
+        var (first, second) = await worker.ExecuteAsync(async () => (await RunAsync(rig, "writer", "/cancel", commentId: 1), await RunAsync(rig, "writer", "/gate\n/status", commentId: 2)));
+
+        Assert.Equal("refused", first.Outcomes[0].Outcome);
+        Assert.Contains("`/cancel` needs maintain permission", rig.GitHub.CommentsOn(7)[0].Body, StringComparison.Ordinal);
+        Assert.Equal(["refused", "done"], second.Outcomes.Select(o => o.Outcome));
+        Assert.Contains("`/gate` needs admin permission", rig.GitHub.CommentsOn(7)[1].Body, StringComparison.Ordinal);
+        Assert.Single(rig.GitHub.RequestsTo("GET", $"/repos/{GateRig.Owner}/{rig.Repo}/collaborators/writer/permission"));
     }
 
     [Fact]
@@ -161,7 +250,7 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
             new WorkflowOptions($"command/{GateRig.Owner}/{rig.Repo}/button-{Guid.NewGuid():N}", rig.TaskQueue)));
 
         Assert.Equal("refused", Assert.Single(result.Outcomes).Outcome);
-        Assert.Contains("Sorry @passer-by", Assert.Single(rig.GitHub.CommentsOn(7)).Body, StringComparison.Ordinal);
+        Assert.StartsWith("@passer-by\n\nSorry, `/fix` needs write permission", Assert.Single(rig.GitHub.CommentsOn(7)).Body, StringComparison.Ordinal);
         Assert.Empty(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo));
     }
 
@@ -175,7 +264,9 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
         var result = await worker.ExecuteAsync(() => RunAsync(rig, "owner", "/plan add a cache\n/migrate dotnet 8 10", isPullRequest: false));
 
         Assert.Equal(["unavailable", "unavailable"], result.Outcomes.Select(o => o.Outcome));
-        Assert.All(rig.GitHub.CommentsOn(7), c => Assert.Contains("is not available yet", c.Body, StringComparison.Ordinal));
+        var reply = Assert.Single(rig.GitHub.CommentsOn(7)).Body;
+        Assert.Contains("`/plan` is not available yet", reply, StringComparison.Ordinal);
+        Assert.Contains("`/migrate` is not available yet", reply, StringComparison.Ordinal);
         Assert.Equal([(CommentId, "eyes")], rig.GitHub.Reactions);
     }
 

@@ -111,7 +111,6 @@ public static class WebhookRoutes
                 CloneUrl = pr.Head.Repo?.CloneUrl,
                 FromFork = pr.Head.Repo?.Id is not { } headRepo || headRepo != e.Repository?.Id,
                 AuthorAssociation = pr.AuthorAssociation.StringValue,
-                Labels = [.. pr.Labels?.Select(l => l.Name).OfType<string>() ?? []],
                 Trigger = kind,
             }));
     }
@@ -195,7 +194,8 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("check_run.head_sha is required");
         }
 
-        if (e.CheckRun.PullRequests is not [var pr, ..])
+        // GitHub lists PRs of other repositories too (a fork's PR into its own parent); only this repository's counts.
+        if (e.CheckRun.PullRequests?.FirstOrDefault(p => p.Base?.Repo?.Id == e.Repository?.Id) is not { } pr)
         {
             return new RouteDecision.Ignore("the check run is not attached to a pull request of this repository");
         }

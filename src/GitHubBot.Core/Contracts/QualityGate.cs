@@ -37,9 +37,6 @@ public sealed record QualityGateInput
     /// </summary>
     public string? AuthorAssociation { get; init; }
 
-    /// <summary>The PR's labels when the gate started (an "ok-to-test" label lets later pushes run when the configuration keeps it).</summary>
-    public IReadOnlyList<string> Labels { get; init; } = [];
-
     /// <summary>Fixes an earlier gate pushed into this commit, for the report (the gate re-checking them says so).</summary>
     public IReadOnlyList<string> FixesBefore { get; init; } = [];
 
@@ -84,6 +81,9 @@ public sealed record QualityGateStatus(string Stage, int ChecksDone, int ChecksT
 
     /// <summary>The gate waits for a trusted user's /ok-to-test before it runs the PR's code.</summary>
     public bool WaitingForOkToTest { get; init; }
+
+    /// <summary>The commit the gate checks (empty until a gate started by hand has looked it up).</summary>
+    public string? HeadSha { get; init; }
 }
 
 /// <summary>Why a gate stops early: a person asked, or a newer head of the same PR replaced it.</summary>

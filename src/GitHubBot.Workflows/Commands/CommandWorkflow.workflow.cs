@@ -25,10 +25,10 @@ public sealed class CommandWorkflow
     /// <summary>The label on a PR whose gate waits for /ok-to-test.</summary>
     public const string NeedsOkToTestLabel = "needs-ok-to-test";
 
-    /// <summary>The label /ok-to-test leaves, which later gates of the PR honour when the configuration says so.</summary>
-    public const string OkToTestLabel = "ok-to-test";
-
     private readonly List<CommandOutcome> outcomes = [];
+
+    /// <summary>What the comment gets back: one reply, however many commands it held.</summary>
+    private readonly List<string> replies = [];
 
     [WorkflowRun]
     public async Task<CommandResult> RunAsync(CommandInput input)
@@ -48,14 +48,13 @@ public sealed class CommandWorkflow
             var spec = SlashCommands.Find(command.Name);
             if (spec is null)
             {
-                await ReplyAsync(target, input, $"@{input.Author}, GitHubBot does not know `/{command.Name}`.\n\n{SlashCommands.Help()}");
+                replies.Add($"GitHubBot does not know `/{command.Name}`; `/help` lists what it does.");
                 outcomes.Add(new CommandOutcome(command.Name, "unknown"));
                 continue;
             }
 
             if (spec.Name == "help")
             {
-                await ReplyAsync(target, input, SlashCommands.Help());
                 outcomes.Add(new CommandOutcome(command.Name, "done"));
                 continue;
             }
@@ -63,7 +62,7 @@ public sealed class CommandWorkflow
             if (spec.Scope == CommandScope.PullRequest && !input.IsPullRequest || spec.Scope == CommandScope.Issue && input.IsPullRequest)
             {
                 var where = spec.Scope == CommandScope.PullRequest ? "pull requests" : "issues";
-                await ReplyAsync(target, input, $"@{input.Author}, `/{spec.Name}` works on {where} only.");
+                replies.Add($"`/{spec.Name}` works on {where} only.");
                 outcomes.Add(new CommandOutcome(command.Name, "refused", "wrong place"));
                 continue;
             }
@@ -79,8 +78,7 @@ public sealed class CommandWorkflow
                     logger.LogInformation("Refused /{Command} from {User}: {Has} is below {Needs}", spec.Name, input.Author, permission, required);
                 }
 
-                await ReplyAsync(target, input,
-                    $"Sorry @{input.Author}, `/{spec.Name}` needs {required.ToString().ToLowerInvariant()} permission on {input.Owner}/{input.Repo}, and you have {permission}. Ask a maintainer to run it.");
+                replies.Add($"Sorry, `/{spec.Name}` needs {required.ToString().ToLowerInvariant()} permission on {input.Owner}/{input.Repo}, and you have {permission}. Ask a maintainer to run it.");
                 outcomes.Add(new CommandOutcome(command.Name, "refused", $"{permission} < {required}"));
                 continue;
             }
@@ -93,13 +91,24 @@ public sealed class CommandWorkflow
 
             try
             {
-                outcomes.Add(await ExecuteAsync(spec.Name, command, input, target));
+                outcomes.Add(await ExecuteAsync(spec.Name, command, input, target, replies));
             }
-            catch (ActivityFailureException ex)
+            catch (FailureException ex) when (!TemporalException.IsCanceledException(ex))
             {
-                await ReplyAsync(target, input, $"@{input.Author}, `/{spec.Name}` failed: {Reason(ex)}");
+                // A command never fails the others: it says what went wrong.
+                replies.Add($"`/{spec.Name}` failed: {Reason(ex)}");
                 outcomes.Add(new CommandOutcome(command.Name, "failed", Reason(ex)));
             }
+        }
+
+        if (outcomes.Any(o => o.Command == "help" && o.Outcome == "done") || outcomes.Any(o => o.Outcome == "unknown"))
+        {
+            replies.Add(SlashCommands.Help());
+        }
+
+        if (replies.Count > 0)
+        {
+            await ReplyAsync(target, input, $"@{input.Author}\n\n{string.Join("\n\n", replies)}");
         }
 
         if (accepted && input.CommentId is { } done && outcomes.Any(o => o.Outcome is "done"))
@@ -110,14 +119,14 @@ public sealed class CommandWorkflow
         return new CommandResult(outcomes);
     }
 
-    private static async Task<CommandOutcome> ExecuteAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target)
+    private static async Task<CommandOutcome> ExecuteAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target, List<string> replies)
     {
         switch (name)
         {
             case "gate":
             case "fix":
                 {
-                    var requestId = input.CommentId is { } id ? $"comment-{id}" : Workflow.Info.WorkflowId.Split('/')[^1];
+                    var requestId = $"{(input.CommentId is { } id ? $"comment-{id}" : Workflow.Info.WorkflowId.Split('/')[^1])}-{name}";
                     var gateId = input.HeadSha is { Length: > 0 } sha
                         ? WorkflowIds.QualityGateRerun(input.Owner, input.Repo, input.IssueNumber, sha, requestId)
                         : WorkflowIds.QualityGateManual(input.Owner, input.Repo, input.IssueNumber, requestId);
@@ -131,25 +140,41 @@ public sealed class CommandWorkflow
                         InstallationId = input.InstallationId,
                         AttemptAutoFix = name == "fix",
                         Trigger = $"/{name} by {input.Author}",
+
+                        // Asking for a gate is not vouching for the code: a fork's PR still waits for /ok-to-test
+                        // (the gate finds out whether the PR comes from a fork when it looks the PR up).
+                        AuthorAssociation = "CONTRIBUTOR",
                     };
-                    await Workflow.StartChildWorkflowAsync(
-                        (QualityGateWorkflow wf) => wf.RunAsync(gateInput),
-                        new ChildWorkflowOptions
-                        {
-                            Id = gateId,
-                            ParentClosePolicy = ParentClosePolicy.Abandon,
-                            IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
-                        });
+                    try
+                    {
+                        await Workflow.StartChildWorkflowAsync(
+                            (QualityGateWorkflow wf) => wf.RunAsync(gateInput),
+                            new ChildWorkflowOptions
+                            {
+                                Id = gateId,
+                                ParentClosePolicy = ParentClosePolicy.Abandon,
+                                IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
+                            });
+                    }
+                    catch (WorkflowAlreadyStartedException)
+                    {
+                        // The same command of the same comment, redelivered: its gate already runs.
+                    }
+
                     return new CommandOutcome(command.Name, "done", null, gateId);
                 }
 
             case "ok-to-test":
                 {
+                    // Only the commit the PR has now is vouched for: a gate of a push that came after the
+                    // comment's author looked keeps waiting.
+                    var head = await Workflow.ExecuteActivityAsync(
+                        (GitHubActivities github) => github.GetPullRequestHeadAsync(target, input.IssueNumber), ActivityOptionsCatalog.GitHubCall);
                     var gates = await DescribeGatesAsync(input);
-                    var waiting = gates.Where(g => g.Running && g.Status?.WaitingForOkToTest == true).ToList();
+                    var waiting = gates.Where(g => g.Running && g.Status is { WaitingForOkToTest: true } status && status.HeadSha == head.Sha).ToList();
                     if (waiting.Count == 0)
                     {
-                        await ReplyAsync(target, input, $"@{input.Author}, no gate of #{input.IssueNumber} is waiting for `/ok-to-test`.");
+                        replies.Add($"No gate of #{input.IssueNumber}'s head `{head.Sha[..Math.Min(7, head.Sha.Length)]}` is waiting for `/ok-to-test`.");
                         return new CommandOutcome(command.Name, "nothing-to-do");
                     }
 
@@ -158,8 +183,6 @@ public sealed class CommandWorkflow
                         await Workflow.GetExternalWorkflowHandle<QualityGateWorkflow>(gate.WorkflowId).SignalAsync(wf => wf.OkToTestAsync(input.Author));
                     }
 
-                    await Workflow.ExecuteActivityAsync(
-                        (GitHubActivities github) => github.SetLabelAsync(new LabelRequest(target, input.IssueNumber, OkToTestLabel, true)), ActivityOptionsCatalog.GitHubCall);
                     return new CommandOutcome(command.Name, "done", null, waiting[0].WorkflowId);
                 }
 
@@ -168,7 +191,7 @@ public sealed class CommandWorkflow
                     var running = (await DescribeGatesAsync(input)).Where(g => g.Running).ToList();
                     if (running.Count == 0)
                     {
-                        await ReplyAsync(target, input, $"@{input.Author}, nothing of GitHubBot's is running on #{input.IssueNumber}.");
+                        replies.Add($"Nothing of GitHubBot's is running on #{input.IssueNumber}.");
                         return new CommandOutcome(command.Name, "nothing-to-do");
                     }
 
@@ -184,14 +207,14 @@ public sealed class CommandWorkflow
             case "status":
                 {
                     var gates = await DescribeGatesAsync(input);
-                    await ReplyAsync(target, input, StatusText(input, gates));
+                    replies.Add(StatusText(input, gates));
                     return new CommandOutcome(command.Name, "done", null, gates.Count > 0 ? gates[0].WorkflowId : null);
                 }
 
             default:
                 {
                     // plan, approve, reject, migrate, pause, resume, rollback: their workflows come with later work.
-                    await ReplyAsync(target, input, $"@{input.Author}, `/{name}` is not available yet in this version of GitHubBot.");
+                    replies.Add($"`/{name}` is not available yet in this version of GitHubBot.");
                     return new CommandOutcome(command.Name, "unavailable");
                 }
         }
@@ -250,9 +273,10 @@ public sealed class CommandWorkflow
         {
             foreach (var (name, value) in commands)
             {
+                // Settings may name a command by an alias (retest: for gate).
                 if (value is JsonValue text && text.TryGetValue<string>(out var level))
                 {
-                    levels[name] = level;
+                    levels[SlashCommands.Find(name)?.Name ?? name] = level;
                 }
             }
         }

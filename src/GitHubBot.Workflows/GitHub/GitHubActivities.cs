@@ -82,7 +82,8 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
             try
             {
                 var answer = await client.Repository.Collaborator.ReviewPermission(target.Owner, target.Repo, login);
-                return answer.RoleName is { Length: > 0 } role ? role : answer.Permission;
+                // A custom role's name says nothing GitHubBot can rank: its base permission does.
+                return answer.RoleName is { Length: > 0 } role && Core.Commands.SlashCommands.ParsePermission(role) is not null ? role : answer.Permission;
             }
             catch (NotFoundException)
             {
@@ -90,7 +91,13 @@ public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks lin
                 return "none";
             }
         }, time);
-        Permissions[key] = (level, time.GetUtcNow() + PermissionCacheTime);
+        var now = time.GetUtcNow();
+        foreach (var stale in Permissions.Where(entry => entry.Value.Until <= now).Select(entry => entry.Key).ToList())
+        {
+            Permissions.TryRemove(stale, out _);
+        }
+
+        Permissions[key] = (level, now + PermissionCacheTime);
         return level;
     }
 

@@ -74,6 +74,11 @@ public sealed class QualityGateWorkflow
             var note = cancelRequest is not { } cancel ? "The gate was cancelled before it finished."
                 : cancel.SupersededBy is null ? cancel.Reason
                 : $"{cancel.Reason}\n\nNewer gate: {(cancel.SupersededByUrl is { } url ? $"[{cancel.SupersededBy}]({url})" : $"`{cancel.SupersededBy}`")}";
+            if (waitingForOkToTest)
+            {
+                await RemoveWaitingLabelAsync(target, input.PullRequestNumber);
+            }
+
             if (checkRunId is { } openRun && !reported)
             {
                 await CloseAsync(target, openRun, "cancelled", cancelRequest?.SupersededBy is null ? "Quality gate cancelled" : "Superseded by a newer commit", note);
@@ -148,6 +153,7 @@ public sealed class QualityGateWorkflow
     {
         Checks = [.. checkOrder.Select(name => new CheckProgress(name, checkStates[name]))],
         WaitingForOkToTest = waitingForOkToTest,
+        HeadSha = headSha,
     };
 
     private async Task<QualityGateResult> GateAsync(QualityGateInput given, RepositoryTarget target)
@@ -214,8 +220,7 @@ public sealed class QualityGateWorkflow
 
         var merged = JsonNode.Parse(config.MergedJson) as JsonObject ?? [];
         var trustForks = merged["quality_gate"]?["trust_forks"]?.GetValue<bool>() ?? false;
-        var keepsOkToTest = merged["quality_gate"]?["trust_after_ok_to_test"]?.GetValue<bool>() ?? false;
-        if (Untrusted(input, trustForks) is { } why && !(keepsOkToTest && input.Labels.Contains(Commands.CommandWorkflow.OkToTestLabel, StringComparer.OrdinalIgnoreCase)))
+        if (Untrusted(input, trustForks) is { } why)
         {
             stage = "waiting for /ok-to-test";
             waitingForOkToTest = true;
@@ -231,6 +236,7 @@ public sealed class QualityGateWorkflow
             await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.SetLabelAsync(label), With(ActivityOptionsCatalog.GitHubCall, token));
             if (!await Workflow.WaitConditionAsync(() => okToTest, OkToTestWait, token))
             {
+                await RemoveWaitingLabelAsync(target, input.PullRequestNumber);
                 stage = "done";
                 return new QualityGateResult
                 {
@@ -635,6 +641,21 @@ public sealed class QualityGateWorkflow
             CheckRunId = id,
             BlockingIssues = [blocking],
         };
+    }
+
+    /// <summary>Takes the needs-ok-to-test label off a PR whose gate stopped waiting, on a token of its own; a failure is logged.</summary>
+    private static async Task RemoveWaitingLabelAsync(RepositoryTarget target, int pullRequest)
+    {
+        using var detached = new CancellationTokenSource();
+        var request = new LabelRequest(target, pullRequest, Commands.CommandWorkflow.NeedsOkToTestLabel, false);
+        try
+        {
+            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.SetLabelAsync(request), With(ActivityOptionsCatalog.GitHubCall, detached.Token));
+        }
+        catch (ActivityFailureException ex)
+        {
+            Workflow.Logger.LogWarning(ex, "Could not remove the {Label} label", request.Label);
+        }
     }
 
     /// <summary>Closes the summary check run on a token of its own (the gate's may be cancelled); a failure is logged, not thrown.</summary>
