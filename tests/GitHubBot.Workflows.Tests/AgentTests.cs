@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using Microsoft.Extensions.AI;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace GitHubBot.Workflows.Tests;
+
+/// <summary>The agents' plumbing: provider settings, and structured answers validated and asked for again.</summary>
+public sealed class AgentTests
+{
+    private static readonly JsonElement Schema = JsonDocument.Parse("""
+        {
+          "type": "object",
+          "required": ["design", "risks"],
+          "additionalProperties": false,
+          "properties": { "design": { "type": "string", "minLength": 1 }, "risks": { "type": "array", "items": { "type": "string" } } }
+        }
+        """).RootElement.Clone();
+
+    [Fact]
+    public async Task A_malformed_answer_is_asked_for_again_with_the_problem_and_tokens_of_every_attempt_count()
+    {
+        var chat = new ScriptedChatClient()
+            .ThenAnswer("Here you go: design = add a cache", inputTokens: 120, outputTokens: 30)
+            .ThenAnswer("""{"design":"Add a cache in front of the API.","risks":["stale reads"]}""", inputTokens: 180, outputTokens: 40);
+
+        var answer = await StructuredAgent.AskAsync(chat, "architect", "You design changes.", "Make it faster.", Schema, maxAttempts: 3);
+
+        Assert.Equal(2, answer.Attempts);
+        Assert.Equal("Add a cache in front of the API.", (string?)answer.Value["design"]);
+        Assert.Equal((300, 70), (answer.InputTokens, answer.OutputTokens));
+        var retry = chat.Requests[1];
+        Assert.Equal(4, retry.Count);
+        Assert.Equal("Here you go: design = add a cache", retry[2].Text);
+        Assert.Contains("not valid JSON", retry[3].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_agent_that_never_answers_validly_fails_the_step_saying_why()
+    {
+        var chat = new ScriptedChatClient();
+        for (var i = 0; i < 3; i++)
+        {
+            chat.ThenAnswer("""{"design":""}""");
+        }
+
+        var ex = await Assert.ThrowsAsync<AgentOutputException>(() => StructuredAgent.AskAsync(chat, "planner", "Plan.", "Split it.", Schema, maxAttempts: 3));
+
+        Assert.Equal(3, ex.Attempts);
+        Assert.Equal(450, ex.Tokens);
+        Assert.Contains("The planner gave no valid answer in 3 attempts", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("/design", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, chat.Remaining);
+    }
+
+    [Fact]
+    public void Without_a_provider_there_is_no_client_and_bad_settings_name_the_setting()
+    {
+        Assert.Null(AgentClients.Create(new AgentOptions()));
+        Assert.Contains("Agents:Model", Assert.Throws<InvalidOperationException>(() => AgentClients.Create(new AgentOptions { Provider = "openai" })).Message, StringComparison.Ordinal);
+        Assert.Contains("Agents:Provider", Assert.Throws<InvalidOperationException>(() => AgentClients.Create(new AgentOptions { Provider = "bard", Model = "m" })).Message, StringComparison.Ordinal);
+        Assert.Contains("Agents:ApiKey", Assert.Throws<InvalidOperationException>(() => AgentClients.Create(new AgentOptions { Provider = "anthropic", Model = "m" })).Message, StringComparison.Ordinal);
+        Assert.NotNull(AgentClients.Create(new AgentOptions { Provider = "anthropic", Model = "claude-test", ApiKey = "k" }));
+        Assert.Contains("Agents:Provider", AgentOptions.NotConfigured, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_openai_provider_talks_to_any_openai_compatible_endpoint_with_the_schema_as_response_format()
+    {
+        using var server = WireMockServer.Start();
+        server.Given(Request.Create().UsingPost().WithPath("/v1/chat/completions"))
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody("""
+                {
+                  "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "local-model",
+                  "choices": [{ "index": 0, "finish_reason": "stop",
+                    "message": { "role": "assistant", "content": "{\"design\":\"Cache it.\",\"risks\":[]}" } }],
+                  "usage": { "prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18 }
+                }
+                """));
+        using var client = AgentClients.Create(new AgentOptions { Provider = "openai", Endpoint = new Uri(server.Url + "/v1"), Model = "local-model", ApiKey = "local-key" })!;
+
+        var answer = await StructuredAgent.AskAsync(client, "architect", "You design changes.", "Make it faster.", Schema, maxAttempts: 1);
+
+        Assert.Equal("Cache it.", (string?)answer.Value["design"]);
+        Assert.Equal((11, 7), (answer.InputTokens, answer.OutputTokens));
+        var sent = JsonNode.Parse(Assert.Single(server.LogEntries).RequestMessage.Body!)!;
+        Assert.Equal("local-model", (string?)sent["model"]);
+        Assert.Equal("json_schema", (string?)sent["response_format"]!["type"]);
+        Assert.Equal("architect", (string?)sent["response_format"]!["json_schema"]!["name"]);
+        Assert.Equal("Bearer local-key", Assert.Single(server.LogEntries).RequestMessage.Headers!["Authorization"].Single());
+    }
+}
