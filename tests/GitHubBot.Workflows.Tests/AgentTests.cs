@@ -93,4 +93,27 @@ public sealed class AgentTests
         Assert.Equal("architect", (string?)sent["response_format"]!["json_schema"]!["name"]);
         Assert.Equal("Bearer local-key", Assert.Single(server.LogEntries).RequestMessage.Headers!["Authorization"].Single());
     }
+
+    [Theory]
+    [InlineData("architect", """{"design":"Add a cache.","risks":[],"files":["src/api.cs"]}""")]
+    [InlineData("planner", """{"sub_issues":[{"title":"Cache","body":"b","acceptance_criteria":["hits are cached"],"files":["src/api.cs"],"depends_on":[]}]}""")]
+    [InlineData("coder", """{"summary":"s","edits":[{"path":"src/api.cs","search":"a","replace":"b"}]}""")]
+    [InlineData("reviewer", """{"approve":true,"findings":[]}""")]
+    public async Task Every_role_has_its_prompt_and_a_schema_its_answers_are_checked_against(string name, string validAnswer)
+    {
+        var role = AgentRoles.Get(name);
+        var chat = new ScriptedChatClient().ThenAnswer("""{"unexpected":true}""").ThenAnswer(validAnswer);
+
+        var answer = await StructuredAgent.AskAsync(chat, role.Name, role.Instructions, "the task", role.Schema, maxAttempts: 2);
+
+        Assert.Contains("Answer with JSON only", role.Instructions, StringComparison.Ordinal);
+        Assert.Equal(2, answer.Attempts);
+        Assert.Equal(role.Instructions, chat.Requests[0][0].Text);
+    }
+
+    [Fact]
+    public void An_unknown_role_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => AgentRoles.Get("janitor"));
+    }
 }

@@ -1,0 +1,77 @@
+namespace GitHubBot.Core.Agents;
+
+/// <summary>
+/// One edit a coder or reviewer proposes: <paramref name="Search"/> → <paramref name="Replace"/> inside an existing
+/// file, or the whole <paramref name="Content"/> of a file.
+/// </summary>
+public sealed record FileEdit(string Path, string? Search = null, string? Replace = null, string? Content = null);
+
+/// <summary>The files after the edits, or why they do not apply (fed back to the agent that wrote them).</summary>
+/// <param name="Files">Path → text, for every file an edit touched.</param>
+/// <param name="Problems">One line per edit that cannot be applied.</param>
+public sealed record EditResult(IReadOnlyDictionary<string, string> Files, IReadOnlyList<string> Problems)
+{
+    public bool Applies => Problems.Count == 0;
+}
+
+/// <summary>
+/// Applies agents' edits to the base's files, all or nothing: a search text must occur exactly once; paths stay
+/// inside the repository (relative, no <c>..</c>, not under <c>.git</c>).
+/// </summary>
+public static class Edits
+{
+    /// <param name="edits">The edits, in order (later ones see earlier ones' results).</param>
+    /// <param name="read">Reads a repository file of the base; null when it does not exist.</param>
+    public static EditResult Apply(IReadOnlyList<FileEdit> edits, Func<string, string?> read)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        ArgumentNullException.ThrowIfNull(read);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var edit in edits)
+        {
+            var path = edit.Path.Replace('\\', '/').Trim();
+            if (path.Length == 0 || path.StartsWith('/') || path.Split('/').Any(part => part is ".." or "." or "") || path.Split('/')[0] == ".git")
+            {
+                problems.Add($"{edit.Path}: not a path inside the repository.");
+                continue;
+            }
+
+            if (edit.Content is { } content)
+            {
+                files[path] = content;
+                continue;
+            }
+
+            if (edit.Search is not { Length: > 0 } search)
+            {
+                problems.Add($"{path}: an edit needs either content, or search and replace.");
+                continue;
+            }
+
+            var text = files.TryGetValue(path, out var edited) ? edited : read(path);
+            if (text is null)
+            {
+                problems.Add($"{path}: the file does not exist; give its whole content to create it.");
+                continue;
+            }
+
+            var first = text.IndexOf(search, StringComparison.Ordinal);
+            if (first < 0)
+            {
+                problems.Add($"{path}: the search text was not found; copy it exactly from the file.");
+                continue;
+            }
+
+            if (text.IndexOf(search, first + 1, StringComparison.Ordinal) >= 0)
+            {
+                problems.Add($"{path}: the search text occurs more than once; include more lines around the change.");
+                continue;
+            }
+
+            files[path] = string.Concat(text.AsSpan(0, first), edit.Replace ?? string.Empty, text.AsSpan(first + search.Length));
+        }
+
+        return problems.Count == 0 ? new EditResult(files, []) : new EditResult(new Dictionary<string, string>(), problems);
+    }
+}
