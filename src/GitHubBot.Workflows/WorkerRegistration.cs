@@ -24,10 +24,13 @@ public static class WorkerRegistration
         services.TryAddSingleton(new TemporalUiLinks(null, "default"));
         services.TryAddSingleton(new WorkspaceOptions(Path.Combine(Path.GetTempPath(), "ghbot-workspaces")));
         services.AddHostedService<WorkspaceSweeper>();
+        services.TryAddSingleton(new Agents.AgentOptions());
+        services.TryAddSingleton(provider => new Agents.AgentActivities(Agents.AgentClients.Create(provider.GetRequiredService<Agents.AgentOptions>()), provider.GetRequiredService<Agents.AgentOptions>()));
         services.AddHostedTemporalWorker(taskQueue)
             .AddScopedActivities<GitHubActivities>()
             .AddScopedActivities<GateActivities>()
             .AddScopedActivities<GateControlActivities>()
+            .AddSingletonActivities<Agents.AgentActivities>()
             .AddWorkflow<QualityGateWorkflow>()
             .AddWorkflow<Commands.CommandWorkflow>();
 

@@ -98,6 +98,20 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.DoesNotContain("bm90IGEga2V5", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_worker_with_an_unknown_llm_provider_fails_at_start_up_naming_the_setting()
+    {
+        using var github = new GitHubFake();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => BotHost.StartAsync(
+            temporal.Address,
+            TemporalServerFixture.NewTaskQueue(),
+            github,
+            new Dictionary<string, string?> { ["Agents:Provider"] = "bard", ["Agents:Model"] = "m" }));
+
+        Assert.Contains("Agents:Provider must be openai or anthropic", ex.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The history's JSON with every base64 payload decoded beside it, so payload text can be searched.</summary>
     private static string Decoded(string historyJson) =>
         historyJson + string.Concat(System.Text.RegularExpressions.Regex.Matches(historyJson, "\"data\":\\s*\"([A-Za-z0-9+/=]+)\"")

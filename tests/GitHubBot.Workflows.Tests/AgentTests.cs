@@ -116,4 +116,36 @@ public sealed class AgentTests
     {
         Assert.Throws<ArgumentException>(() => AgentRoles.Get("janitor"));
     }
+
+    [Fact]
+    public async Task The_ask_activity_fails_at_once_saying_what_to_set_when_no_model_is_configured()
+    {
+        var activities = new AgentActivities(null, new AgentOptions());
+
+        var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.ApplicationFailureException>(() =>
+            new Temporalio.Testing.ActivityEnvironment().RunAsync(() => activities.AskAsync(new Core.Contracts.AgentRequest("architect", "Add a cache.", "## File tree"))));
+
+        Assert.Equal(("AgentsNotConfigured", true), (ex.ErrorType, ex.NonRetryable));
+        Assert.Contains("Agents:Provider", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_ask_activity_returns_a_valid_answer_with_its_cost_and_fails_without_retry_on_answers_that_never_fit()
+    {
+        var chat = new ScriptedChatClient()
+            .ThenAnswer("""{"design":"Add a cache.","risks":["stale reads"],"files":["src/api.cs"]}""", inputTokens: 500, outputTokens: 80)
+            .ThenAnswer("not json").ThenAnswer("still not json");
+        var activities = new AgentActivities(chat, new AgentOptions { MaxAttempts = 2 });
+        var environment = new Temporalio.Testing.ActivityEnvironment();
+
+        var reply = await environment.RunAsync(() => activities.AskAsync(new Core.Contracts.AgentRequest("architect", "Add a cache.", "## File tree\nsrc/api.cs")));
+        var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.ApplicationFailureException>(() =>
+            environment.RunAsync(() => activities.AskAsync(new Core.Contracts.AgentRequest("planner", "Split it.", ""))));
+
+        Assert.Equal("Add a cache.", (string?)JsonNode.Parse(reply.Json)!["design"]);
+        Assert.Equal((1, 500L, 80L), (reply.Attempts, reply.InputTokens, reply.OutputTokens));
+        Assert.Contains("src/api.cs", chat.Requests[0][1].Text, StringComparison.Ordinal);
+        Assert.Equal(("AgentOutputInvalid", true), (ex.ErrorType, ex.NonRetryable));
+        Assert.Contains("The planner gave no valid answer in 2 attempts", ex.Message, StringComparison.Ordinal);
+    }
 }

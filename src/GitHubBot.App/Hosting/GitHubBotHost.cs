@@ -1,5 +1,6 @@
 using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows;
+using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.QualityGate;
 using Microsoft.Extensions.Options;
@@ -55,6 +56,11 @@ public static class GitHubBotHost
 
     private static void AddWorkers(IServiceCollection services, ConfigurationManager configuration, TemporalSettings temporal, WorkerSettings worker)
     {
+        // The agents' model: a bad setting stops the worker at start-up, naming it.
+        var agents = configuration.GetSection(AgentOptions.SectionName).Get<AgentOptions>() ?? new AgentOptions();
+        _ = AgentClients.Create(agents);
+        services.AddSingleton(agents);
+
         // The gates' checkouts live beside the embedded server's database: DataDir/workspaces.
         var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
         services.AddSingleton(new WorkspaceOptions(Path.Combine(Path.GetFullPath(dataDir), "workspaces"))
