@@ -60,7 +60,7 @@ public static class RepoContext
             var limit = Math.Min(limits.MaxFileChars, budget);
             var shown = content.Length > limit ? content[..limit] + $"\n… cut: {content.Length - limit} more characters" : content;
             budget -= Math.Min(content.Length, limit);
-            var fence = new string('`', Math.Max(3, LongestBacktickRun(shown) + 1));
+            var fence = Checks.GitHubText.Fence(shown);
             text.Append("\n## ").Append(path).Append("\n\n").Append(fence).Append('\n').Append(shown).Append('\n').Append(fence).Append('\n');
         }
 
@@ -70,17 +70,5 @@ public static class RepoContext
         }
 
         return text.ToString();
-    }
-
-    private static int LongestBacktickRun(string text)
-    {
-        int longest = 0, run = 0;
-        foreach (var c in text)
-        {
-            run = c == '`' ? run + 1 : 0;
-            longest = Math.Max(longest, run);
-        }
-
-        return longest;
     }
 }

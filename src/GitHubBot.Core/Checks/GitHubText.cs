@@ -11,6 +11,20 @@ public static class GitHubText
     /// <summary>Annotations one check-run request may carry.</summary>
     public const int MaxAnnotationsPerRequest = 50;
 
+    /// <summary>A markdown code fence longer than any run of backticks in <paramref name="text"/>, so the text cannot close it.</summary>
+    public static string Fence(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int longest = 0, run = 0;
+        foreach (var c in text)
+        {
+            run = c == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        return new string('`', Math.Max(3, longest + 1));
+    }
+
     /// <summary>Cuts <paramref name="text"/> below <paramref name="limit"/> characters, saying so at the end.</summary>
     public static string Truncate(string text, int limit = MaxLength)
     {

@@ -96,8 +96,8 @@ public sealed class CommandWorkflow
             catch (FailureException ex) when (!TemporalException.IsCanceledException(ex))
             {
                 // A command never fails the others: it says what went wrong.
-                replies.Add($"`/{spec.Name}` failed: {Reason(ex)}");
-                outcomes.Add(new CommandOutcome(command.Name, "failed", Reason(ex)));
+                replies.Add($"`/{spec.Name}` failed: {Failures.Reason(ex)}");
+                outcomes.Add(new CommandOutcome(command.Name, "failed", Failures.Reason(ex)));
             }
         }
 
@@ -282,16 +282,5 @@ public sealed class CommandWorkflow
         }
 
         return levels;
-    }
-
-    private static string Reason(Exception ex)
-    {
-        var inner = ex;
-        while (inner.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return inner.Message;
     }
 }

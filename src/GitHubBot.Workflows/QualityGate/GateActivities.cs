@@ -237,7 +237,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         try
         {
             // Committed and pushed from a repository of the worker's own, outside the PR code's reach.
-            var scratch = Path.Combine(PushDirectory(), request.Workspace.Key);
+            var scratch = Path.Combine(WorkerDirectory(), request.Workspace.Key);
             try
             {
                 sha = await GitWorkspace.CommitAndPushAsync(scratch, cloneUrl, request.Workspace.HeadSha, diff, message, author, request.Branch, token, cancellationToken);
@@ -478,10 +478,10 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     }
 
     /// <summary>Says a workspace's checkout is complete; kept beside the workspaces, where no check can write.</summary>
-    private string ReadyMarker(string key) => Path.Combine(PushDirectory(), $"{key}.ready");
+    private string ReadyMarker(string key) => Path.Combine(WorkerDirectory(), $"{key}.ready");
 
     /// <summary>The worker's own directory beside the workspaces (markers, push repositories), created private.</summary>
-    private string PushDirectory()
+    private string WorkerDirectory()
     {
         var directory = options.WorkerDirectory;
         if (!Directory.Exists(directory))

@@ -101,7 +101,7 @@ public sealed class QualityGateWorkflow
         }
         catch (Exception ex) when (checkRunId is { } openRun && !reported)
         {
-            await CloseAsync(target, openRun, "failure", "Quality gate failed", $"The gate could not finish: {Reason(ex)}");
+            await CloseAsync(target, openRun, "failure", "Quality gate failed", $"The gate could not finish: {Failures.Reason(ex)}");
             throw;
         }
         finally
@@ -352,7 +352,7 @@ public sealed class QualityGateWorkflow
             }
             else if (fixes.Diff is { } diff)
             {
-                var fence = Fence(diff);
+                var fence = GitHubText.Fence(diff);
                 notes.Add(push
                     ? $"The fixes could not be pushed ({fixes.PushError}). The change they make:\n\n{fence}diff\n{diff}\n{fence}"
                     : $"This pull request comes from a fork, so GitHubBot does not push to it. Apply the fixes with `git apply`:\n\n{fence}diff\n{diff}\n{fence}");
@@ -477,19 +477,6 @@ public sealed class QualityGateWorkflow
         }
     }
 
-    /// <summary>A code fence longer than any run of backticks in <paramref name="text"/>, so the text cannot close it.</summary>
-    private static string Fence(string text)
-    {
-        int longest = 0, run = 0;
-        foreach (var c in text)
-        {
-            run = c == '`' ? run + 1 : 0;
-            longest = Math.Max(longest, run);
-        }
-
-        return new string('`', Math.Max(3, longest + 1));
-    }
-
     private async Task<Dictionary<string, CheckRunResult>> RunChecksAsync(RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, CancellationToken token)
     {
         stage = "running checks";
@@ -513,7 +500,7 @@ public sealed class QualityGateWorkflow
             catch (ActivityFailureException ex) when (!IsCancellation(ex))
             {
                 // One check that could not run (its worker died twice, its checkout failed) fails that check, not the gate.
-                result = new CheckRunResult(check.Name, CheckState.Failed, 0, $"`{check.Run}` could not run: {Reason(ex)}", [], null, 0);
+                result = new CheckRunResult(check.Name, CheckState.Failed, 0, $"`{check.Run}` could not run: {Failures.Reason(ex)}", [], null, 0);
             }
 
             results[check.Name] = result;
@@ -674,18 +661,6 @@ public sealed class QualityGateWorkflow
         {
             Workflow.Logger.LogWarning(closeFailure, "Could not close check run {CheckRunId} after the gate ended early", runId);
         }
-    }
-
-    /// <summary>The innermost failure's message: an activity failure's own text is only "Activity task failed".</summary>
-    private static string Reason(Exception ex)
-    {
-        var inner = ex;
-        while (inner.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return inner.Message;
     }
 
     private static bool IsCancellation(Exception ex) => TemporalException.IsCanceledException(ex) || ex is OperationCanceledException;

@@ -42,28 +42,28 @@ public static class GitWorkspace
     /// checks running side by side never share build outputs, while the fetched objects are shared.
     /// </summary>
     public static Task AddWorktreeAsync(string checkout, string path, RunAs? runAs, CancellationToken cancellationToken) =>
-        GitAsync("worktree", ["-C", checkout, "worktree", "add", "--quiet", "--force", "--detach", "--end-of-options", path, "HEAD"], checkout, LocalEnvironment, null, cancellationToken, runAs);
+        GitAsync("worktree", ["-C", checkout, "worktree", "add", "--quiet", "--force", "--detach", "--end-of-options", path, "HEAD"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
 
     /// <summary>Repository-relative paths of the files in the checkout.</summary>
     public static async Task<IReadOnlyList<string>> ListFilesAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
-        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, LocalEnvironment, null, cancellationToken, runAs);
+        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>The e-mail address of the author of the checkout's HEAD commit.</summary>
     public static async Task<string> HeadAuthorEmailAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken) =>
-        (await GitAsync("log", ["-C", checkout, "log", "-1", "--format=%ae", "HEAD"], checkout, LocalEnvironment, null, cancellationToken, runAs)).Trim();
+        (await GitAsync("log", ["-C", checkout, "log", "-1", "--format=%ae", "HEAD"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs)).Trim();
 
     /// <summary>What differs from HEAD in the working tree (changed, added or removed files, untracked ones included).</summary>
     public static Task<string> StatusAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken) =>
-        GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, LocalEnvironment, null, cancellationToken, runAs);
+        GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
 
     /// <summary>Stages every change and returns it as a binary-safe unified diff against HEAD (what <c>git apply</c> takes).</summary>
     public static async Task<string> StageAllAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
-        await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, LocalEnvironment, null, cancellationToken, runAs);
-        return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv"], checkout, LocalEnvironment, null, cancellationToken, runAs);
+        await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
     }
 
     /// <summary>
@@ -130,8 +130,6 @@ public static class GitWorkspace
         ["GIT_CONFIG_NOSYSTEM"] = "1",
         ["GIT_CONFIG_GLOBAL"] = "/dev/null",
     };
-
-    private static readonly Dictionary<string, string?> LocalEnvironment = CleanLocalEnvironment;
 
     private static async Task<string> GitAsync(
         string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken, RunAs? runAs = null, string? input = null)
