@@ -73,4 +73,45 @@ internal static class ActivityOptionsCatalog
             NonRetryableErrorTypes = ["InvalidRequest", "InvalidConfig"],
         },
     };
+
+    /// <summary>One agent asked one thing (the agent itself asks the model again on invalid answers).</summary>
+    public static ActivityOptions Agent => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(15),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(5),
+            BackoffCoefficient = 2,
+            MaximumInterval = TimeSpan.FromMinutes(1),
+            MaximumAttempts = 3,
+            NonRetryableErrorTypes = ["AgentsNotConfigured", "AgentOutputInvalid", "PatchDoesNotApply", "InvalidRequest"],
+        },
+    };
+
+    /// <summary>Reading commits, checking edits, committing and pushing a plan's branch.</summary>
+    public static ActivityOptions Repo => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(10),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(2),
+            BackoffCoefficient = 2,
+            MaximumInterval = TimeSpan.FromSeconds(30),
+            MaximumAttempts = 3,
+            NonRetryableErrorTypes = ["PatchDoesNotApply", "BranchMoved", "InvalidRequest"],
+        },
+    };
+
+    /// <summary>Waiting for a gate started elsewhere.</summary>
+    public static ActivityOptions AwaitGate => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromHours(6),
+        HeartbeatTimeout = TimeSpan.FromSeconds(30),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(2),
+            MaximumAttempts = 5,
+            NonRetryableErrorTypes = ["GateFailed"],
+        },
+    };
 }

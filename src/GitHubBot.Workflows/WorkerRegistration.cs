@@ -25,13 +25,19 @@ public static class WorkerRegistration
         services.TryAddSingleton(new WorkspaceOptions(Path.Combine(Path.GetTempPath(), "ghbot-workspaces")));
         services.AddHostedService<WorkspaceSweeper>();
         services.TryAddSingleton(new Agents.AgentOptions());
-        services.TryAddSingleton(provider => new Agents.AgentActivities(Agents.AgentClients.Create(provider.GetRequiredService<Agents.AgentOptions>()), provider.GetRequiredService<Agents.AgentOptions>()));
+        services.TryAddSingleton<Tools.RepoSnapshots>();
+        services.TryAddSingleton(provider => new Agents.AgentActivities(
+            Agents.AgentClients.Create(provider.GetRequiredService<Agents.AgentOptions>()),
+            provider.GetRequiredService<Agents.AgentOptions>(),
+            provider.GetRequiredService<Tools.RepoSnapshots>()));
         services.AddHostedTemporalWorker(taskQueue)
             .AddScopedActivities<GitHubActivities>()
             .AddScopedActivities<GateActivities>()
             .AddScopedActivities<GateControlActivities>()
             .AddSingletonActivities<Agents.AgentActivities>()
+            .AddScopedActivities<PlanPatchPr.PlanRepoActivities>()
             .AddWorkflow<QualityGateWorkflow>()
+            .AddWorkflow<PlanPatchPr.PlanPatchPrWorkflow>()
             .AddWorkflow<Commands.CommandWorkflow>();
 
         // More workers on the same queue share the registration above: each is one more set of pollers and slots.

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Workflows;
 using GitHubBot.Testing;
 using Microsoft.Extensions.Primitives;
 using Octokit.Webhooks;
@@ -26,7 +27,7 @@ public sealed class RoutingTableTests
         { "check_suite.requested.json", "Ignore", null },
         { "check_run.rerequested.json", "Ignore", null },
         { "check_run.requested_action.json", "Ignore", null },
-        { "issues.labeled.json", "Ignore", null },
+        { "issues.labeled.json", "Start", "command/Codertocat/Hello-World/label-72d3162e-cc78-11e3-81ab-4c9367dc0958" },
         { "issues.opened.json", "Ignore", null },
         { "issue_comment.created.json", "Ignore", null },
         { "issue_comment.created.pull_request.json", "Start", "command/chhsia0/knative-route-demo/comment-546616131" },
@@ -61,7 +62,7 @@ public sealed class RoutingTableTests
         switch (decision)
         {
             case RouteDecision.Start start:
-                Assert.Equal(fixture.StartsWith("issue_comment", StringComparison.Ordinal) ? "CommandWorkflow" : "QualityGateWorkflow", start.WorkflowType);
+                Assert.Equal(fixture.StartsWith("issue", StringComparison.Ordinal) ? "CommandWorkflow" : "QualityGateWorkflow", start.WorkflowType);
                 Assert.Equal(workflowId, start.WorkflowId);
                 break;
             case RouteDecision.NotAvailable missing:
@@ -178,14 +179,43 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
-    public void The_trigger_label_routes_an_issue_to_plan_patch_pr()
+    public void A_label_added_by_a_person_goes_to_the_command_workflow_which_knows_the_repositorys_trigger_label()
     {
         var payload = WebhookSender.Load("issues.labeled.json");
         payload["label"]!["name"] = "GHBot:Implement";
 
-        var decision = Assert.IsType<RouteDecision.NotAvailable>(Route("issues", payload));
+        var start = Assert.IsType<RouteDecision.Start>(Route("issues", payload));
+        var input = Assert.IsType<CommandInput>(start.Input);
 
-        Assert.Equal("plan/Codertocat/Hello-World/1", decision.WorkflowId);
+        Assert.Equal(WorkflowTypes.Command, start.WorkflowType);
+        Assert.Equal(("Codertocat", "Hello-World", 1, "Codertocat"), (input.Owner, input.Repo, input.IssueNumber, input.Author));
+        Assert.Equal(("GHBot:Implement", "ghbot:implement"), (input.Label, input.DefaultTriggerLabel));
+        Assert.Empty(input.Commands);
+    }
+
+    [Fact]
+    public void A_label_added_by_a_bot_starts_nothing()
+    {
+        var payload = WebhookSender.Load("issues.labeled.json");
+        payload["sender"]!["login"] = "ghbot[bot]";
+        payload["sender"]!["type"] = "Bot";
+
+        Assert.IsType<RouteDecision.Ignore>(Route("issues", payload));
+    }
+
+    [Fact]
+    public void A_bots_pull_request_from_a_branch_of_the_repository_is_trusted_and_from_a_fork_it_is_not()
+    {
+        var payload = WebhookSender.Load("pull_request.opened.json");
+        payload["pull_request"]!["user"]!["type"] = "Bot";
+        payload["pull_request"]!["author_association"] = "NONE";
+
+        var own = Assert.IsType<QualityGateInput>(Assert.IsType<RouteDecision.Start>(Route("pull_request", payload)).Input);
+        payload["pull_request"]!["head"]!["repo"]!["id"] = 999;
+        var fork = Assert.IsType<QualityGateInput>(Assert.IsType<RouteDecision.Start>(Route("pull_request", payload)).Input);
+
+        Assert.Null(own.AuthorAssociation);
+        Assert.Equal("NONE", fork.AuthorAssociation);
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
             ["pull_request.synchronize.json"] = HttpStatusCode.Accepted,
             ["check_suite.rerequested.json"] = HttpStatusCode.Accepted,
             ["issue_comment.created.pull_request.json"] = HttpStatusCode.Accepted,
+            ["issues.labeled.json"] = HttpStatusCode.Accepted,
         };
 
         foreach (var file in Directory.GetFiles(RepositoryPaths.GitHubWebhookFixtures, "*.json").Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal))

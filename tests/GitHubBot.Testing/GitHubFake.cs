@@ -21,7 +21,7 @@ namespace GitHubBot.Testing;
 /// told it to expect, and answers anything else 400 so the calling activity fails without retrying;
 /// <see cref="AssertNoUnexpectedRequests"/> then names those requests.
 /// </summary>
-public sealed class GitHubFake : IDisposable
+public sealed partial class GitHubFake : IDisposable
 {
     private readonly RSA key = RSA.Create(2048);
     private readonly ConcurrentQueue<string> jwtProblems = new();

@@ -261,11 +261,11 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "owner", "admin");
         using var worker = rig.Worker();
 
-        var result = await worker.ExecuteAsync(() => RunAsync(rig, "owner", "/plan add a cache\n/migrate dotnet 8 10", isPullRequest: false));
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, "owner", "/pause\n/migrate dotnet 8 10", isPullRequest: false));
 
         Assert.Equal(["unavailable", "unavailable"], result.Outcomes.Select(o => o.Outcome));
         var reply = Assert.Single(rig.GitHub.CommentsOn(7)).Body;
-        Assert.Contains("`/plan` is not available yet", reply, StringComparison.Ordinal);
+        Assert.Contains("`/pause` is not available yet", reply, StringComparison.Ordinal);
         Assert.Contains("`/migrate` is not available yet", reply, StringComparison.Ordinal);
         Assert.Equal([(CommentId, "eyes")], rig.GitHub.Reactions);
     }

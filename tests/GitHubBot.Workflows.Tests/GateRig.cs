@@ -1,7 +1,11 @@
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Tools;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Temporalio.Client;
 using Temporalio.Worker;
@@ -57,12 +61,21 @@ internal sealed class GateRig : IDisposable
         return this;
     }
 
-    public TemporalWorker Worker() => new(Temporal, new TemporalWorkerOptions(TaskQueue)
-        .AddAllActivities(new GitHubActivities(clients, Links, TimeProvider.System))
-        .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(WorkspaceRoot) { CheckUids = CheckUids }.Validate(), NullLogger<GateActivities>.Instance))
-        .AddAllActivities(new GateControlActivities(Temporal, Links, NullLogger<GateControlActivities>.Instance))
-        .AddWorkflow<QualityGateWorkflow>()
-        .AddWorkflow<Commands.CommandWorkflow>());
+    /// <summary>A worker with every workflow and activity; the agents answer through <paramref name="chat"/> (none: not configured).</summary>
+    public TemporalWorker Worker(IChatClient? chat = null)
+    {
+        var workspaces = new WorkspaceOptions(WorkspaceRoot) { CheckUids = CheckUids }.Validate();
+        var snapshots = new RepoSnapshots(clients, workspaces);
+        return new(Temporal, new TemporalWorkerOptions(TaskQueue)
+            .AddAllActivities(new GitHubActivities(clients, Links, TimeProvider.System))
+            .AddAllActivities(new GateActivities(clients, workspaces, NullLogger<GateActivities>.Instance))
+            .AddAllActivities(new GateControlActivities(Temporal, Links, NullLogger<GateControlActivities>.Instance))
+            .AddAllActivities(new AgentActivities(chat, new AgentOptions { MaxAttempts = 2 }, snapshots))
+            .AddAllActivities(new PlanRepoActivities(snapshots, clients))
+            .AddWorkflow<QualityGateWorkflow>()
+            .AddWorkflow<PlanPatchPrWorkflow>()
+            .AddWorkflow<Commands.CommandWorkflow>());
+    }
 
     public QualityGateInput Input(string headSha, int pr = 7, string branch = "feature") => new()
     {

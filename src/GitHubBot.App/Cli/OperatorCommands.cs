@@ -34,7 +34,8 @@ internal static class OperatorCommands
     {
         var command = new Command("start", "Start a workflow.");
         command.Subcommands.Add(StartQualityGate());
-        foreach (var (name, what) in new[] { ("plan-patch-pr", "plan → patch → PR"), ("incident", "the incident swarm"), ("migration", "code migration") })
+        command.Subcommands.Add(StartPlanPatchPr());
+        foreach (var (name, what) in new[] { ("incident", "the incident swarm"), ("migration", "code migration") })
         {
             var later = new Command(name, $"Start {what} (not available yet).") { TreatUnmatchedTokensAsErrors = false };
             later.SetAction(async (parse, _) =>
@@ -100,6 +101,62 @@ internal static class OperatorCommands
             });
             await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
             await error.WriteLineAsync($"Started the quality gate of {owner}/{name}#{parse.GetValue(pr)}; follow it with: ghbot wait {handle.Id}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StartPlanPatchPr()
+    {
+        var repo = new Option<string>("--repo") { Description = "The repository, owner/name.", Required = true };
+        var requirement = new Option<string?>("--requirement") { Description = "What to build; filed as an issue when --issue is not given." };
+        var issue = new Option<int?>("--issue") { Description = "An existing issue to implement." };
+        var autoMerge = new Option<bool?>("--auto-merge") { Description = "Merge when the gate passes (default: the repository's auto_merge.enabled)." };
+        var installation = new Option<long?>("--installation") { Description = "The App installation (default: looked up)." };
+        var queue = new Option<string?>("--task-queue") { Description = "The workers' task queue (default: Temporal:TaskQueue, else ghbot)." };
+        var command = new Command("plan-patch-pr", "Turn a requirement or an issue into a tested pull request through the agents; prints the workflow ID.")
+        {
+            repo, requirement, issue, autoMerge, installation, queue, AddressOption, NamespaceOption,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var parts = parse.GetValue(repo)!.Split('/');
+            if (parts is not [{ Length: > 0 } owner, { Length: > 0 } name])
+            {
+                await error.WriteLineAsync($"--repo must be owner/name, not '{parse.GetValue(repo)}'.");
+                return 2;
+            }
+
+            var text = parse.GetValue(requirement);
+            var number = parse.GetValue(issue);
+            if (number is < 1 || number is null && string.IsNullOrWhiteSpace(text))
+            {
+                await error.WriteLineAsync("Give --requirement \"…\", or --issue N (an issue number), or both.");
+                return 2;
+            }
+
+            var client = await ConnectAsync(parse);
+            var settings = LoadSettings();
+            var id = number is { } n ? WorkflowIds.PlanPatchPr(owner, name, n) : WorkflowIds.PlanPatchPrRequirement(owner, name, text!);
+            var input = new PlanPatchPrInput
+            {
+                Owner = owner,
+                Repo = name,
+                InstallationId = parse.GetValue(installation),
+                IssueNumber = number,
+                Requirement = string.IsNullOrWhiteSpace(text) ? null : text,
+                AutoMerge = parse.GetValue(autoMerge),
+                RequestedBy = null,
+                Trigger = "cli",
+            };
+            var handle = await client.StartWorkflowAsync(WorkflowTypes.PlanPatchPr, [input], new WorkflowOptions(id, parse.GetValue(queue) ?? settings.TaskQueue)
+            {
+                IdConflictPolicy = Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.UseExisting,
+                Rpc = new() { CancellationToken = cancellationToken },
+            });
+            await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
+            await error.WriteLineAsync($"Started plan → patch → PR on {owner}/{name}; follow it with: ghbot wait {handle.Id}");
             return 0;
         });
         return command;

@@ -65,12 +65,7 @@ public static class WebhookRoutes
                 var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
             },
 
-            IssuesLabeledEvent e when string.Equals(e.Label?.Name, options.TriggerLabel, StringComparison.OrdinalIgnoreCase)
-                => e.Issue is null
-                    ? new RouteDecision.BadPayload("issue is required")
-                    : WithRepository(e, (owner, repo) => new RouteDecision.NotAvailable("plan-patch-pr", WorkflowIds.PlanPatchPr(owner, repo, (int)e.Issue.Number))),
-
-            IssuesLabeledEvent e => new RouteDecision.Ignore($"label '{e.Label?.Name}' is not the trigger label '{options.TriggerLabel}'"),
+            IssuesLabeledEvent e => Labelled(e, deliveryId, options),
 
             IssueCommentCreatedEvent e => Comment(e),
 
@@ -97,6 +92,7 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("pull_request.head.sha and pull_request.head.ref are required");
         }
 
+        var fromFork = pr.Head.Repo?.Id is not { } headRepo || headRepo != e.Repository?.Id;
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.QualityGate,
             WorkflowIds.QualityGate(owner, repo, (int)pr.Number, sha),
@@ -109,8 +105,11 @@ public static class WebhookRoutes
                 Branch = branch,
                 InstallationId = e.Installation?.Id,
                 CloneUrl = pr.Head.Repo?.CloneUrl,
-                FromFork = pr.Head.Repo?.Id is not { } headRepo || headRepo != e.Repository?.Id,
-                AuthorAssociation = pr.AuthorAssociation.StringValue,
+                FromFork = fromFork,
+
+                // A bot's PR from a branch of this repository (GitHubBot's own, for one) was pushed with write
+                // access to it: nothing to vouch for. Bots' PRs from forks are treated like anyone's.
+                AuthorAssociation = !fromFork && pr.User?.Type == Octokit.Webhooks.Models.UserType.Bot ? null : pr.AuthorAssociation.StringValue,
                 Trigger = kind,
             }));
     }
@@ -183,6 +182,44 @@ public static class WebhookRoutes
                 CommentId = comment.Id,
                 Author = author,
                 Commands = commands,
+            }));
+    }
+
+    /// <summary>
+    /// A label added to an issue by a person goes to a CommandWorkflow of its own, which compares it with the
+    /// repository's trigger label (its configuration may rename it) and checks the person's permission before it
+    /// starts plan → patch → PR. Labels added by bots, GitHubBot's own included, are ignored.
+    /// </summary>
+    private static RouteDecision Labelled(IssuesLabeledEvent e, string deliveryId, RoutingOptions options)
+    {
+        if (e.Issue is not { } issue || e.Label?.Name is not { Length: > 0 } label)
+        {
+            return new RouteDecision.BadPayload("issue and label.name are required");
+        }
+
+        if (e.Sender?.Login is not { Length: > 0 } sender)
+        {
+            return new RouteDecision.BadPayload("sender.login is required");
+        }
+
+        if (e.Sender.Type == Octokit.Webhooks.Models.UserType.Bot || sender.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RouteDecision.Ignore("labels added by bots do not start work");
+        }
+
+        return WithRepository(e, (owner, repo) => new RouteDecision.Start(
+            WorkflowTypes.Command,
+            WorkflowIds.LabelCommand(owner, repo, deliveryId),
+            new CommandInput
+            {
+                Owner = owner,
+                Repo = repo,
+                InstallationId = e.Installation?.Id,
+                IssueNumber = (int)issue.Number,
+                Author = sender,
+                Commands = [],
+                Label = label,
+                DefaultTriggerLabel = options.TriggerLabel,
             }));
     }
 

@@ -75,3 +75,50 @@ public static class Edits
         return problems.Count == 0 ? new EditResult(files, []) : new EditResult(new Dictionary<string, string>(), problems);
     }
 }
+
+/// <summary>One agent's change as a unit: a commit message and its edits, with the time it was made (the commit's date).</summary>
+/// <param name="Message">The commit message (first line: the subject).</param>
+/// <param name="Edits">The edits, in order.</param>
+/// <param name="When">When the patch was accepted; commits made from it carry this date, so the same patches always make the same commits.</param>
+public sealed record Patch(string Message, IReadOnlyList<FileEdit> Edits, DateTimeOffset When);
+
+/// <summary>A repository's files with patches applied on top, in order, without touching the repository.</summary>
+/// <param name="read">Reads a file of the base; null when it does not exist.</param>
+public sealed class PatchedTree(Func<string, string?> read)
+{
+    private readonly Dictionary<string, string> changed = new(StringComparer.Ordinal);
+
+    /// <summary>Path → text of every file the applied patches touched.</summary>
+    public IReadOnlyDictionary<string, string> Changed => changed;
+
+    /// <summary>A file after the patches applied so far; null when it does not exist.</summary>
+    public string? Read(string path) => changed.TryGetValue(path, out var text) ? text : read(path);
+
+    /// <summary>Applies <paramref name="edits"/> on top, all or nothing; the result says why when they do not apply.</summary>
+    public EditResult Apply(IReadOnlyList<FileEdit> edits)
+    {
+        var result = Edits.Apply(edits, Read);
+        foreach (var (path, text) in result.Files)
+        {
+            changed[path] = text;
+        }
+
+        return result;
+    }
+
+    /// <summary>Applies every patch in order; the first one that does not apply stops it, with its index and problems.</summary>
+    public (int FailedAt, IReadOnlyList<string> Problems) ApplyAll(IReadOnlyList<Patch> patches)
+    {
+        ArgumentNullException.ThrowIfNull(patches);
+        for (var i = 0; i < patches.Count; i++)
+        {
+            var result = Apply(patches[i].Edits);
+            if (!result.Applies)
+            {
+                return (i, result.Problems);
+            }
+        }
+
+        return (-1, []);
+    }
+}

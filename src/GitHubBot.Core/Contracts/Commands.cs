@@ -26,7 +26,23 @@ public sealed record CommandInput
 
     /// <summary>The head SHA a button was clicked on (gate commands then run on it, not on the PR's newest head).</summary>
     public string? HeadSha { get; init; }
+
+    /// <summary>
+    /// The label just added to the issue (an issues.labeled delivery; <see cref="Commands"/> is then empty): the
+    /// repository's trigger label starts plan → patch → PR, with the permission /plan needs.
+    /// </summary>
+    public string? Label { get; init; }
+
+    /// <summary>The trigger label when the repository's configuration names none (Intake:TriggerLabel).</summary>
+    public string? DefaultTriggerLabel { get; init; }
 }
+
+/// <summary>The plan → patch → PR run of an issue as the command workflow sees it.</summary>
+/// <param name="WorkflowId">Its workflow ID.</param>
+/// <param name="Running">Whether it still runs.</param>
+/// <param name="Status">Its Status query, when it answered.</param>
+/// <param name="Url">Its page in the Temporal UI, when configured.</param>
+public sealed record PlanInfo(string WorkflowId, bool Running, PlanPatchPrStatus? Status, string? Url);
 
 /// <summary>What became of one command: done, refused, unknown, unavailable, nothing-to-do or failed.</summary>
 public sealed record CommandOutcome(string Command, string Outcome, string? Message = null, string? WorkflowId = null);

@@ -30,6 +30,14 @@ public static class WorkflowIds
     public static string ButtonCommand(string owner, string repo, string deliveryId) =>
         string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/button-{deliveryId}");
 
+    /// <summary>One label added to an issue (the trigger label starts plan → patch → PR).</summary>
+    public static string LabelCommand(string owner, string repo, string deliveryId) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/label-{deliveryId}");
+
+    /// <summary>Plan → patch → PR started by an operator from a requirement alone (the same text finds the same run).</summary>
+    public static string PlanPatchPrRequirement(string owner, string repo, string requirement) =>
+        string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/requirement-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requirement.Trim())))[..12]}");
+
     public static string PlanPatchPr(string owner, string repo, int issue) =>
         string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/{issue}");
 

@@ -1,4 +1,7 @@
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Checks;
 using GitHubBot.Core.Contracts;
+using GitHubBot.Workflows.Tools;
 using Microsoft.Extensions.AI;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -8,8 +11,15 @@ namespace GitHubBot.Workflows.Agents;
 /// <summary>The agent activities: one role asked one thing, its answer validated against the role's schema.</summary>
 /// <param name="chat">The configured model; null when Agents:Provider is not set.</param>
 /// <param name="options">The agent settings.</param>
-public sealed class AgentActivities(IChatClient? chat, AgentOptions options)
+/// <param name="snapshots">Reads the repositories agents are shown (<see cref="AgentRequest.Repository"/>); null: requests carry their context.</param>
+public sealed class AgentActivities(IChatClient? chat, AgentOptions options, RepoSnapshots? snapshots = null)
 {
+    /// <summary>The most of a diff the reviewer is shown.</summary>
+    public const int MaxDiffChars = 60_000;
+
+    /// <summary>The most files of the tree a task's text can name into the context.</summary>
+    public const int MaxFilesNamedInTask = 20;
+
     /// <summary>
     /// Asks <see cref="AgentRequest.Role"/>. Fails at once, without retrying, when no model is configured (saying
     /// what to set) or when the model gave no valid answer in its attempts (saying what was wrong).
@@ -24,16 +34,58 @@ public sealed class AgentActivities(IChatClient? chat, AgentOptions options)
         }
 
         var role = AgentRoles.Get(request.Role);
+        var token = ActivityExecutionContext.Current.CancellationToken;
+        var context = request.Repository is { } view ? $"{request.Context}\n\n{await RepositoryContextAsync(view, request.Task, token)}" : request.Context;
         try
         {
             var answer = await StructuredAgent.AskAsync(
-                chat, role.Name, role.Instructions, $"{request.Task}\n\n{request.Context}", role.Schema, Math.Max(1, options.MaxAttempts),
-                ActivityExecutionContext.Current.CancellationToken);
+                chat, role.Name, role.Instructions, $"{request.Task}\n\n{context}", role.Schema, Math.Max(1, options.MaxAttempts), token);
             return new AgentReply(answer.Value.ToJsonString(), answer.Attempts, answer.InputTokens, answer.OutputTokens);
         }
         catch (AgentOutputException ex)
         {
             throw new ApplicationFailureException(ex.Message, errorType: "AgentOutputInvalid", nonRetryable: true, details: [ex.Tokens]);
         }
+    }
+
+    /// <summary>
+    /// The bounded context of a repository view: the tree, the named files (and those the task names) after the
+    /// view's patches, the repository's configuration, and for the reviewer the patches as a diff.
+    /// </summary>
+    private async Task<string> RepositoryContextAsync(RepoView view, string task, CancellationToken cancellationToken)
+    {
+        if (snapshots is null)
+        {
+            throw new InvalidOperationException("This worker's agent activities were built without repository access.");
+        }
+
+        const string config = ".github/ghbot.yml";
+        var edited = view.Patches.SelectMany(p => p.Edits).Select(e => e.Path).ToList();
+        var tree = (await snapshots.ReadAsync(view.Snapshot, [], cancellationToken)).Tree;
+        var named = view.Files.ToList();
+        if (view.FilesNamedInTask)
+        {
+            named.AddRange(tree.Where(path => task.Contains(path, StringComparison.Ordinal)).Take(MaxFilesNamedInTask));
+        }
+
+        var files = await snapshots.ReadAsync(view.Snapshot, [.. named, .. edited, config], cancellationToken);
+        var patched = new PatchedTree(files.Read);
+        var (failedAt, problems) = patched.ApplyAll(view.Patches);
+        if (failedAt >= 0)
+        {
+            throw new ApplicationFailureException($"A patch accepted earlier no longer applies: {string.Join(" ", problems)}", errorType: "PatchDoesNotApply", nonRetryable: true);
+        }
+
+        var allFiles = tree.Union(patched.Changed.Keys, StringComparer.Ordinal).ToList();
+        var text = RepoContext.Build(allFiles, patched.Read, named, files.Read(config), ContextLimits.Default);
+        if (view.Diff && view.Patches.Count > 0)
+        {
+            var sha = await snapshots.CommitAsync(view.Snapshot, view.Patches, ("GitHubBot review", "review@ghbot.invalid"), cancellationToken);
+            var diff = await snapshots.DiffAsync(view.Snapshot, sha, MaxDiffChars, cancellationToken);
+            var fence = GitHubText.Fence(diff);
+            text += $"\n## The change\n\n{fence}diff\n{diff}\n{fence}\n";
+        }
+
+        return text;
     }
 }

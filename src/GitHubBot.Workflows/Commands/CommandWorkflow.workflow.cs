@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Plan;
 using GitHubBot.Core.Workflows;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
 using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
@@ -25,6 +27,9 @@ public sealed class CommandWorkflow
     /// <summary>The label on a PR whose gate waits for /ok-to-test.</summary>
     public const string NeedsOkToTestLabel = "needs-ok-to-test";
 
+    /// <summary>The patch that maps /plan, /approve, /reject, and /cancel and /status on issues, to plan → patch → PR.</summary>
+    public const string PlanCommandsPatch = "plan-commands";
+
     private readonly List<CommandOutcome> outcomes = [];
 
     /// <summary>What the comment gets back: one reply, however many commands it held.</summary>
@@ -41,6 +46,11 @@ public sealed class CommandWorkflow
         var target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
         var config = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.FetchRepoConfigAsync(target), ActivityOptionsCatalog.GitHubCall);
         var levels = Levels(config.MergedJson);
+        if (input.Label is { } label)
+        {
+            return await LabelledAsync(input, target, label, config.MergedJson, levels);
+        }
+
         string? permission = null;
         var accepted = false;
         foreach (var command in input.Commands)
@@ -119,8 +129,72 @@ public sealed class CommandWorkflow
         return new CommandResult(outcomes);
     }
 
+    /// <summary>
+    /// An issue got a label: the repository's trigger label (trigger_label in .github/ghbot.yml, else the App's)
+    /// starts plan → patch → PR when the person who added it may run /plan. Other labels are ignored.
+    /// </summary>
+    private static async Task<CommandResult> LabelledAsync(CommandInput input, RepositoryTarget target, string label, string mergedJson, Dictionary<string, string> levels)
+    {
+        var trigger = JsonNode.Parse(mergedJson)?["trigger_label"] is not null
+            ? PlanSettings.From(mergedJson).TriggerLabel
+            : input.DefaultTriggerLabel ?? PlanSettings.DefaultTriggerLabel;
+        if (!string.Equals(label, trigger, StringComparison.OrdinalIgnoreCase))
+        {
+            return new CommandResult([new CommandOutcome("label", "ignored", $"'{label}' is not the trigger label '{trigger}'")]);
+        }
+
+        var permission = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetPermissionAsync(target, input.Author), ActivityOptionsCatalog.GitHubCall);
+        var required = SlashCommands.Required("plan", levels);
+        if ((SlashCommands.ParsePermission(permission) ?? AccessLevel.None) < required)
+        {
+            await ReplyAsync(target, input, $"@{input.Author} GitHubBot starts work from the `{trigger}` label only when it is added by someone with {required.ToString().ToLowerInvariant()} permission on {input.Owner}/{input.Repo}; you have {permission}. Ask a maintainer to add it.");
+            return new CommandResult([new CommandOutcome("label", "refused", $"{permission} < {required}")]);
+        }
+
+        var id = await StartPlanAsync(input, null, "label");
+        return new CommandResult([new CommandOutcome("label", "done", null, id)]);
+    }
+
+    /// <summary>Starts plan → patch → PR for the issue; one already running is left alone (and its ID returned).</summary>
+    private static async Task<string> StartPlanAsync(CommandInput input, string? requirement, string trigger)
+    {
+        var id = WorkflowIds.PlanPatchPr(input.Owner, input.Repo, input.IssueNumber);
+        var planInput = new PlanPatchPrInput
+        {
+            Owner = input.Owner,
+            Repo = input.Repo,
+            InstallationId = input.InstallationId,
+            IssueNumber = input.IssueNumber,
+            Requirement = requirement,
+            RequestedBy = input.Author,
+            Trigger = trigger,
+        };
+        try
+        {
+            await Workflow.StartChildWorkflowAsync(
+                (PlanPatchPrWorkflow wf) => wf.RunAsync(planInput),
+                new ChildWorkflowOptions
+                {
+                    Id = id,
+                    ParentClosePolicy = ParentClosePolicy.Abandon,
+                    IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.AllowDuplicate,
+                });
+        }
+        catch (WorkflowAlreadyStartedException)
+        {
+            // The issue's run is already going: it goes on.
+        }
+
+        return id;
+    }
+
     private static async Task<CommandOutcome> ExecuteAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target, List<string> replies)
     {
+        if (!input.IsPullRequest && name is "plan" or "approve" or "reject" or "cancel" or "status" && Workflow.Patched(PlanCommandsPatch))
+        {
+            return await PlanCommandAsync(name, command, input, target, replies);
+        }
+
         switch (name)
         {
             case "gate":
@@ -219,6 +293,89 @@ public sealed class CommandWorkflow
                 }
         }
     }
+
+    /// <summary>The commands of an issue: they start, answer, stop or describe its plan → patch → PR run.</summary>
+    private static async Task<CommandOutcome> PlanCommandAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target, List<string> replies)
+    {
+        var plan = await Workflow.ExecuteActivityAsync(
+            (GateControlActivities control) => control.DescribePlanAsync(input.Owner, input.Repo, input.IssueNumber), ActivityOptionsCatalog.TemporalCall);
+        var running = plan is { Running: true };
+        switch (name)
+        {
+            case "plan":
+                if (running)
+                {
+                    replies.Add($"GitHubBot is already working on #{input.IssueNumber}{Link(plan!)}; `/status` shows how far it got, `/cancel` stops it.");
+                    return new CommandOutcome(command.Name, "nothing-to-do", null, plan!.WorkflowId);
+                }
+
+                var text = string.Join(' ', command.Arguments);
+                return new CommandOutcome(command.Name, "done", null, await StartPlanAsync(input, text.Length == 0 ? null : text, "/plan"));
+
+            case "approve":
+            case "reject":
+                if (!running || plan!.Status is not { WaitingForApproval: true })
+                {
+                    replies.Add($"Nothing of GitHubBot's on #{input.IssueNumber} is waiting for `/{name}`.");
+                    return new CommandOutcome(command.Name, "nothing-to-do");
+                }
+
+                var handle = Workflow.GetExternalWorkflowHandle<PlanPatchPrWorkflow>(plan.WorkflowId);
+                if (name == "approve")
+                {
+                    await handle.SignalAsync(wf => wf.ApproveAsync(input.Author));
+                }
+                else
+                {
+                    var decision = new PlanDecision(false, input.Author, command.Arguments.Count == 0 ? null : string.Join(' ', command.Arguments));
+                    await handle.SignalAsync(wf => wf.RejectAsync(decision));
+                }
+
+                return new CommandOutcome(command.Name, "done", null, plan.WorkflowId);
+
+            case "cancel":
+                if (!running)
+                {
+                    replies.Add($"Nothing of GitHubBot's is running on #{input.IssueNumber}.");
+                    return new CommandOutcome(command.Name, "nothing-to-do");
+                }
+
+                var reason = $"Cancelled by @{input.Author} with /cancel.";
+                await Workflow.GetExternalWorkflowHandle<PlanPatchPrWorkflow>(plan!.WorkflowId).SignalAsync(wf => wf.CancelAsync(reason));
+                return new CommandOutcome(command.Name, "done", null, plan.WorkflowId);
+
+            default:
+                replies.Add(PlanStatusText(input, plan));
+                return new CommandOutcome(command.Name, "done", null, plan?.WorkflowId);
+        }
+    }
+
+    private static string PlanStatusText(CommandInput input, PlanInfo? plan)
+    {
+        if (plan is null)
+        {
+            return $"GitHubBot has run nothing on #{input.IssueNumber} yet.";
+        }
+
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"**Plan → patch → PR**{Link(plan)}: {(plan.Running ? "running" : "finished")}");
+        if (plan.Status is { } status)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", {status.Stage}\n");
+            text.Append(CultureInfo.InvariantCulture, $"- design: {(status.HasDesign ? "written" : "not yet")}{(status.WaitingForApproval ? ", waiting for `/approve`" : string.Empty)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"- sub-issues: {status.IssuesCount}, patches: {status.PatchesCount}\n");
+            text.Append(CultureInfo.InvariantCulture, $"- quality gate: {(status.QaCompleted ? $"{status.QaScore:0.#}/100" : "not run yet")}{(status.FixRound > 0 ? $", fix round {status.FixRound}" : string.Empty)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"- pull request: {(status.PrCreated ? status.PrUrl : "not yet")}\n");
+            text.Append(CultureInfo.InvariantCulture, $"- agents: {status.Iterations} calls, {status.TokensUsed} tokens\n");
+        }
+        else
+        {
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Link(PlanInfo plan) => plan.Url is { } url ? $" ([`{plan.WorkflowId}`]({url}))" : $" (`{plan.WorkflowId}`)";
 
     private static Task<IReadOnlyList<GateInfo>> DescribeGatesAsync(CommandInput input) =>
         Workflow.ExecuteActivityAsync(

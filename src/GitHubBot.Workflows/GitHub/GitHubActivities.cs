@@ -8,7 +8,7 @@ using Temporalio.Exceptions;
 namespace GitHubBot.Workflows.GitHub;
 
 /// <summary>Every GitHub side effect a workflow has, each one activity, acting as the repository's installation.</summary>
-public sealed class GitHubActivities(IGitHubClients clients, TemporalUiLinks links, TimeProvider time)
+public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiLinks links, TimeProvider time)
 {
     /// <summary>Creates a check run on the head SHA and returns its ID. A retried attempt reuses the run an earlier attempt created.</summary>
     [Activity]

@@ -22,6 +22,32 @@ public interface IGitHubClients
     bool IsGitHubGitUrl(Uri url);
 }
 
+/// <summary>Git credentials from the App's clients.</summary>
+public static class GitTokens
+{
+    /// <summary>
+    /// The installation token for git over https, only ever for GitHub's own git host: a clone URL pointing elsewhere
+    /// (from a forged start of a workflow) is refused before any token exists. Local file URLs need none.
+    /// </summary>
+    public static async Task<string?> GitTokenAsync(this IGitHubClients clients, Uri cloneUrl, RepositoryTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentNullException.ThrowIfNull(cloneUrl);
+        if (cloneUrl.Scheme == "file")
+        {
+            return null;
+        }
+
+        if (!clients.IsGitHubGitUrl(cloneUrl))
+        {
+            throw new Temporalio.Exceptions.ApplicationFailureException(
+                $"{cloneUrl.Host} is not this GitHub's git host: no token is sent there.", errorType: "InvalidRequest", nonRetryable: true);
+        }
+
+        return await clients.InstallationTokenAsync(target, cancellationToken);
+    }
+}
+
 /// <summary>
 /// Builds Octokit clients against <see cref="GitHubOptions.ApiBaseUrl"/> over one shared HTTP connection pool.
 /// Installation tokens come from <see cref="InstallationTokenCache"/>; installations of repositories whose

@@ -232,7 +232,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
         var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {request.Workspace.HeadSha[..Math.Min(7, request.Workspace.HeadSha.Length)]}.";
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
-        var token = await TokenForAsync(cloneUrl, request.Workspace.Target, cancellationToken);
+        var token = await clients.GitTokenAsync(cloneUrl, request.Workspace.Target, cancellationToken);
         string sha;
         try
         {
@@ -300,25 +300,6 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
     private RunAs? RunAsFor(string key) => options.Users()?.Find(key);
 
-    /// <summary>
-    /// The installation token for git over https, only ever for GitHub's own git host: a clone URL pointing elsewhere
-    /// (from a forged start of a gate) is refused before any token exists. Local file URLs need none.
-    /// </summary>
-    private async Task<string?> TokenForAsync(Uri cloneUrl, RepositoryTarget target, CancellationToken cancellationToken)
-    {
-        if (cloneUrl.Scheme == "file")
-        {
-            return null;
-        }
-
-        if (!clients.IsGitHubGitUrl(cloneUrl))
-        {
-            throw new ApplicationFailureException($"{cloneUrl.Host} is not this GitHub's git host: no token is sent there.", errorType: "InvalidRequest", nonRetryable: true);
-        }
-
-        return await clients.InstallationTokenAsync(target, cancellationToken);
-    }
-
     /// <summary>The checkout of the workspace, fetched on first use (once per worker, however many checks ask at once).</summary>
     private async Task<string> EnsureCheckoutAsync(WorkspaceRef workspace, CancellationToken cancellationToken)
     {
@@ -343,7 +324,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             var cloneUrl = Uri.TryCreate(workspace.CloneUrl, UriKind.Absolute, out var url)
                 ? url
                 : throw new ApplicationFailureException($"'{workspace.CloneUrl}' is not a clone URL.", errorType: "InvalidRequest", nonRetryable: true);
-            var gitToken = await TokenForAsync(cloneUrl, workspace.Target, token);
+            var gitToken = await clients.GitTokenAsync(cloneUrl, workspace.Target, token);
             try
             {
                 await GitWorkspace.CheckoutAsync(cloneUrl, workspace.HeadSha, checkout, gitToken, token);

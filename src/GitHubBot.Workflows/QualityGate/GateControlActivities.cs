@@ -80,6 +80,79 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         return [.. gates.OrderByDescending(g => g.Running)];
     }
 
+    /// <summary>The plan → patch → PR run of an issue (its latest run), with its status while it runs; null when there was none.</summary>
+    [Activity]
+    public async Task<PlanInfo?> DescribePlanAsync(string owner, string repo, int issue)
+    {
+        var id = WorkflowIds.PlanPatchPr(owner, repo, issue);
+        var handle = temporal.GetWorkflowHandle<PlanPatchPr.PlanPatchPrWorkflow>(id);
+        Temporalio.Client.WorkflowExecutionDescription description;
+        try
+        {
+            description = await handle.DescribeAsync();
+        }
+        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var running = description.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
+        PlanPatchPrStatus? status = null;
+        if (running)
+        {
+            try
+            {
+                status = await handle.QueryAsync(wf => wf.Status);
+            }
+            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+            {
+                // No worker can answer for it right now: described without its status.
+            }
+        }
+
+        return new PlanInfo(id, running, status, links.WorkflowUrl(id)?.ToString());
+    }
+
+    /// <summary>
+    /// Waits for the result of a gate that was started elsewhere (the PR's webhook got there before a parent
+    /// workflow could start it as its child), heartbeating so the wait stops when the caller is cancelled.
+    /// </summary>
+    [Activity]
+    public async Task<QualityGateResult> AwaitGateAsync(string workflowId)
+    {
+        var context = ActivityExecutionContext.Current;
+        using var beating = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var beats = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(GateActivities.HeartbeatEvery);
+            while (await timer.WaitForNextTickAsync(beating.Token).ConfigureAwait(false))
+            {
+                context.Heartbeat();
+            }
+        });
+        try
+        {
+            return await temporal.GetWorkflowHandle<QualityGateWorkflow>(workflowId)
+                .GetResultAsync<QualityGateResult>(rpcOptions: new() { CancellationToken = context.CancellationToken });
+        }
+        catch (WorkflowFailedException ex)
+        {
+            throw new ApplicationFailureException($"The gate {workflowId} failed: {Failures.Reason(ex)}", errorType: "GateFailed", nonRetryable: true);
+        }
+        finally
+        {
+            await beating.CancelAsync();
+            try
+            {
+                await beats;
+            }
+            catch (OperationCanceledException)
+            {
+                // The heartbeat loop ends by cancellation.
+            }
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Gate {Older} superseded by {Newer}")]
     private static partial void LogSuperseded(ILogger logger, string older, string newer);
 
@@ -94,4 +167,13 @@ public static class WorkflowSignals
     public const string CancelGate = "Cancel";
 
     public const string OkToTest = "OkToTest";
+
+    /// <summary>Stops a plan → patch → PR run (argument: the reason).</summary>
+    public const string Cancel = "Cancel";
+
+    /// <summary>Answers a plan's design gate (argument: who approved).</summary>
+    public const string Approve = "Approve";
+
+    /// <summary>Answers a plan's design gate (argument: who rejected it and why).</summary>
+    public const string Reject = "Reject";
 }

@@ -108,7 +108,7 @@ public static class GitWorkspace
         }
     }
 
-    private static Dictionary<string, string?> Environment(Uri cloneUrl, string? token)
+    internal static Dictionary<string, string?> Environment(Uri cloneUrl, string? token)
     {
         var environment = new Dictionary<string, string?>(CleanLocalEnvironment);
         if (token is not null && cloneUrl.Scheme is "http" or "https")
@@ -123,7 +123,7 @@ public static class GitWorkspace
     }
 
     /// <summary>Git with no configuration but the repository's own, and no prompts.</summary>
-    private static readonly Dictionary<string, string?> CleanLocalEnvironment = new()
+    internal static readonly Dictionary<string, string?> CleanLocalEnvironment = new()
     {
         ["GIT_TERMINAL_PROMPT"] = "0",
         ["GIT_ASKPASS"] = "/bin/false",
@@ -131,7 +131,7 @@ public static class GitWorkspace
         ["GIT_CONFIG_GLOBAL"] = "/dev/null",
     };
 
-    private static async Task<string> GitAsync(
+    internal static async Task<string> GitAsync(
         string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken, RunAs? runAs = null, string? input = null)
     {
         // Git sees none of the worker's environment but the allow-list checks get, and runs no hook or file-system

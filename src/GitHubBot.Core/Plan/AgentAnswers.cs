@@ -1,0 +1,32 @@
+using System.Text.Json;
+using GitHubBot.Core.Agents;
+
+namespace GitHubBot.Core.Plan;
+
+/// <summary>The architect's answer: the design in markdown, its risks, the files it likely touches.</summary>
+public sealed record DesignAnswer(string Design, IReadOnlyList<string> Risks, IReadOnlyList<string> Files);
+
+/// <summary>One sub-issue of the planner's answer; <paramref name="DependsOn"/> holds indexes of other sub-issues.</summary>
+public sealed record SubIssuePlan(string Title, string Body, IReadOnlyList<string> AcceptanceCriteria, IReadOnlyList<string> Files, IReadOnlyList<int> DependsOn);
+
+/// <summary>The planner's answer.</summary>
+public sealed record PlanAnswer(IReadOnlyList<SubIssuePlan> SubIssues);
+
+/// <summary>A coder's answer: what it did, and the edits.</summary>
+public sealed record CoderAnswer(string Summary, IReadOnlyList<FileEdit> Edits);
+
+/// <summary>One finding of the reviewer: blocker, major or minor.</summary>
+public sealed record ReviewFinding(string Severity, string? Path, string Message);
+
+/// <summary>The reviewer's answer: approve, findings, and edits that fix blockers.</summary>
+public sealed record ReviewAnswer(bool Approve, IReadOnlyList<ReviewFinding> Findings, IReadOnlyList<FileEdit>? Edits);
+
+/// <summary>Reads the roles' JSON answers (already validated against the roles' schemas) into records.</summary>
+public static class AgentAnswers
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static T Parse<T>(string json)
+        where T : class =>
+        JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException($"The answer is not a {typeof(T).Name}.");
+}

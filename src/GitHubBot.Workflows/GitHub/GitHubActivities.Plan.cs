@@ -1,0 +1,244 @@
+using GitHubBot.Core.Checks;
+using GitHubBot.Core.Contracts;
+using Octokit;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.Workflows.GitHub;
+
+/// <summary>The GitHub side effects of plan → patch → PR: issues, the task list, the PR, marking it ready, merging, cleaning up.</summary>
+public sealed partial class GitHubActivities
+{
+    /// <summary>Where GitHubBot keeps the sub-issues' task list in the parent issue's body.</summary>
+    public const string TaskListStart = "<!-- ghbot:tasks -->";
+
+    public const string TaskListEnd = "<!-- /ghbot:tasks -->";
+
+    /// <summary>The issue's title, body and page.</summary>
+    [Activity]
+    public async Task<IssueInfo> GetIssueAsync(RepositoryTarget target, int number)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(target.Owner, target.Repo, number), time);
+        return new IssueInfo(issue.Number, issue.Title, issue.Body ?? string.Empty, issue.HtmlUrl);
+    }
+
+    /// <summary>
+    /// Opens an issue. The request's key goes into the body as a hidden marker, so a retried attempt whose first try
+    /// reached GitHub finds that issue instead of opening a second one.
+    /// </summary>
+    [Activity]
+    public async Task<IssueInfo> CreateIssueAsync(CreateIssueRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        var marker = $"<!-- ghbot:key {request.Key} -->";
+        if (context.Info.Attempt > 1)
+        {
+            var recent = await GitHubFailures.CallAsync(
+                () => client.Issue.GetAllForRepository(owner, repo, new RepositoryIssueRequest { State = ItemStateFilter.All, SortProperty = IssueSort.Created, SortDirection = SortDirection.Descending }, new ApiOptions { PageSize = 100, PageCount = 1 }),
+                time);
+            if (recent.FirstOrDefault(i => i.Body?.Contains(marker, StringComparison.Ordinal) == true) is { } earlier)
+            {
+                return new IssueInfo(earlier.Number, earlier.Title, earlier.Body ?? string.Empty, earlier.HtmlUrl);
+            }
+        }
+
+        var issue = new NewIssue(GitHubText.Truncate(request.Title, 256)) { Body = GitHubText.Truncate($"{request.Body}\n\n{marker}") };
+        foreach (var label in request.Labels)
+        {
+            issue.Labels.Add(label);
+        }
+
+        var created = await GitHubFailures.CallAsync(() => client.Issue.Create(owner, repo, issue), time);
+        return new IssueInfo(created.Number, created.Title, created.Body ?? string.Empty, created.HtmlUrl);
+    }
+
+    /// <summary>Writes the task list into the issue's body between GitHubBot's markers (appended the first time); the rest of the body is kept.</summary>
+    [Activity]
+    public async Task SetTaskListAsync(TaskListRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.IssueNumber), time);
+        var body = issue.Body ?? string.Empty;
+        var block = $"{TaskListStart}\n{request.Markdown.Trim()}\n{TaskListEnd}";
+        var start = body.IndexOf(TaskListStart, StringComparison.Ordinal);
+        var end = start < 0 ? -1 : body.IndexOf(TaskListEnd, start, StringComparison.Ordinal);
+        var updated = start >= 0 && end > start
+            ? string.Concat(body.AsSpan(0, start), block, body.AsSpan(end + TaskListEnd.Length))
+            : $"{body.TrimEnd()}\n\n{block}\n";
+        if (updated != body)
+        {
+            await GitHubFailures.CallAsync(() => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { Body = GitHubText.Truncate(updated) }), time);
+        }
+    }
+
+    /// <summary>Says why on the issue, labels it, and closes it as not planned.</summary>
+    [Activity]
+    public async Task CloseIssueAsync(CloseIssueRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(owner, repo, request.IssueNumber, GitHubText.Truncate(request.Comment)), time);
+        await GitHubFailures.CallAsync(() => client.Issue.Labels.AddToIssue(owner, repo, request.IssueNumber, [request.Label]), time);
+        await GitHubFailures.CallAsync(() => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { State = ItemState.Closed, StateReason = ItemStateReason.NotPlanned }), time);
+    }
+
+    /// <summary>The repository's default branch, that branch's head, and its clone URL.</summary>
+    [Activity]
+    public async Task<RepositoryInfo> GetRepositoryAsync(RepositoryTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var repository = await GitHubFailures.CallAsync(() => client.Repository.Get(target.Owner, target.Repo), time);
+        var branch = await GitHubFailures.CallAsync(() => client.Repository.Branch.Get(target.Owner, target.Repo, repository.DefaultBranch), time);
+        return new RepositoryInfo(repository.DefaultBranch, branch.Commit.Sha, repository.CloneUrl);
+    }
+
+    /// <summary>Opens a PR (a draft when asked). A retried attempt finds the open PR of the same branch an earlier attempt opened.</summary>
+    [Activity]
+    public async Task<PullRequestRef> OpenPullRequestAsync(OpenPullRequestRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = ActivityExecutionContext.Current;
+        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        if (context.Info.Attempt > 1)
+        {
+            var open = await GitHubFailures.CallAsync(
+                () => client.PullRequest.GetAllForRepository(owner, repo, new PullRequestRequest { Head = $"{owner}:{request.Head}", State = ItemStateFilter.Open }),
+                time);
+            if (open.Count > 0 && open[0] is { } earlier)
+            {
+                return new PullRequestRef(earlier.Number, earlier.HtmlUrl, earlier.NodeId);
+            }
+        }
+
+        var pr = await GitHubFailures.CallAsync(
+            () => client.PullRequest.Create(owner, repo, new NewPullRequest(GitHubText.Truncate(request.Title, 256), request.Head, request.Base)
+            {
+                Body = GitHubText.Truncate(request.Body),
+                Draft = request.Draft,
+            }),
+            time);
+        return new PullRequestRef(pr.Number, pr.HtmlUrl, pr.NodeId);
+    }
+
+    /// <summary>Replaces a PR's body and/or closes it.</summary>
+    [Activity]
+    public async Task UpdatePullRequestAsync(UpdatePullRequestRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var update = new PullRequestUpdate();
+        if (request.Body is { } body)
+        {
+            update.Body = GitHubText.Truncate(body);
+        }
+
+        if (request.Close)
+        {
+            update.State = ItemState.Closed;
+        }
+
+        await GitHubFailures.CallAsync(() => client.PullRequest.Update(request.Target.Owner, request.Target.Repo, request.Number, update), time);
+    }
+
+    /// <summary>Marks a draft PR ready for review (only GitHub's GraphQL API can).</summary>
+    [Activity]
+    public async Task MarkReadyForReviewAsync(RepositoryTarget target, PullRequestRef pullRequest)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(pullRequest);
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var body = new GraphQlRequest(
+            "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
+            new Dictionary<string, string> { ["id"] = pullRequest.NodeId });
+        var answer = await GitHubFailures.CallAsync(
+            () => client.Connection.Post<GraphQlAnswer>(GraphQlUrl(client.Connection.BaseAddress), body, "application/json", "application/json"),
+            time);
+        if (answer.Body?.Errors is { Count: > 0 } errors)
+        {
+            throw new ApplicationFailureException(
+                $"GitHub did not mark #{pullRequest.Number} ready: {string.Join("; ", errors.Select(e => e.Message))}", errorType: "GitHubClientError", nonRetryable: true);
+        }
+    }
+
+    /// <summary>Merges a PR if its head is still the given SHA; GitHub's refusal (not mergeable, head moved) comes back as data.</summary>
+    [Activity]
+    public async Task<MergeOutcome> MergePullRequestAsync(MergeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var merge = new MergePullRequest
+        {
+            Sha = request.Sha,
+            CommitTitle = GitHubText.Truncate(request.Title, 256),
+            MergeMethod = request.Method switch
+            {
+                "squash" => PullRequestMergeMethod.Squash,
+                "rebase" => PullRequestMergeMethod.Rebase,
+                _ => PullRequestMergeMethod.Merge,
+            },
+        };
+        try
+        {
+            var merged = await GitHubFailures.CallAsync(() => client.PullRequest.Merge(request.Target.Owner, request.Target.Repo, request.Number, merge), time);
+            return new MergeOutcome(merged.Merged, merged.Message ?? string.Empty);
+        }
+        catch (ApplicationFailureException ex) when (ex.InnerException is PullRequestNotMergeableException or PullRequestMismatchException)
+        {
+            return new MergeOutcome(false, ex.Message);
+        }
+    }
+
+    /// <summary>Deletes a branch; one that is already gone is fine.</summary>
+    [Activity]
+    public async Task DeleteBranchAsync(DeleteBranchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        await GitHubFailures.CallAsync(async () =>
+        {
+            try
+            {
+                await client.Git.Reference.Delete(request.Target.Owner, request.Target.Repo, $"heads/{request.Branch}");
+            }
+            catch (ApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.UnprocessableEntity)
+            {
+                // Already gone.
+            }
+
+            return true;
+        }, time);
+    }
+
+    /// <summary>GitHub's GraphQL endpoint for a REST base URL: /graphql on github.com, /api/graphql on GitHub Enterprise Server.</summary>
+    public static Uri GraphQlUrl(Uri restBase)
+    {
+        ArgumentNullException.ThrowIfNull(restBase);
+        var path = restBase.AbsolutePath;
+        return path.EndsWith("/api/v3/", StringComparison.Ordinal) || path.EndsWith("/api/v3", StringComparison.Ordinal)
+            ? new Uri(restBase, path[..path.LastIndexOf("/v3", StringComparison.Ordinal)] + "/graphql")
+            : new Uri(restBase, "graphql");
+    }
+
+    private sealed record GraphQlRequest(string Query, Dictionary<string, string> Variables);
+
+    /// <summary>A GraphQL answer's errors (its data is not needed).</summary>
+    internal sealed class GraphQlAnswer
+    {
+        public IReadOnlyList<GraphQlError>? Errors { get; set; }
+    }
+
+    internal sealed class GraphQlError
+    {
+        public string Message { get; set; } = string.Empty;
+    }
+}

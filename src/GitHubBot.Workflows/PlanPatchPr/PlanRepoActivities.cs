@@ -1,0 +1,59 @@
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Tools;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.Workflows.PlanPatchPr;
+
+/// <summary>Plan → patch → PR's git work: whether agents' edits apply, and the branch with one commit per patch.</summary>
+public sealed class PlanRepoActivities(RepoSnapshots snapshots, IGitHubClients clients)
+{
+    /// <summary>
+    /// Whether <see cref="CheckPatchRequest.Candidate"/> applies on the snapshot after the patches already
+    /// accepted; the problems (empty when it applies) go back to the agent that wrote it.
+    /// </summary>
+    [Activity]
+    public async Task<IReadOnlyList<string>> CheckPatchAsync(CheckPatchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var token = ActivityExecutionContext.Current.CancellationToken;
+        var paths = request.Applied.Append(request.Candidate).SelectMany(p => p.Edits).Select(e => e.Path);
+        var files = await snapshots.ReadAsync(request.Snapshot, paths, token);
+        var tree = new PatchedTree(files.Read);
+        var (failedAt, problems) = tree.ApplyAll(request.Applied);
+        if (failedAt >= 0)
+        {
+            throw new ApplicationFailureException(
+                $"A patch accepted earlier no longer applies: {string.Join(" ", problems)}", errorType: "PatchDoesNotApply", nonRetryable: true);
+        }
+
+        var result = tree.Apply(request.Candidate.Edits);
+        return result.Problems;
+    }
+
+    /// <summary>
+    /// Commits each patch on the snapshot (one commit per patch, as the App) and pushes the last one to the branch,
+    /// fast-forward only; returns the branch's new head. A retry pushes the same commits again.
+    /// </summary>
+    [Activity]
+    public async Task<string> PushPatchesAsync(PushPatchesRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var token = ActivityExecutionContext.Current.CancellationToken;
+        var slug = await clients.AppSlugAsync();
+        var sha = await snapshots.CommitAsync(request.Snapshot, request.Patches, ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com"), token);
+        try
+        {
+            await snapshots.PushAsync(request.Snapshot, sha, request.Branch, token);
+        }
+        catch (GitCommandException ex) when (ex.Message.Contains("rejected", StringComparison.Ordinal) || ex.Message.Contains("non-fast-forward", StringComparison.Ordinal))
+        {
+            throw new ApplicationFailureException(
+                $"{request.Branch} moved since GitHubBot last pushed it, so nothing was pushed: {ex.Message}", errorType: "BranchMoved", nonRetryable: true);
+        }
+
+        return sha;
+    }
+}
