@@ -1,8 +1,11 @@
 using GitHubBot.App.Cli;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Tools;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Temporalio.Client;
@@ -90,6 +93,53 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         Assert.Contains(id, list, StringComparison.Ordinal);
         Assert.Contains("completed", list, StringComparison.Ordinal);
         github.AssertNoUnexpectedRequests();
+    }
+
+    [Fact]
+    public async Task Start_plan_patch_pr_files_the_requirement_as_an_issue_once_and_wait_says_why_it_stopped()
+    {
+        using var github = new GitHubFake();
+        using var workspaces = new TempDirectory("ghbot-cli-plan-");
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+        github.ExpectGate("octo", "plan", 8, "ghs_cli").ExpectPlan("octo", "plan", "ghs_cli", remote);
+        var options = Options.Create(new GitHubOptions { AppId = github.AppId, PrivateKey = github.PrivateKeyPem, ApiBaseUrl = github.ApiBaseUrl });
+        using var clients = new GitHubClients(options, new AppJwtFactory(options, TimeProvider.System), TimeProvider.System);
+        var taskQueue = TemporalServerFixture.NewTaskQueue();
+        var workspace = new WorkspaceOptions(workspaces.Path);
+        using var worker = new TemporalWorker(temporal.Client, new TemporalWorkerOptions(taskQueue)
+            .AddAllActivities(new GitHubActivities(clients, new TemporalUiLinks(null, "default"), TimeProvider.System))
+            .AddAllActivities(new AgentActivities(null, new AgentOptions(), new RepoSnapshots(clients, workspace)))
+            .AddAllActivities(new PlanRepoActivities(new RepoSnapshots(clients, workspace), clients))
+            .AddWorkflow<PlanPatchPrWorkflow>());
+        string[] start = ["start", "plan-patch-pr", "--repo", "octo/plan", "--requirement", $"Greet the user {Guid.NewGuid():N}", "--installation", "8", "--task-queue", taskQueue, "--address", temporal.Address];
+
+        var (started, startOutput, startError) = await RunAsync(start);
+        var (again, againOutput, _) = await RunAsync(start);
+        Assert.True(started == 0, startError);
+        Assert.Equal(0, again);
+        var id = startOutput.Trim();
+        Assert.StartsWith("plan/octo/plan/requirement-", id, StringComparison.Ordinal);
+        Assert.Equal(id, againOutput.Trim());
+        var (code, _, error) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("No LLM is configured: set Agents:Provider", error, StringComparison.Ordinal);
+        var issue = Assert.Single(github.Issues);
+        Assert.StartsWith("Greet the user", issue.Value["title"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(github.CommentsOn(issue.Key), c => c.Body.Contains("Agents:Provider", StringComparison.Ordinal));
+        github.AssertNoUnexpectedRequests();
+    }
+
+    [Theory]
+    [InlineData("--repo", "octo/app")]
+    [InlineData("--repo", "octo", "--requirement", "x")]
+    [InlineData("--repo", "octo/app", "--issue", "0")]
+    public async Task Start_plan_patch_pr_needs_a_repository_and_a_requirement_or_an_issue(params string[] args)
+    {
+        var (code, _, error) = await RunAsync(["start", "plan-patch-pr", .. args, "--address", "127.0.0.1:1"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -63,6 +63,16 @@ public sealed class FixtureRepository : IDisposable
         return (await GitAsync(WorkPath, "rev-parse", "HEAD")).Trim();
     }
 
+    /// <summary>Marks <paramref name="path"/> on main executable (mode 100755), commits and pushes; returns the commit's SHA.</summary>
+    public async Task<string> MakeExecutableAsync(string path)
+    {
+        await GitAsync(WorkPath, "checkout", "--quiet", "main");
+        await GitAsync(WorkPath, "update-index", "--chmod=+x", "--", path);
+        await GitAsync(WorkPath, "-c", "user.name=Octo Cat", "-c", "user.email=octocat@example.com", "-c", "commit.gpgsign=false", "commit", "--quiet", "-m", $"Make {path} executable");
+        await GitAsync(WorkPath, "push", "--quiet", BarePath, "main");
+        return (await GitAsync(WorkPath, "rev-parse", "HEAD")).Trim();
+    }
+
     /// <summary>The commit <paramref name="branch"/> points at in the remote.</summary>
     public async Task<string> HeadOfAsync(string branch) => (await GitAsync(temp.Path, "--git-dir", BarePath, "rev-parse", $"refs/heads/{branch}")).Trim();
 

@@ -350,7 +350,9 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         var issue = Assert.Single(rig.GitHub.Issues);
         Assert.Equal("Add a mul function to calc.sh", issue.Value["title"]!.GetValue<string>());
         Assert.Contains("It multiplies two numbers.", issue.Value["body"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal("AgentsNotConfigured", Assert.IsType<ApplicationFailureException>(failure.InnerException!.InnerException).ErrorType);
+        var cause = Assert.IsType<ApplicationFailureException>(failure.InnerException);
+        Assert.Equal("AgentsNotConfigured", cause.ErrorType);
+        Assert.Contains("Agents:Provider", cause.Message, StringComparison.Ordinal);
         var progress = Assert.Single(rig.GitHub.CommentsOn(issue.Key), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
         Assert.Contains("Agents:Provider", progress.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();

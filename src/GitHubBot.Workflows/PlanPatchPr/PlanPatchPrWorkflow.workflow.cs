@@ -105,13 +105,9 @@ public sealed class PlanPatchPrWorkflow
                 await ProgressAsync($"**Stopped.** {why}", Undone(undone), detached: true);
             }
 
-            if (ex is ApplicationFailureException or ActivityFailureException or ChildWorkflowFailureException)
-            {
-                throw;
-            }
-
-            // Anything else would fail only the workflow task, and retry forever: fail the run, saying why.
-            throw new ApplicationFailureException(why, errorType: "PlanFailed", nonRetryable: true);
+            // The run fails with the explanation people read, typed by its cause (BudgetExhausted, AgentsNotConfigured, …);
+            // an exception of any other kind would fail only the workflow task, and retry forever.
+            throw new ApplicationFailureException(why, ex, errorType: Cause(ex)?.ErrorType ?? "PlanFailed", nonRetryable: true);
         }
         finally
         {
@@ -752,15 +748,21 @@ public sealed class PlanPatchPrWorkflow
     /// <summary>Failures that explain themselves (what to set or raise); others are prefixed.</summary>
     private static readonly HashSet<string> SelfExplaining = new(StringComparer.Ordinal) { "AgentsNotConfigured", "BudgetExhausted", "InvalidConfig" };
 
-    private static string Explain(Exception ex)
+    private static string Explain(Exception ex) =>
+        Cause(ex) is { ErrorType: { } type } cause && SelfExplaining.Contains(type) ? cause.Message : $"The run failed: {Failures.Reason(ex)}";
+
+    /// <summary>The application failure that caused <paramref name="ex"/> (itself, or inside an activity or child failure).</summary>
+    private static ApplicationFailureException? Cause(Exception ex)
     {
-        var inner = ex;
-        while (inner.InnerException is not null && inner is not ApplicationFailureException)
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
         {
-            inner = inner.InnerException;
+            if (inner is ApplicationFailureException application)
+            {
+                return application;
+            }
         }
 
-        return inner is ApplicationFailureException { ErrorType: { } type } && SelfExplaining.Contains(type) ? inner.Message : $"The run failed: {Failures.Reason(ex)}";
+        return null;
     }
 
     private static ApplicationFailureException Budget(string why) =>
