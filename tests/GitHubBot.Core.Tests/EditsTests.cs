@@ -57,10 +57,34 @@ public sealed class EditsTests
     [InlineData(".git/hooks/pre-commit")]
     [InlineData("src/./calc.py")]
     [InlineData("src//calc.py")]
+    [InlineData("vendor/.GIT/config")]
     public void Paths_outside_the_repository_are_refused(string path)
     {
         var result = Edits.Apply([new FileEdit(path, Content: "x")], Read);
 
         Assert.Equal($"{path}: not a path inside the repository.", Assert.Single(result.Problems));
+    }
+
+    [Theory]
+    [InlineData(".github/workflows/ci.yml")]
+    [InlineData(".GitHub/Workflows/release.yaml")]
+    [InlineData(".github/actions/setup/action.yml")]
+    [InlineData(".github/ghbot.yml")]
+    [InlineData("CODEOWNERS")]
+    [InlineData("docs/CODEOWNERS")]
+    public void Ci_workflows_code_owners_and_the_bots_own_configuration_are_left_to_people(string path)
+    {
+        var result = Edits.Apply([new FileEdit(path, Content: "on: push\n")], Read);
+
+        Assert.Contains("GitHubBot does not change CI workflows", Assert.Single(result.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Windows_separators_and_stray_spaces_name_the_same_file()
+    {
+        var result = Edits.Apply([new FileEdit(" src\\calc.py ", "return a - b\n\ndef sub", "return a + b\n\ndef sub")], Read);
+
+        Assert.True(result.Applies, string.Join("; ", result.Problems));
+        Assert.StartsWith("def add(a, b):\n    return a + b", result.Files["src/calc.py"], StringComparison.Ordinal);
     }
 }

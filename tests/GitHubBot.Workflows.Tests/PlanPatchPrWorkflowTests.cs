@@ -359,33 +359,72 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task A_rejected_design_stops_the_run_before_anything_is_changed()
+    public async Task A_rejected_design_of_a_run_started_from_a_requirement_stops_it_before_anything_is_changed()
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  require_design_approval: true\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "admin");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
         using var worker = rig.Worker(new RoleChatClient().OnJson("architect", null, Design()));
 
         await worker.ExecuteAsync(async () =>
         {
-            var handle = await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue });
+            var handle = await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, Requirement = "Multiply numbers in calc.sh", Trigger = "cli" });
             await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).WaitingForApproval);
+            var issue = (await handle.QueryAsync(wf => wf.Status)).IssueNumber!.Value;
 
+            // The commands on the issue it filed find the run, though its ID names the requirement.
             var refused = await CommandAsync(rig, issue, "reader", "/approve");
             Assert.Equal("refused", Assert.Single(refused.Outcomes).Outcome);
             Assert.True((await handle.QueryAsync(wf => wf.Status)).WaitingForApproval);
 
-            await CommandAsync(rig, issue, "maintainer", "/reject mul belongs in a library");
+            var rejected = await CommandAsync(rig, issue, "maintainer", "/reject mul belongs in a library");
+            Assert.Equal(handle.Id, Assert.Single(rejected.Outcomes).WorkflowId);
             var result = await handle.GetResultAsync();
             Assert.Equal("rejected", result.Outcome);
             Assert.Contains("@maintainer rejected the design: mul belongs in a library", result.Explanation, StringComparison.Ordinal);
+
+            Assert.Equal([issue], rig.GitHub.Issues.Keys);
+            Assert.Empty(rig.GitHub.PullRequests);
+            var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+            Assert.Contains("Nothing was changed", progress.Body, StringComparison.Ordinal);
+        });
+        rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    [Fact]
+    public async Task A_gate_someone_else_stops_hands_the_pr_over_and_nothing_is_undone()
+    {
+        using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
+        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var chat = new RoleChatClient()
+            .OnJson("architect", null, Design())
+            .OnJson("planner", null, TwoSubIssues())
+            .OnJson("coder", CalcTitle, Mul())
+            .OnJson("coder", TestTitle, MulTest())
+            .OnJson("reviewer", null, Approve());
+        using var worker = rig.Worker(chat);
+
+        var result = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).Stage == "quality gate"
+                && rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo).Any(r => r["status"]?.GetValue<string>() == "in_progress"));
+            var pr = Assert.Single(rig.GitHub.PullRequests);
+            var head = await rig.Repository.HeadOfAsync(pr["head"]!["ref"]!.GetValue<string>());
+
+            // What a newer push to the PR does to the gate of the older head.
+            await rig.Temporal.GetWorkflowHandle<QualityGate.QualityGateWorkflow>(WorkflowIds.QualityGate(GateRig.Owner, rig.Repo, pr["number"]!.GetValue<int>(), head))
+                .SignalAsync(wf => wf.CancelAsync(new CancelGate("Superseded by a newer commit.", "gate/newer")));
+            return await handle.GetResultAsync();
         });
 
-        Assert.Single(rig.GitHub.Issues);
-        Assert.Empty(rig.GitHub.PullRequests);
-        var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
-        Assert.Contains("Nothing was changed", progress.Body, StringComparison.Ordinal);
+        Assert.Equal("stopped", result.Outcome);
+        Assert.Contains("stopped by someone else", result.Explanation, StringComparison.Ordinal);
+        var open = Assert.Single(rig.GitHub.PullRequests);
+        Assert.Equal("open", open["state"]!.GetValue<string>());
+        Assert.Contains(open["head"]!["ref"]!.GetValue<string>(), await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
+        Assert.All(result.SubIssues, sub => Assert.Equal("open", rig.GitHub.Issues[sub]["state"]!.GetValue<string>()));
+        Assert.DoesNotContain(chat.CallsTo("coder"), c => c.Task.Contains("Make the quality gate pass", StringComparison.Ordinal));
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 

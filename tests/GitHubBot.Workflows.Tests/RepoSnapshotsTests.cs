@@ -2,9 +2,11 @@ using GitHubBot.Core.Agents;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
 using GitHubBot.Workflows.Tools;
 using Temporalio.Exceptions;
+using Temporalio.Testing;
 
 namespace GitHubBot.Workflows.Tests;
 
@@ -98,6 +100,41 @@ public sealed class RepoSnapshotsTests : IDisposable
         Assert.Contains("not a path inside the repository", bad.Message, StringComparison.Ordinal);
         Assert.Equal("InvalidRequest", elsewhere.ErrorType);
         Assert.Empty(github.RequestsTo("POST", "/app/installations/1/access_tokens"));
+    }
+
+    [Fact]
+    public async Task A_file_cannot_become_a_directory_or_a_directory_a_file()
+    {
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n", ["src/a.txt"] = "a\n" });
+        var snapshot = new RepoSnapshot(new RepositoryTarget("o", "r", 1), remote.CloneUrl, await remote.HeadOfAsync("main"));
+        var activities = new PlanRepoActivities(Snapshots(), clients);
+        var earlier = new Patch("new dir", [new FileEdit("docs/guide.md", Content: "guide\n")], DateTimeOffset.UnixEpoch);
+
+        var problems = await new ActivityEnvironment().RunAsync(() => activities.CheckPatchAsync(new CheckPatchRequest(
+            snapshot, [earlier], new Patch("bad", [new FileEdit("README.md/notes.md", Content: "x"), new FileEdit("src", Content: "x"), new FileEdit("docs", Content: "x")], DateTimeOffset.UnixEpoch))));
+        var fine = await new ActivityEnvironment().RunAsync(() => activities.CheckPatchAsync(new CheckPatchRequest(
+            snapshot, [earlier], new Patch("good", [new FileEdit("docs/more.md", Content: "x"), new FileEdit("src/a.txt", "a", "b")], DateTimeOffset.UnixEpoch))));
+
+        Assert.Equal(
+            ["README.md/notes.md: README.md is a file, not a directory.", "docs: a directory of that name exists; choose another path.", "src: a directory of that name exists; choose another path."],
+            problems);
+        Assert.Empty(fine);
+    }
+
+    [Fact]
+    public async Task A_push_to_a_branch_someone_else_moved_fails_as_branch_moved_without_retrying()
+    {
+        github.ExpectApp();
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["a.txt"] = "a\n" });
+        var snapshot = new RepoSnapshot(new RepositoryTarget("o", "r", 1), remote.CloneUrl, await remote.HeadOfAsync("main"));
+        await remote.CommitAsync("ghbot/issue-3", new Dictionary<string, string> { ["human.txt"] = "mine\n" });
+        var activities = new PlanRepoActivities(Snapshots(), clients);
+
+        var moved = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.PushPatchesAsync(
+            new PushPatchesRequest(snapshot, [new Patch("A", [new FileEdit("a.txt", "a", "b")], DateTimeOffset.UnixEpoch)], "ghbot/issue-3"))));
+
+        Assert.Equal("BranchMoved", moved.ErrorType);
+        Assert.True(moved.NonRetryable);
     }
 
     [Theory]

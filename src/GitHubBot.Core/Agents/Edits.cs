@@ -30,10 +30,16 @@ public static class Edits
         var problems = new List<string>();
         foreach (var edit in edits)
         {
-            var path = edit.Path.Replace('\\', '/').Trim();
-            if (path.Length == 0 || path.StartsWith('/') || path.Split('/').Any(part => part is ".." or "." or "") || path.Split('/')[0] == ".git")
+            var path = NormalizePath(edit.Path);
+            if (path.Length == 0 || path.StartsWith('/') || path.Split('/').Any(part => part is ".." or "." or "" || part.Equals(".git", StringComparison.OrdinalIgnoreCase)))
             {
                 problems.Add($"{edit.Path}: not a path inside the repository.");
+                continue;
+            }
+
+            if (Protected(path))
+            {
+                problems.Add($"{path}: GitHubBot does not change CI workflows, CODEOWNERS or its own configuration; leave this file to people.");
                 continue;
             }
 
@@ -73,6 +79,23 @@ public static class Edits
         }
 
         return problems.Count == 0 ? new EditResult(files, []) : new EditResult(new Dictionary<string, string>(), problems);
+    }
+
+    /// <summary>A path as edits use it: forward slashes, no surrounding spaces.</summary>
+    public static string NormalizePath(string path) => (path ?? string.Empty).Replace('\\', '/').Trim();
+
+    /// <summary>
+    /// Files agents never change, whatever an issue's text asks: CI workflows and actions (they run with the
+    /// repository's secrets), code owners, and GitHubBot's own configuration (budgets, auto-merge).
+    /// </summary>
+    public static bool Protected(string path)
+    {
+        var normalized = NormalizePath(path);
+        return normalized.StartsWith(".github/workflows/", StringComparison.OrdinalIgnoreCase)
+            || normalized.StartsWith(".github/actions/", StringComparison.OrdinalIgnoreCase)
+            || normalized.Equals(".github/ghbot.yml", StringComparison.OrdinalIgnoreCase)
+            || normalized.Equals(".github/ghbot.yaml", StringComparison.OrdinalIgnoreCase)
+            || Path.GetFileName(normalized).Equals("CODEOWNERS", StringComparison.OrdinalIgnoreCase);
     }
 }
 

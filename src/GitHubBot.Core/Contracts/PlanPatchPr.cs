@@ -66,6 +66,9 @@ public sealed record PlanPatchPrStatus(bool HasDesign, int IssuesCount, int Patc
 {
     public string Stage { get; init; } = "starting";
 
+    /// <summary>The issue the run works for (known once it was read, or filed from the requirement).</summary>
+    public int? IssueNumber { get; init; }
+
     public bool WaitingForApproval { get; init; }
 
     public int FixRound { get; init; }

@@ -36,7 +36,11 @@ public static class WorkflowIds
 
     /// <summary>Plan → patch → PR started by an operator from a requirement alone (the same text finds the same run).</summary>
     public static string PlanPatchPrRequirement(string owner, string repo, string requirement) =>
-        string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/requirement-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requirement.Trim())))[..12]}");
+        PlanPatchPrRequirementPrefix(owner, repo) + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requirement.Trim())))[..12];
+
+    /// <summary>What the IDs of every plan started from a requirement alone on the repository start with.</summary>
+    public static string PlanPatchPrRequirementPrefix(string owner, string repo) =>
+        string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/requirement-");
 
     public static string PlanPatchPr(string owner, string repo, int issue) =>
         string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/{issue}");

@@ -60,7 +60,7 @@ public sealed class AgentActivities(IChatClient? chat, AgentOptions options, Rep
         }
 
         const string config = ".github/ghbot.yml";
-        var edited = view.Patches.SelectMany(p => p.Edits).Select(e => e.Path).ToList();
+        var edited = view.Patches.SelectMany(p => p.Edits).Select(e => Edits.NormalizePath(e.Path)).ToList();
         var tree = (await snapshots.ReadAsync(view.Snapshot, [], cancellationToken)).Tree;
         var named = view.Files.ToList();
         if (view.FilesNamedInTask)

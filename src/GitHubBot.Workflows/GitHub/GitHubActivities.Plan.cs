@@ -74,7 +74,9 @@ public sealed partial class GitHubActivities
             : $"{body.TrimEnd()}\n\n{block}\n";
         if (updated != body)
         {
-            await GitHubFailures.CallAsync(() => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { Body = GitHubText.Truncate(updated) }), time);
+            // Octokit always sends the milestone (null clears it): send the one the issue has.
+            await GitHubFailures.CallAsync(
+                () => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { Body = GitHubText.Truncate(updated), Milestone = issue.Milestone?.Number }), time);
         }
     }
 
@@ -85,9 +87,18 @@ public sealed partial class GitHubActivities
         ArgumentNullException.ThrowIfNull(request);
         var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.IssueNumber), time);
+        if (issue.State.Value == ItemState.Closed)
+        {
+            // Closed already (by a person, or by an earlier attempt of this one): nothing to say twice.
+            return;
+        }
+
         await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(owner, repo, request.IssueNumber, GitHubText.Truncate(request.Comment)), time);
         await GitHubFailures.CallAsync(() => client.Issue.Labels.AddToIssue(owner, repo, request.IssueNumber, [request.Label]), time);
-        await GitHubFailures.CallAsync(() => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { State = ItemState.Closed, StateReason = ItemStateReason.NotPlanned }), time);
+        await GitHubFailures.CallAsync(
+            () => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { State = ItemState.Closed, StateReason = ItemStateReason.NotPlanned, Milestone = issue.Milestone?.Number }),
+            time);
     }
 
     /// <summary>The repository's default branch, that branch's head, and its clone URL.</summary>
@@ -187,6 +198,13 @@ public sealed partial class GitHubActivities
                 _ => PullRequestMergeMethod.Merge,
             },
         };
+        if (ActivityExecutionContext.Current.Info.Attempt > 1
+            && await GitHubFailures.CallAsync(() => client.PullRequest.Merged(request.Target.Owner, request.Target.Repo, request.Number), time))
+        {
+            // An earlier attempt merged it; only its answer was lost.
+            return new MergeOutcome(true, "Pull Request successfully merged");
+        }
+
         try
         {
             var merged = await GitHubFailures.CallAsync(() => client.PullRequest.Merge(request.Target.Owner, request.Target.Repo, request.Number, merge), time);

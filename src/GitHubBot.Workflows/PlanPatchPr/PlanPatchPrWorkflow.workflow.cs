@@ -95,9 +95,15 @@ public sealed class PlanPatchPrWorkflow
 
             return Result("cancelled", $"{why} {Undone(undone)}".Trim());
         }
-        catch (Exception ex) when (!IsCancellation(ex))
+        catch (Exception ex) when (!IsCancellation(ex) && ex is not InvalidWorkflowOperationException)
         {
             var why = Explain(ex);
+            if (Cause(ex)?.ErrorType == "BranchMoved")
+            {
+                // Someone else pushed to the branch: it holds their work now, so it is not deleted.
+                compensations.RemoveAll(c => c.What.StartsWith("deleted the branch", StringComparison.Ordinal));
+            }
+
             var undone = await CompensateAsync(why);
             stage = "failed";
             if (issueNumber > 0)
@@ -144,6 +150,7 @@ public sealed class PlanPatchPrWorkflow
     public PlanPatchPrStatus Status => new(hasDesign, subIssues.Count, patchesCount, qaCompleted, pullRequest is not null, pullRequest?.Url)
     {
         Stage = stage,
+        IssueNumber = issueNumber == 0 ? null : issueNumber,
         WaitingForApproval = waitingForApproval,
         FixRound = fixRound,
         QaScore = qaScore,
@@ -280,7 +287,7 @@ public sealed class PlanPatchPrWorkflow
         var reviewDetail = review.Approve ? "approved" : "changes asked";
         if (review.Edits is { Count: > 0 } reviewEdits)
         {
-            var reviewPatch = new Patch($"Apply review findings for #{issue.Number}\n\n{string.Join("\n", review.Findings.Select(f => $"- {f.Severity}: {f.Message}"))}", reviewEdits, Workflow.UtcNow);
+            var reviewPatch = new Patch($"Apply review findings for #{issue.Number}\n\n{string.Join("\n", review.Findings.Select(f => $"- {f.Severity}: {f.Message}"))}", Normalized(reviewEdits), Workflow.UtcNow);
             var problems = await CheckAsync(baseSnapshot, merged, reviewPatch, token);
             if (problems.Count == 0)
             {
@@ -303,18 +310,20 @@ public sealed class PlanPatchPrWorkflow
         compensations.Add(($"deleted the branch `{branch}`", undo => Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, branch)), With(ActivityOptionsCatalog.GitHubCall, undo))));
         var pushRequest = new PushPatchesRequest(baseSnapshot, [.. merged], branch);
-        var head = await Workflow.ExecuteActivityAsync((PlanRepoActivities repo) => repo.PushPatchesAsync(pushRequest), With(ActivityOptionsCatalog.Repo, token));
+        var head = await Uninterrupted((PlanRepoActivities repo) => repo.PushPatchesAsync(pushRequest), ActivityOptionsCatalog.Repo);
         Step("Branch", "done", $"`{branch}` at `{Short(head)}`");
+        token.ThrowIfCancellationRequested();
 
         // A draft PR, so nobody merges it before the gate has spoken.
         stage = "opening the pull request";
         Step("Pull request", "running");
         var prBody = PullRequestBody(issue, design, review);
         var openRequest = new OpenPullRequestRequest(target, branch, repository.DefaultBranch, issue.Title, prBody, Draft: true);
-        var pr = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.OpenPullRequestAsync(openRequest), With(ActivityOptionsCatalog.GitHubCall, token));
+        var pr = await Uninterrupted((GitHubActivities github) => github.OpenPullRequestAsync(openRequest), ActivityOptionsCatalog.GitHubCall);
         pullRequest = pr;
         compensations.Add(($"closed #{pr.Number}", undo => Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.UpdatePullRequestAsync(new UpdatePullRequestRequest(target, pr.Number, null, true)), With(ActivityOptionsCatalog.GitHubCall, undo))));
+        token.ThrowIfCancellationRequested();
         Step("Pull request", "done", $"draft {pr.Url}");
 
         // The gate as a child workflow; its failures go back to a coder for a few rounds.
@@ -325,6 +334,10 @@ public sealed class PlanPatchPrWorkflow
             Step("Quality gate", "running", fixRound == 0 ? null : $"fix round {fixRound} of {settings.FixRounds}");
             await ProgressAsync("The quality gate is checking the branch.");
             gate = await GateAsync(pr, head, branch, repository.CloneUrl, token);
+            if (gate.Conclusion == "cancelled")
+            {
+                return await HandedOverAsync(pr, head, gate);
+            }
             if (gate.FixedSha is { } fixedSha)
             {
                 head = fixedSha;
@@ -353,7 +366,7 @@ public sealed class PlanPatchPrWorkflow
                 settings,
                 token);
             var fixPush = new PushPatchesRequest(headSnapshot, [fix], branch);
-            head = await Workflow.ExecuteActivityAsync((PlanRepoActivities repo) => repo.PushPatchesAsync(fixPush), With(ActivityOptionsCatalog.Repo, token));
+            head = await Uninterrupted((PlanRepoActivities repo) => repo.PushPatchesAsync(fixPush), ActivityOptionsCatalog.Repo);
             patchesCount++;
         }
 
@@ -367,6 +380,9 @@ public sealed class PlanPatchPrWorkflow
         Step("Quality gate", "done", scoreText);
         stage = "marking ready";
         await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.MarkReadyForReviewAsync(target, pr), With(ActivityOptionsCatalog.GitHubCall, token));
+
+        // From here the PR stands on its own: a cancel or failure no longer undoes it.
+        compensations.Clear();
         Step("Pull request", "done", $"ready for review: {pr.Url}");
 
         var autoMerge = input.AutoMerge ?? settings.AutoMerge;
@@ -421,7 +437,7 @@ public sealed class PlanPatchPrWorkflow
     private async Task<PlanPatchPrResult> FinishAsync(string outcome, string explanation, PullRequestRef pr, string head, QualityGateResult gate, bool merged)
     {
         stage = "done";
-        await ProgressAsync(explanation);
+        await ProgressAsync(explanation, detached: true);
         return Result(outcome, explanation, head) with { PrUrl = pr.Url, PrNumber = pr.Number, QaScore = gate.OverallScore, Merged = merged };
     }
 
@@ -437,7 +453,7 @@ public sealed class PlanPatchPrWorkflow
         {
             var asked = problems is null ? task : $"{task}\n\n# Fix this\n\n{problems}";
             var answer = await AskAsync<CoderAnswer>("coder", asked, new RepoView(snapshot, applied, files, FilesNamedInTask: true), settings, token);
-            var patch = new Patch($"{message}\n\n{answer.Summary}", answer.Edits, Workflow.UtcNow);
+            var patch = new Patch($"{message}\n\n{answer.Summary}", Normalized(answer.Edits), Workflow.UtcNow);
             var found = await CheckAsync(snapshot, applied, patch, token);
             if (found.Count == 0)
             {
@@ -489,6 +505,30 @@ public sealed class PlanPatchPrWorkflow
         }
     }
 
+    /// <summary>
+    /// A step that creates something (an issue, a PR, a pushed branch) runs to its end even when the run is
+    /// cancelled meanwhile, so its undo is registered with what it really made; the cancellation is noticed after.
+    /// </summary>
+    private static Task<TResult> Uninterrupted<TActivity, TResult>(System.Linq.Expressions.Expression<Func<TActivity, Task<TResult>>> call, ActivityOptions options) =>
+        Workflow.ExecuteActivityAsync(call, With(options, CancellationToken.None));
+
+    /// <summary>
+    /// The gate was cancelled by someone else (a push to the branch superseded it, or a person stopped it): the
+    /// branch and the PR are theirs to carry on, so nothing is undone and the run stops, saying so.
+    /// </summary>
+    private async Task<PlanPatchPrResult> HandedOverAsync(PullRequestRef pr, string head, QualityGateResult gate)
+    {
+        compensations.Clear();
+        var why = gate.BlockingIssues.Count > 0 ? gate.BlockingIssues[0] : "The quality gate was cancelled.";
+        Step("Quality gate", "failed", "cancelled");
+        stage = "done";
+        var explanation = $"The quality gate of {pr.Url} was stopped by someone else, so GitHubBot stops here and leaves the PR and its branch as they are. ({why.Split('\n')[0]})";
+        await ProgressAsync(explanation, detached: true);
+        return Result("stopped", explanation, head) with { PrUrl = pr.Url, PrNumber = pr.Number };
+    }
+
+    private static IReadOnlyList<FileEdit> Normalized(IReadOnlyList<FileEdit> edits) => [.. edits.Select(e => e with { Path = Edits.NormalizePath(e.Path) })];
+
     private static Task<IReadOnlyList<string>> CheckAsync(RepoSnapshot snapshot, IReadOnlyList<Patch> applied, Patch candidate, CancellationToken token)
     {
         var request = new CheckPatchRequest(snapshot, [.. applied], candidate);
@@ -531,6 +571,11 @@ public sealed class PlanPatchPrWorkflow
         {
             return await AwaitGateAsync(id, token);
         }
+        catch (ChildWorkflowFailureException ex) when (TemporalException.IsCanceledException(ex) && !token.IsCancellationRequested)
+        {
+            // Cancelled through Temporal by someone else, not with this run.
+            return new QualityGateResult { OverallScore = 0, CanMerge = false, Conclusion = "cancelled", BlockingIssues = ["The gate workflow was cancelled through Temporal."] };
+        }
     }
 
     private static Task<QualityGateResult> AwaitGateAsync(string id, CancellationToken token) =>
@@ -566,12 +611,13 @@ public sealed class PlanPatchPrWorkflow
             }
 
             var request = new CreateIssueRequest(target, sub.Title, body.ToString(), [SubIssueLabel], $"{Workflow.Info.WorkflowId}/{Workflow.Info.RunId}/sub-{i}");
-            var created = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.CreateIssueAsync(request), With(ActivityOptionsCatalog.GitHubCall, token));
+            var created = await Uninterrupted((GitHubActivities github) => github.CreateIssueAsync(request), ActivityOptionsCatalog.GitHubCall);
             subIssues.Add(created);
             var number = created.Number;
             compensations.Add(($"closed #{number}", undo => Workflow.ExecuteActivityAsync(
                 (GitHubActivities github) => github.CloseIssueAsync(new CloseIssueRequest(target, number, AbandonedLabel, $"Closed by GitHubBot: the run for #{issue.Number} was stopped. See the progress comment there.")),
                 With(ActivityOptionsCatalog.GitHubCall, undo))));
+            token.ThrowIfCancellationRequested();
         }
 
         var tasks = "**Sub-issues (GitHubBot)**\n\n" + string.Join("\n", subIssues.Select(s => $"- [ ] #{s.Number}"));

@@ -19,18 +19,43 @@ public sealed class PlanRepoActivities(RepoSnapshots snapshots, IGitHubClients c
     {
         ArgumentNullException.ThrowIfNull(request);
         var token = ActivityExecutionContext.Current.CancellationToken;
-        var paths = request.Applied.Append(request.Candidate).SelectMany(p => p.Edits).Select(e => e.Path);
+        var paths = request.Applied.Append(request.Candidate).SelectMany(p => p.Edits).Select(e => Edits.NormalizePath(e.Path));
         var files = await snapshots.ReadAsync(request.Snapshot, paths, token);
         var tree = new PatchedTree(files.Read);
-        var (failedAt, problems) = tree.ApplyAll(request.Applied);
+        var (failedAt, stale) = tree.ApplyAll(request.Applied);
         if (failedAt >= 0)
         {
             throw new ApplicationFailureException(
-                $"A patch accepted earlier no longer applies: {string.Join(" ", problems)}", errorType: "PatchDoesNotApply", nonRetryable: true);
+                $"A patch accepted earlier no longer applies: {string.Join(" ", stale)}", errorType: "PatchDoesNotApply", nonRetryable: true);
         }
 
         var result = tree.Apply(request.Candidate.Edits);
-        return result.Problems;
+        if (!result.Applies)
+        {
+            return result.Problems;
+        }
+
+        // A file cannot also be a directory: git could not commit it.
+        var existing = files.Tree.Union(tree.Changed.Keys.Except(result.Files.Keys), StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var path in result.Files.Keys.Order(StringComparer.Ordinal))
+        {
+            if (existing.Any(other => other.StartsWith(path + "/", StringComparison.Ordinal)))
+            {
+                problems.Add($"{path}: a directory of that name exists; choose another path.");
+            }
+
+            for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+            {
+                if (existing.Contains(path[..slash]))
+                {
+                    problems.Add($"{path}: {path[..slash]} is a file, not a directory.");
+                    break;
+                }
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>
@@ -48,7 +73,7 @@ public sealed class PlanRepoActivities(RepoSnapshots snapshots, IGitHubClients c
         {
             await snapshots.PushAsync(request.Snapshot, sha, request.Branch, token);
         }
-        catch (GitCommandException ex) when (ex.Message.Contains("rejected", StringComparison.Ordinal) || ex.Message.Contains("non-fast-forward", StringComparison.Ordinal))
+        catch (GitCommandException ex) when (ex.Message.Contains("non-fast-forward", StringComparison.Ordinal) || ex.Message.Contains("(fetch first)", StringComparison.Ordinal))
         {
             throw new ApplicationFailureException(
                 $"{request.Branch} moved since GitHubBot last pushed it, so nothing was pushed: {ex.Message}", errorType: "BranchMoved", nonRetryable: true);

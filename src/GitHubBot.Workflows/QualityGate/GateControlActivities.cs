@@ -93,7 +93,7 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         }
         catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
         {
-            return null;
+            return await RequirementPlanAsync(owner, repo, issue);
         }
 
         var running = description.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
@@ -111,6 +111,33 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         }
 
         return new PlanInfo(id, running, status, links.WorkflowUrl(id)?.ToString());
+    }
+
+    /// <summary>
+    /// The running plan an operator started from a requirement alone (its ID names the requirement, not the issue
+    /// it filed): found by the issue its Status reports.
+    /// </summary>
+    private async Task<PlanInfo?> RequirementPlanAsync(string owner, string repo, int issue)
+    {
+        var prefix = WorkflowIds.PlanPatchPrRequirementPrefix(owner, repo);
+        var query = $"WorkflowType = '{WorkflowTypes.PlanPatchPr}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        await foreach (var plan in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
+        {
+            try
+            {
+                var status = await temporal.GetWorkflowHandle<PlanPatchPr.PlanPatchPrWorkflow>(plan.Id, plan.RunId).QueryAsync(wf => wf.Status);
+                if (status.IssueNumber == issue)
+                {
+                    return new PlanInfo(plan.Id, true, status, links.WorkflowUrl(plan.Id)?.ToString());
+                }
+            }
+            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+            {
+                // Cannot tell which issue it works for right now.
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

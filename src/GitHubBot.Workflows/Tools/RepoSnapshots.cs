@@ -80,7 +80,7 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(patches);
         var repository = await EnsureAsync(snapshot, cancellationToken);
-        var files = await ReadAsync(snapshot, patches.SelectMany(p => p.Edits).Select(e => e.Path), cancellationToken);
+        var files = await ReadAsync(snapshot, patches.SelectMany(p => p.Edits).Select(e => Edits.NormalizePath(e.Path)), cancellationToken);
         var tree = new PatchedTree(files.Read);
         var index = Path.Combine(options.WorkerDirectory, $"index-{Guid.NewGuid():N}");
         var parent = snapshot.Sha;
