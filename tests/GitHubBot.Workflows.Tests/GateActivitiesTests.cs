@@ -139,8 +139,14 @@ public sealed class WorkspaceSweeperTests
         var sweeper = new WorkspaceSweeper(new WorkspaceOptions(root.Path), time, NullLogger<WorkspaceSweeper>.Instance);
 
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(root.Path, ".worker")).FullName, "abandoned-run.ready"), "sha");
+        var idleSnapshot = Directory.CreateDirectory(Path.Combine(root.Path, ".worker", "snapshots", "idle.git"));
+        idleSnapshot.LastWriteTimeUtc = time.GetUtcNow().UtcDateTime - TimeSpan.FromHours(13);
+        var usedSnapshot = Directory.CreateDirectory(Path.Combine(root.Path, ".worker", "snapshots", "used.git"));
 
-        Assert.Equal(1, await sweeper.SweepAsync());
+        Assert.Equal(2, await sweeper.SweepAsync());
+
+        Assert.False(Directory.Exists(idleSnapshot.FullName));
+        Assert.True(Directory.Exists(usedSnapshot.FullName));
 
         Assert.False(abandoned.Exists && Directory.Exists(abandoned.FullName));
         Assert.True(Directory.Exists(running.FullName));

@@ -6,7 +6,8 @@ namespace GitHubBot.Workflows.QualityGate;
 
 /// <summary>
 /// Removes gate workspaces nobody removed: a gate whose steps ran on several workers removes its checkout on one of
-/// them only, and a worker killed mid-check leaves its checkout behind. Runs at start and then hourly; a workspace
+/// them only, and a worker killed mid-check leaves its checkout behind. Plans' snapshot repositories nobody used for
+/// as long go too. Runs at start and then hourly; a workspace
 /// untouched for <see cref="MaxAge"/> is gone (no gate step runs that long without writing to it).
 /// </summary>
 public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvider time, ILogger<WorkspaceSweeper> logger) : BackgroundService
@@ -56,6 +57,27 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
             }
         }
 
+        // The plans' snapshot repositories: a cache of fetched commits, gone when no plan used it for as long.
+        var snapshots = RepoSnapshots.DirectoryOf(options);
+        if (Directory.Exists(snapshots))
+        {
+            foreach (var repository in new DirectoryInfo(snapshots).EnumerateDirectories())
+            {
+                if (repository.LastWriteTimeUtc < cutoff && repository.LinkTarget is null)
+                {
+                    try
+                    {
+                        repository.Delete(recursive: true);
+                        removed++;
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        LogNotRemoved(logger, repository.FullName, ex.Message);
+                    }
+                }
+            }
+        }
+
         foreach (var (key, user) in users?.Held() ?? [])
         {
             if (!Directory.Exists(Path.Combine(options.Root, key)))
@@ -98,7 +120,7 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pull requests' code runs as the worker's own user and can read what the worker can (its environment, the App's private key file): set Gate:CheckUids and run the worker as root to give it users of its own")]
     private static partial void LogNotIsolated(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} abandoned gate workspaces under {Root}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} abandoned gate workspaces and idle snapshot repositories under {Root}")]
     private static partial void LogSwept(ILogger logger, int count, string root);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove abandoned workspace {Directory}: {Reason}")]

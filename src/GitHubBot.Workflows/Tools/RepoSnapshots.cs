@@ -36,6 +36,13 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
 
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
 
+    /// <summary>Where a worker keeps its snapshot repositories (one bare repository per remote).</summary>
+    public static string DirectoryOf(WorkspaceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Path.Combine(options.WorkerDirectory, "snapshots");
+    }
+
     /// <summary>Reads the snapshot's tree and the given files (those that exist and are small enough).</summary>
     public async Task<SnapshotFiles> ReadAsync(RepoSnapshot snapshot, IEnumerable<string> paths, CancellationToken cancellationToken)
     {
@@ -158,7 +165,7 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
 
         var url = CloneUrl(snapshot);
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url.AbsoluteUri)))[..24];
-        var repository = Path.Combine(options.WorkerDirectory, "snapshots", $"{name}.git");
+        var repository = Path.Combine(DirectoryOf(options), $"{name}.git");
         var gate = Locks.GetOrAdd(repository, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
@@ -168,6 +175,9 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
                 Directory.CreateDirectory(Path.GetDirectoryName(repository)!);
                 await GitWorkspace.GitAsync("init", ["init", "--quiet", "--bare", repository], Path.GetTempPath(), GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
             }
+
+            // In use: the sweeper leaves it alone for another half day.
+            Directory.SetLastWriteTimeUtc(repository, DateTime.UtcNow);
 
             try
             {
