@@ -8,7 +8,7 @@ namespace GitHubBot.Testing;
 /// system prompt, "You are the coder …") and, optionally, per task (text the first user message contains), in
 /// order within each script. It records every conversation and fails loudly when a call has no scripted answer.
 /// </summary>
-public sealed class RoleChatClient : IChatClient
+public sealed class RoleChatClient : FakeChatClient
 {
     private static readonly string[] Roles = ["architect", "planner", "coder", "reviewer"];
     private readonly List<Script> scripts = [];
@@ -69,7 +69,7 @@ public sealed class RoleChatClient : IChatClient
         }
     }
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var asked = messages.ToList();
         var system = asked.FirstOrDefault(m => m.Role == ChatRole.System)?.Text ?? string.Empty;
@@ -93,21 +93,6 @@ public sealed class RoleChatClient : IChatClient
         {
             Usage = new UsageDetails { InputTokenCount = Usage.Input, OutputTokenCount = Usage.Output, TotalTokenCount = Usage.Input + Usage.Output },
         });
-    }
-
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
-
-    public void Dispose()
-    {
     }
 
     private sealed record Script(string Role, string? TaskContains, Queue<string> Answers);

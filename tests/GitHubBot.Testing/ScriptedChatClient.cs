@@ -7,7 +7,7 @@ namespace GitHubBot.Testing;
 /// An <see cref="IChatClient"/> that answers from a script, in order, and records what it was asked. Each step may
 /// look at the request (for example to answer a validation error fed back). Running past the script fails loudly.
 /// </summary>
-public sealed class ScriptedChatClient : IChatClient
+public sealed class ScriptedChatClient : FakeChatClient
 {
     private readonly ConcurrentQueue<Func<IReadOnlyList<ChatMessage>, ChatResponse>> steps = new();
     private readonly ConcurrentQueue<IReadOnlyList<ChatMessage>> requests = new();
@@ -32,7 +32,7 @@ public sealed class ScriptedChatClient : IChatClient
     /// <summary>How many scripted answers are still unused.</summary>
     public int Remaining => steps.Count;
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var asked = messages.ToList();
         requests.Enqueue(asked);
@@ -44,18 +44,4 @@ public sealed class ScriptedChatClient : IChatClient
         return Task.FromResult(step(asked));
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
-
-    public void Dispose()
-    {
-    }
 }

@@ -62,6 +62,18 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
 
     internal static object Approve() => new { approve = true, findings = Array.Empty<object>() };
 
+    /// <summary>The usual agents: a design, two sub-issues (mul, its test), <paramref name="mul"/> for the first, an approving review; and a fix when the gate fails.</summary>
+    internal static RoleChatClient Script(object mul, object? fix = null)
+    {
+        var chat = new RoleChatClient().OnJson("architect", null, Design()).OnJson("planner", null, TwoSubIssues());
+        if (fix is not null)
+        {
+            chat.OnJson("coder", "Make the quality gate pass", fix);
+        }
+
+        return chat.OnJson("coder", CalcTitle, mul).OnJson("coder", TestTitle, MulTest()).OnJson("reviewer", null, Approve());
+    }
+
     [Fact]
     public async Task An_approved_design_becomes_sub_issues_a_branch_a_pr_that_passes_the_real_tests_and_is_merged()
     {
@@ -173,7 +185,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             .OnJson("reviewer", null, Approve());
         using var worker = rig.Worker(chat);
 
-        var result = await worker.ExecuteAsync(async () => await (await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue })).GetResultAsync());
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, issue));
 
         Assert.Equal("ready", result.Outcome);
         Assert.False(result.Merged);
@@ -198,16 +210,10 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync(Config + "auto_merge:\n  enabled: true\n");
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
-        var chat = new RoleChatClient()
-            .OnJson("architect", null, Design())
-            .OnJson("planner", null, TwoSubIssues())
-            .OnJson("coder", "Make the quality gate pass", Coder("Multiply, not add.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 * $2 )); }" }))
-            .OnJson("coder", CalcTitle, Mul("+"))
-            .OnJson("coder", TestTitle, MulTest())
-            .OnJson("reviewer", null, Approve());
+        var chat = Script(Mul("+"), Coder("Multiply, not add.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 * $2 )); }" }));
         using var worker = rig.Worker(chat);
 
-        var result = await worker.ExecuteAsync(async () => await (await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue })).GetResultAsync());
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, issue));
 
         Assert.Equal("merged", result.Outcome);
         var fixer = Assert.Single(chat.CallsTo("coder"), c => c.Task.Contains("Make the quality gate pass", StringComparison.Ordinal));
@@ -227,16 +233,10 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  fix_rounds: 1\nauto_merge:\n  enabled: true\n");
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
-        var chat = new RoleChatClient()
-            .OnJson("architect", null, Design())
-            .OnJson("planner", null, TwoSubIssues())
-            .OnJson("coder", "Make the quality gate pass", Coder("Try again.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 - $2 )); }" }))
-            .OnJson("coder", CalcTitle, Mul("+"))
-            .OnJson("coder", TestTitle, MulTest())
-            .OnJson("reviewer", null, Approve());
+        var chat = Script(Mul("+"), Coder("Try again.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 - $2 )); }" }));
         using var worker = rig.Worker(chat);
 
-        var result = await worker.ExecuteAsync(async () => await (await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue })).GetResultAsync());
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, issue));
 
         Assert.Equal("draft", result.Outcome);
         Assert.False(result.Merged);
@@ -295,12 +295,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "maintain");
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
-        var chat = new RoleChatClient()
-            .OnJson("architect", null, Design())
-            .OnJson("planner", null, TwoSubIssues())
-            .OnJson("coder", CalcTitle, Mul())
-            .OnJson("coder", TestTitle, MulTest())
-            .OnJson("reviewer", null, Approve());
+        var chat = Script(Mul());
         using var worker = rig.Worker(chat);
 
         await worker.ExecuteAsync(async () =>
@@ -396,12 +391,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
-        var chat = new RoleChatClient()
-            .OnJson("architect", null, Design())
-            .OnJson("planner", null, TwoSubIssues())
-            .OnJson("coder", CalcTitle, Mul())
-            .OnJson("coder", TestTitle, MulTest())
-            .OnJson("reviewer", null, Approve());
+        var chat = Script(Mul());
         using var worker = rig.Worker(chat);
 
         var result = await worker.ExecuteAsync(async () =>
@@ -498,6 +488,9 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         rig.Temporal.StartWorkflowAsync(
             (PlanPatchPrWorkflow wf) => wf.RunAsync(input),
             new WorkflowOptions(input.IssueNumber is { } issue ? WorkflowIds.PlanPatchPr(input.Owner, input.Repo, issue) : WorkflowIds.PlanPatchPrRequirement(input.Owner, input.Repo, input.Requirement!), rig.TaskQueue));
+
+    private static async Task<PlanPatchPrResult> RunAsync(GateRig rig, int issue) =>
+        await (await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue })).GetResultAsync();
 
     private static Task<CommandResult> CommandAsync(GateRig rig, int issue, string author, string comment)
     {

@@ -49,9 +49,11 @@ internal static class OperatorCommands
         return command;
     }
 
+    private static Option<string> RepoOption() => new("--repo") { Description = "The repository, owner/name.", Required = true };
+
     private static Command StartQualityGate()
     {
-        var repo = new Option<string>("--repo") { Description = "The repository, owner/name.", Required = true };
+        var repo = RepoOption();
         var pr = new Option<int>("--pr") { Description = "The pull request's number.", Required = true };
         var branch = new Option<string?>("--branch") { Description = "The PR's head branch (default: as GitHub reports it)." };
         var autoFix = new Option<bool>("--auto-fix") { Description = "Apply the checks' fixes and re-check once." };
@@ -66,8 +68,7 @@ internal static class OperatorCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var parts = parse.GetValue(repo)!.Split('/');
-            if (parts is not [{ Length: > 0 } owner, { Length: > 0 } name])
+            if (RepositoryOf(parse.GetValue(repo)) is not var (owner, name))
             {
                 await error.WriteLineAsync($"--repo must be owner/name, not '{parse.GetValue(repo)}'.");
                 return 2;
@@ -108,7 +109,7 @@ internal static class OperatorCommands
 
     private static Command StartPlanPatchPr()
     {
-        var repo = new Option<string>("--repo") { Description = "The repository, owner/name.", Required = true };
+        var repo = RepoOption();
         var requirement = new Option<string?>("--requirement") { Description = "What to build; filed as an issue when --issue is not given." };
         var issue = new Option<int?>("--issue") { Description = "An existing issue to implement." };
         var autoMerge = new Option<bool?>("--auto-merge") { Description = "Merge when the gate passes (default: the repository's auto_merge.enabled)." };
@@ -121,8 +122,7 @@ internal static class OperatorCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var parts = parse.GetValue(repo)!.Split('/');
-            if (parts is not [{ Length: > 0 } owner, { Length: > 0 } name])
+            if (RepositoryOf(parse.GetValue(repo)) is not var (owner, name))
             {
                 await error.WriteLineAsync($"--repo must be owner/name, not '{parse.GetValue(repo)}'.");
                 return 2;
@@ -161,6 +161,10 @@ internal static class OperatorCommands
         });
         return command;
     }
+
+    /// <summary>"owner/name" → (owner, name); null when it is not that.</summary>
+    private static (string Owner, string Name)? RepositoryOf(string? text) =>
+        text?.Split('/') is [{ Length: > 0 } owner, { Length: > 0 } name] ? (owner, name) : null;
 
     private static Command Status()
     {
