@@ -290,6 +290,24 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_change_too_large_for_one_run_stops_it_asking_for_smaller_issues()
+    {
+        using var rig = await PlanRigAsync(Config);
+        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Generate tables", "Lots of data.");
+        var huge = Coder("Tables.", [.. Enumerable.Range(0, 7).Select(i => (object)new { path = $"data/table{i}.txt", content = new string('x', 99_000) })]);
+        using var worker = rig.Worker(Script(huge));
+
+        var failure = await worker.ExecuteAsync(async () => await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(rig, issue)));
+
+        var cause = Assert.IsType<ApplicationFailureException>(failure.InnerException);
+        Assert.Equal("ChangeTooLarge", cause.ErrorType);
+        Assert.Contains("split the issue into smaller ones", cause.Message, StringComparison.Ordinal);
+        Assert.Empty(rig.GitHub.PullRequests);
+        Assert.All(rig.GitHub.Issues.Keys.Where(n => n != issue), sub => Assert.Equal("closed", rig.GitHub.Issues[sub]["state"]!.GetValue<string>()));
+        rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    [Fact]
     public async Task Cancel_during_the_gate_deletes_the_branch_closes_the_pr_and_the_sub_issues_and_says_who()
     {
         using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");

@@ -32,6 +32,9 @@ public sealed class PlanPatchPrWorkflow
     /// <summary>The label sub-issues get when their run was undone.</summary>
     public const string AbandonedLabel = "ghbot:abandoned";
 
+    /// <summary>The most characters of edits one run's patches may hold together.</summary>
+    public const int MaxChangeChars = 600_000;
+
     private static readonly string[] StepNames = ["Design", "Approval", "Sub-issues", "Patches", "Review", "Branch", "Pull request", "Quality gate", "Merge"];
 
     private readonly List<ProgressStep> steps = [.. StepNames.Select(name => new ProgressStep(name, "pending"))];
@@ -454,6 +457,16 @@ public sealed class PlanPatchPrWorkflow
             var asked = problems is null ? task : $"{task}\n\n# Fix this\n\n{problems}";
             var answer = await AskAsync<CoderAnswer>("coder", asked, new RepoView(snapshot, applied, files, FilesNamedInTask: true), settings, token);
             var patch = new Patch($"{message}\n\n{answer.Summary}", Normalized(answer.Edits), Workflow.UtcNow);
+            var size = applied.Append(patch).Sum(Size);
+            if (size > MaxChangeChars)
+            {
+                // Patches travel through the run's history with every step: a change this large does not fit one run.
+                throw new ApplicationFailureException(
+                    string.Create(CultureInfo.InvariantCulture, $"The change grew to {size / 1000} thousand characters, more than one run carries ({MaxChangeChars / 1000} thousand); split the issue into smaller ones."),
+                    errorType: "ChangeTooLarge",
+                    nonRetryable: true);
+            }
+
             var found = await CheckAsync(snapshot, applied, patch, token);
             if (found.Count == 0)
             {
@@ -526,6 +539,8 @@ public sealed class PlanPatchPrWorkflow
         await ProgressAsync(explanation, detached: true);
         return Result("stopped", explanation, head) with { PrUrl = pr.Url, PrNumber = pr.Number };
     }
+
+    private static int Size(Patch patch) => patch.Message.Length + patch.Edits.Sum(e => e.Path.Length + (e.Search?.Length ?? 0) + (e.Replace?.Length ?? 0) + (e.Content?.Length ?? 0));
 
     private static IReadOnlyList<FileEdit> Normalized(IReadOnlyList<FileEdit> edits) => [.. edits.Select(e => e with { Path = Edits.NormalizePath(e.Path) })];
 
@@ -792,7 +807,7 @@ public sealed class PlanPatchPrWorkflow
     private static string Undone(List<string> undone) => undone.Count == 0 ? string.Empty : $"GitHubBot {string.Join(", ", undone)}.";
 
     /// <summary>Failures that explain themselves (what to set or raise); others are prefixed.</summary>
-    private static readonly HashSet<string> SelfExplaining = new(StringComparer.Ordinal) { "AgentsNotConfigured", "BudgetExhausted", "InvalidConfig" };
+    private static readonly HashSet<string> SelfExplaining = new(StringComparer.Ordinal) { "AgentsNotConfigured", "BudgetExhausted", "InvalidConfig", "ChangeTooLarge" };
 
     private static string Explain(Exception ex) =>
         Cause(ex) is { ErrorType: { } type } cause && SelfExplaining.Contains(type) ? cause.Message : $"The run failed: {Failures.Reason(ex)}";
