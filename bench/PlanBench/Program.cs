@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GitHubBot.App.Hosting;
+using GitHubBot.Core.Contracts;
+using GitHubBot.Testing;
+using Temporalio.Testing;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+// Plan → patch → PR benchmark (issue #6): a signed issues.labeled delivery into the web intake, the label checked in a
+// command workflow, then the plan on a real Temporal dev server — architect, planner, N coders in parallel, merge,
+// reviewer, one commit per sub-issue pushed to a local bare repository, a draft PR, the quality gate as a child
+// (one trivial check), ready for review and merge — with GitHub faked over HTTP and the agents answering at once
+// from a local OpenAI-compatible endpoint. What it measures is GitHubBot's own orchestration, not a model's latency.
+// One warm-up run is made first and not counted.
+//   dotnet run -c Release --project bench/PlanBench -- [--runs 5] [--sub-issues 4] [--warmup 1]
+var runs = Option("--runs", 5);
+var warmup = Option("--warmup", 1);
+var parts = Option("--sub-issues", 4);
+var cli = Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH") is { Length: > 0 } path ? path : null;
+Console.Error.WriteLine($"starting Temporal dev server ({cli ?? "SDK download"})...");
+await using var temporal = await WorkflowEnvironment.StartLocalAsync(new() { DevServerOptions = new() { ExistingPath = cli, LogLevel = "error" } });
+using var github = new GitHubFake();
+using var llm = WireMockServer.Start();
+using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "benchmark\n" });
+using var dataDir = new TempDirectory("ghbot-plan-bench-");
+const string owner = "Codertocat";
+const string repo = "plan-bench";
+github.ExpectGate(owner, repo, 1, "ghs_bench").ExpectPlan(owner, repo, "ghs_bench", remote).ExpectPermission(owner, repo, "Codertocat", "admin");
+github.RespondFile(owner, repo, ".github/ghbot.yml", "quality_gate:\n  checks:\n    unit_tests: { run: \"true\" }\nauto_merge:\n  enabled: true\n");
+
+Answer("You are the architect", new { design = "Write one file per part.", risks = Array.Empty<string>(), files = Array.Empty<string>() });
+Answer("You are the planner", new
+{
+    sub_issues = Enumerable.Range(1, parts).Select(i => new
+    {
+        title = $"Part {i}",
+        body = $"Write parts/part-{i}.txt.",
+        acceptance_criteria = Criteria,
+        files = new[] { $"parts/part-{i}.txt" },
+        depends_on = Array.Empty<int>(),
+    }).ToArray(),
+});
+Answer("You are the reviewer", new { approve = true, findings = Array.Empty<object>() });
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark" });
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["DataDir"] = dataDir.Path,
+    ["Temporal:Address"] = temporal.Client.Connection.Options.TargetHost,
+    ["Temporal:TaskQueue"] = "plan-bench",
+    ["GitHub:WebhookSecret"] = "bench-secret",
+    ["GitHub:AppId"] = github.AppId.ToString(CultureInfo.InvariantCulture),
+    ["GitHub:PrivateKey"] = github.PrivateKeyPem,
+    ["GitHub:ApiBaseUrl"] = github.ApiBaseUrl.ToString(),
+    ["Agents:Provider"] = "openai",
+    ["Agents:Endpoint"] = llm.Url + "/v1",
+    ["Agents:Model"] = "bench-model",
+    ["Agents:ApiKey"] = "bench-key",
+});
+builder.WebHost.UseUrls("http://127.0.0.1:0");
+builder.AddGitHubBot();
+builder.Logging.ClearProviders();
+await using var app = builder.Build();
+app.UseGitHubBot();
+await app.StartAsync();
+using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+var webhooks = new WebhookSender(http, "bench-secret");
+
+var results = new List<(double Design, double PullRequest, double Merged)>();
+for (var run = 1 - warmup; run <= runs; run++)
+{
+    var issue = github.AddIssue(owner, repo, $"Run {run + warmup}", "Write the parts.");
+    for (var i = 1; i <= parts; i++)
+    {
+        // Each coder writes its own part, naming the run, so every run really changes the repository.
+        Answer(
+            $"Sub-issue #\\d+: Part {i}\\\\n[\\s\\S]*Parent issue #{issue}:",
+            new { summary = $"Part {i}.", edits = new[] { new { path = $"parts/part-{i}.txt", content = $"run {run + warmup}, part {i}\n" } } },
+            regex: true);
+    }
+
+    var payload = WebhookSender.Load("issues.labeled.json");
+    payload["repository"]!["name"] = repo;
+    payload["repository"]!["full_name"] = $"{owner}/{repo}";
+    payload["issue"]!["number"] = issue;
+    payload["label"]!["name"] = "ghbot:implement";
+    payload["installation"] = new JsonObject { ["id"] = 1, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
+
+    var started = DateTime.UtcNow;
+    var clock = Stopwatch.StartNew();
+    using var response = await webhooks.PostAsync("issues", payload, deliveryId: $"plan-bench-{issue}");
+    var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    var commandId = (string?)answer["workflowId"] ?? throw new InvalidOperationException($"the intake answered {(int)response.StatusCode}: {answer}");
+    var command = await temporal.Client.GetWorkflowHandle(commandId).GetResultAsync<CommandResult>();
+    var planId = command.Outcomes.Single().WorkflowId ?? throw new InvalidOperationException($"the label started nothing: {JsonSerializer.Serialize(command)}");
+    var result = await temporal.Client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
+    var merged = clock.Elapsed.TotalSeconds;
+    if (!result.Merged || result.SubIssues.Count != parts)
+    {
+        throw new InvalidOperationException($"run {run}: expected a merged PR of {parts} sub-issues, got {JsonSerializer.Serialize(result)}");
+    }
+
+    var requests = github.Server.LogEntries.Select(e => e.RequestMessage).Where(r => r.DateTime >= started).ToList();
+    var design = requests.First(r => r.Method == "POST" && r.Path == $"/repos/{owner}/{repo}/issues/{issue}/comments" && r.Body!.Contains("### Design", StringComparison.Ordinal));
+    var opened = requests.First(r => r.Method == "POST" && r.Path == $"/repos/{owner}/{repo}/pulls");
+    var toDesign = (design.DateTime - started).TotalSeconds;
+    var toPullRequest = (opened.DateTime - started).TotalSeconds;
+    if (run < 1)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up run: design {toDesign:0.00} s, draft PR {toPullRequest:0.00} s, merged {merged:0.00} s (not counted)"));
+        continue;
+    }
+
+    results.Add((toDesign, toPullRequest, merged));
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        run,
+        subIssues = parts,
+        webhookToDesignSeconds = Math.Round(toDesign, 3),
+        webhookToDraftPrSeconds = Math.Round(toPullRequest, 3),
+        webhookToMergedSeconds = Math.Round(merged, 3),
+        agentCalls = result.Iterations,
+    }));
+}
+
+await app.StopAsync();
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+}
+
+Console.WriteLine();
+Console.WriteLine("| runs | sub-issues | webhook → design posted (median / max) | webhook → draft PR (median / max) | webhook → merged (median / max) |");
+Console.WriteLine("|---|---|---|---|---|");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"| {runs} | {parts} | {Median(results.Select(r => r.Design)):0.00} s / {results.Max(r => r.Design):0.00} s | {Median(results.Select(r => r.PullRequest)):0.00} s / {results.Max(r => r.PullRequest):0.00} s | {Median(results.Select(r => r.Merged)):0.00} s / {results.Max(r => r.Merged):0.00} s |"));
+
+// The local OpenAI-compatible endpoint answers requests whose body matches `match` with `value` as the model's JSON.
+void Answer(string match, object value, bool regex = false)
+{
+    var completion = new JsonObject
+    {
+        ["id"] = "chatcmpl-bench",
+        ["object"] = "chat.completion",
+        ["created"] = 1764000000,
+        ["model"] = "bench-model",
+        ["choices"] = new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["finish_reason"] = "stop",
+            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = JsonSerializer.Serialize(value) },
+        }),
+        ["usage"] = new JsonObject { ["prompt_tokens"] = 1000, ["completion_tokens"] = 200, ["total_tokens"] = 1200 },
+    };
+    IStringMatcher matcher = regex ? new RegexMatcher(match) : new WildcardMatcher($"*{match}*");
+    llm.Given(Request.Create().UsingPost().WithPath("/v1/chat/completions").WithBody(matcher))
+        .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(completion.ToJsonString()));
+}
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+/// <summary>The benchmark's constants.</summary>
+internal static partial class Program
+{
+    private static readonly string[] Criteria = ["the file exists"];
+}
