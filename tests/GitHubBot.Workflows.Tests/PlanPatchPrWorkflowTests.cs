@@ -149,10 +149,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Assert.True(rig.WorkspacesEmpty);
             rig.GitHub.AssertNoUnexpectedRequests();
 
-            if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
-            {
-                await ReplayTests.WriteHistoryAsync($"plan-patch-pr-{version}", await handle.FetchHistoryAsync());
-            }
+            await WriteHistoryAsync(handle.Id, null);
         });
     }
 
@@ -208,13 +205,20 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     [Fact]
     public async Task A_patch_that_breaks_the_tests_is_fixed_in_the_next_round_from_the_gate_s_failures()
     {
+        string? planId = null;
         using var rig = await PlanRigAsync(Config + "auto_merge:\n  enabled: true\n");
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
         var chat = Script(Mul("+"), Coder("Multiply, not add.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 * $2 )); }" }));
         using var worker = rig.Worker(chat);
 
-        var result = await worker.ExecuteAsync(() => RunAsync(rig, issue));
+        var result = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue });
+            planId = handle.Id;
+            return await handle.GetResultAsync();
+        });
 
+        await WriteHistoryAsync(planId!, "fix-round");
         Assert.Equal("merged", result.Outcome);
         var fixer = Assert.Single(chat.CallsTo("coder"), c => c.Task.Contains("Make the quality gate pass", StringComparison.Ordinal));
         Assert.Contains("FAIL: mul 2 3 gave 5, expected 6", fixer.Task, StringComparison.Ordinal);
@@ -327,6 +331,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             var cancel = await CommandAsync(rig, issue, "maintainer", "/cancel");
             Assert.Equal("done", Assert.Single(cancel.Outcomes).Outcome);
             var result = await handle.GetResultAsync();
+            await WriteHistoryAsync(handle.Id, "cancelled");
 
             Assert.Equal("cancelled", result.Outcome);
             Assert.DoesNotContain(branch, await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
@@ -492,6 +497,16 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Assert.Contains(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal) && c.Body.Contains("Agents:Provider", StringComparison.Ordinal));
         });
         rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    /// <summary>With GHBOT_WRITE_HISTORIES=vN, keeps this run's history as plan-patch-pr-vN[-scenario].json for the replay tests.</summary>
+    private async Task WriteHistoryAsync(string workflowId, string? scenario)
+    {
+        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
+        {
+            var history = await temporal.Client.GetWorkflowHandle(workflowId).FetchHistoryAsync();
+            await ReplayTests.WriteHistoryAsync(scenario is null ? $"plan-patch-pr-{version}" : $"plan-patch-pr-{version}-{scenario}", history);
+        }
     }
 
     private async Task<GateRig> PlanRigAsync(string config)
