@@ -13,6 +13,8 @@ public sealed class RoleChatClient : FakeChatClient
     private static readonly string[] Roles = ["architect", "planner", "coder", "reviewer"];
     private readonly List<Script> scripts = [];
     private readonly List<AgentCall> calls = [];
+    private int inFlight;
+    private int maxConcurrent;
 
     /// <summary>One call: the role asked, and the conversation it was sent.</summary>
     public sealed record AgentCall(string Role, IReadOnlyList<ChatMessage> Messages)
@@ -38,6 +40,12 @@ public sealed class RoleChatClient : FakeChatClient
 
     /// <summary>The calls to one role.</summary>
     public IReadOnlyList<AgentCall> CallsTo(string role) => [.. Calls.Where(c => c.Role == role)];
+
+    /// <summary>How long each answer takes (zero: at once); long enough, calls that overlap show in <see cref="MaxConcurrentCalls"/>.</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>The most calls that were in progress at the same time.</summary>
+    public int MaxConcurrentCalls => maxConcurrent;
 
     /// <summary>Tokens each answer reports (input, output).</summary>
     public (long Input, long Output) Usage { get; set; } = (100, 50);
@@ -69,7 +77,7 @@ public sealed class RoleChatClient : FakeChatClient
         }
     }
 
-    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var asked = messages.ToList();
         var system = asked.FirstOrDefault(m => m.Role == ChatRole.System)?.Text ?? string.Empty;
@@ -81,6 +89,30 @@ public sealed class RoleChatClient : FakeChatClient
             calls.Add(call);
         }
 
+        var now = Interlocked.Increment(ref inFlight);
+        for (var seen = maxConcurrent; now > seen; seen = maxConcurrent)
+        {
+            Interlocked.CompareExchange(ref maxConcurrent, now, seen);
+        }
+
+        try
+        {
+            if (Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(Delay, cancellationToken);
+            }
+
+            return Respond(call);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
+
+    private ChatResponse Respond(AgentCall call)
+    {
+        var role = call.Role;
         string answer;
         lock (scripts)
         {
@@ -89,10 +121,10 @@ public sealed class RoleChatClient : FakeChatClient
             answer = script.Answers.Dequeue();
         }
 
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
         {
             Usage = new UsageDetails { InputTokenCount = Usage.Input, OutputTokenCount = Usage.Output, TotalTokenCount = Usage.Input + Usage.Output },
-        });
+        };
     }
 
     private sealed record Script(string Role, string? TaskContains, Queue<string> Answers);

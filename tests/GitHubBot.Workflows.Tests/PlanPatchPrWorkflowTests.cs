@@ -87,6 +87,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             .OnJson("coder", CalcTitle, Mul())
             .OnJson("coder", TestTitle, MulTest())
             .OnJson("reviewer", null, Approve());
+        chat.Delay = TimeSpan.FromMilliseconds(400);
         using var worker = rig.Worker(chat);
 
         await worker.ExecuteAsync(async () =>
@@ -109,6 +110,9 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Assert.Equal((2, 2, result.PrUrl), (status.IssuesCount, status.PatchesCount, status.PrUrl));
             Assert.Equal(6 * 150, status.TokensUsed);
             Assert.Equal(5, status.Iterations);
+
+            // The two coders worked at the same time; nothing else overlapped.
+            Assert.Equal(2, chat.MaxConcurrentCalls);
 
             // The malformed first answer went back to the architect with the reason.
             var architect = chat.CallsTo("architect");
@@ -254,6 +258,26 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal(result.HeadSha, await rig.Repository.HeadOfAsync(pr["head"]!["ref"]!.GetValue<string>()));
         var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
         Assert.Contains("left as a draft", progress.Body, StringComparison.Ordinal);
+        rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    [Fact]
+    public async Task With_on_failure_close_a_gate_that_keeps_failing_undoes_the_run()
+    {
+        using var rig = await PlanRigAsync(Config + "agents:\n  fix_rounds: 0\n  on_failure: close\n");
+        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        using var worker = rig.Worker(Script(Mul("+")));
+
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, issue));
+
+        Assert.Equal("closed", result.Outcome);
+        var pr = Assert.Single(rig.GitHub.PullRequests);
+        Assert.Equal("closed", pr["state"]!.GetValue<string>());
+        Assert.DoesNotContain("ghbot/", await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
+        Assert.All(result.SubIssues, sub => Assert.Contains(PlanPatchPrWorkflow.AbandonedLabel, rig.GitHub.Labels(sub)));
+        var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+        Assert.Contains("still failed", progress.Body, StringComparison.Ordinal);
+        Assert.Contains("FAIL: mul 2 3 gave 5, expected 6", progress.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 
