@@ -10,6 +10,7 @@ namespace GitHubBot.Testing;
 public sealed partial class GitHubFake
 {
     private readonly ConcurrentDictionary<int, JsonObject> issues = new();
+    private readonly ConcurrentDictionary<(string Owner, string Repo, int Number), FixtureRepository> pullRemotes = new();
     private int nextNumber = 100;
 
     /// <summary>The issues as they stand now (number → JSON with title, body, state, state_reason).</summary>
@@ -103,6 +104,7 @@ public sealed partial class GitHubFake
                     ["base"] = new JsonObject { ["ref"] = body["base"]!.GetValue<string>(), ["repo"] = RepoJson(owner, repo, remote.CloneUrl) },
                 };
                 pulls[(owner, repo, number)] = pr;
+                pullRemotes[(owner, repo, number)] = remote;
                 return Json(201, pr.DeepClone());
             }));
         ServePullRequests(owner, repo);
@@ -161,6 +163,20 @@ public sealed partial class GitHubFake
 
                 pr["draft"] = false;
                 return Json(200, new JsonObject { ["data"] = new JsonObject { ["markPullRequestReadyForReview"] = new JsonObject { ["pullRequest"] = new JsonObject { ["isDraft"] = false } } } });
+            }));
+        Server.Given(Request.Create().UsingGet().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/git/refs?/heads/.+$")).WithHeader("Authorization", authorized))
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                var reference = request.Path[(request.Path.IndexOf("/heads/", StringComparison.Ordinal) + 1)..];
+                try
+                {
+                    var sha = remote.HeadOfAsync(Uri.UnescapeDataString(reference["heads/".Length..])).GetAwaiter().GetResult();
+                    return Json(200, new JsonObject { ["ref"] = $"refs/{reference}", ["object"] = new JsonObject { ["sha"] = sha, ["type"] = "commit" } });
+                }
+                catch (InvalidOperationException)
+                {
+                    return Json(404, new JsonObject { ["message"] = "Not Found" });
+                }
             }));
         Server.Given(Request.Create().UsingDelete().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/git/refs/heads/.+$")).WithHeader("Authorization", authorized))
             .RespondWith(Response.Create().WithCallback(request =>

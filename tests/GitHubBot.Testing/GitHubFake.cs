@@ -347,9 +347,25 @@ public sealed partial class GitHubFake : IDisposable
             .RespondWith(Response.Create().WithCallback(request =>
             {
                 var number = int.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture);
-                return pulls.TryGetValue((owner, repo, number), out var pr)
-                    ? Json(200, pr.DeepClone())
-                    : Json(404, new JsonObject { ["message"] = "Not Found" });
+                if (!pulls.TryGetValue((owner, repo, number), out var pr))
+                {
+                    return Json(404, new JsonObject { ["message"] = "Not Found" });
+                }
+
+                // A PR opened through the fake follows its branch in the remote, as GitHub's does.
+                if (pullRemotes.TryGetValue((owner, repo, number), out var remote))
+                {
+                    try
+                    {
+                        pr["head"]!["sha"] = remote.HeadOfAsync(pr["head"]!["ref"]!.GetValue<string>()).GetAwaiter().GetResult();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // The branch is gone: the PR keeps its last head.
+                    }
+                }
+
+                return Json(200, pr.DeepClone());
             }));
     }
 

@@ -322,16 +322,58 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync(Config);
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Generate tables", "Lots of data.");
-        var huge = Coder("Tables.", [.. Enumerable.Range(0, 7).Select(i => (object)new { path = $"data/table{i}.txt", content = new string('x', 99_000) })]);
-        using var worker = rig.Worker(Script(huge));
+        object Tables(int first, int count) => Coder("Tables.", [.. Enumerable.Range(first, count).Select(i => (object)new { path = $"data/table{i}.txt", content = new string('x', 99_000) })]);
+        var chat = new RoleChatClient()
+            .OnJson("architect", null, Design())
+            .OnJson("planner", null, TwoSubIssues())
+            .OnJson("coder", CalcTitle, Tables(0, 4))
+            .OnJson("coder", TestTitle, Tables(4, 3));
+        using var worker = rig.Worker(chat);
 
         var failure = await worker.ExecuteAsync(async () => await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(rig, issue)));
 
+        // Each coder's part fits; together they do not.
         var cause = Assert.IsType<ApplicationFailureException>(failure.InnerException);
         Assert.Equal("ChangeTooLarge", cause.ErrorType);
         Assert.Contains("split the issue into smaller ones", cause.Message, StringComparison.Ordinal);
+        Assert.Equal(2, chat.CallsTo("coder").Count);
         Assert.Empty(rig.GitHub.PullRequests);
         Assert.All(rig.GitHub.Issues.Keys.Where(n => n != issue), sub => Assert.Equal("closed", rig.GitHub.Issues[sub]["state"]!.GetValue<string>()));
+        rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    [Fact]
+    public async Task Cancel_after_someone_pushed_to_the_branch_keeps_their_branch_and_pr()
+    {
+        using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "maintain");
+        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        using var worker = rig.Worker(Script(Mul()));
+
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).Stage == "quality gate"
+                && rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo).Any(r => r["status"]?.GetValue<string>() == "in_progress"));
+            var branch = Assert.Single(rig.GitHub.PullRequests)["head"]!["ref"]!.GetValue<string>();
+
+            // A maintainer pushes a commit of their own onto the bot's branch.
+            var head = await rig.Repository.HeadOfAsync(branch);
+            var tree = (await rig.Repository.RemoteGitAsync("rev-parse", $"{head}^{{tree}}")).Trim();
+            var theirs = (await rig.Repository.RemoteGitAsync("-c", "user.name=Maintainer", "-c", "user.email=m@example.com", "commit-tree", tree, "-p", head, "-m", "Polish")).Trim();
+            await rig.Repository.RemoteGitAsync("update-ref", $"refs/heads/{branch}", theirs);
+
+            await CommandAsync(rig, issue, "maintainer", "/cancel");
+            var result = await handle.GetResultAsync();
+
+            Assert.Equal("cancelled", result.Outcome);
+            Assert.Equal(theirs, await rig.Repository.HeadOfAsync(branch));
+            Assert.Equal("open", Assert.Single(rig.GitHub.PullRequests)["state"]!.GetValue<string>());
+            Assert.All(result.SubIssues, sub => Assert.Equal("closed", rig.GitHub.Issues[sub]["state"]!.GetValue<string>()));
+            var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+            Assert.Contains($"left the branch `{branch}` as it is: someone else pushed to it", progress.Body, StringComparison.Ordinal);
+            Assert.Contains("open: someone else pushed to it", progress.Body, StringComparison.Ordinal);
+        });
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 

@@ -119,6 +119,9 @@ public sealed class RepoSnapshotsTests : IDisposable
             ["README.md/notes.md: README.md is a file, not a directory.", "docs: a directory of that name exists; choose another path.", "src: a directory of that name exists; choose another path."],
             problems);
         Assert.Empty(fine);
+        var itself = await new ActivityEnvironment().RunAsync(() => activities.CheckPatchAsync(new CheckPatchRequest(
+            snapshot, [], new Patch("clash", [new FileEdit("lib", Content: "x"), new FileEdit("lib/a.txt", Content: "y")], DateTimeOffset.UnixEpoch))));
+        Assert.Equal(["lib: a directory of that name exists; choose another path.", "lib/a.txt: lib is a file, not a directory."], itself);
     }
 
     [Fact]

@@ -136,5 +136,5 @@ public sealed record CheckPatchRequest(RepoSnapshot Snapshot, IReadOnlyList<Patc
 /// <summary>Input of PushPatches: one commit per patch on the snapshot, pushed to <paramref name="Branch"/> (fast-forward only).</summary>
 public sealed record PushPatchesRequest(RepoSnapshot Snapshot, IReadOnlyList<Patch> Patches, string Branch);
 
-/// <summary>Input of DeleteBranch.</summary>
-public sealed record DeleteBranchRequest(RepositoryTarget Target, string Branch);
+/// <summary>Input of DeleteBranch: deleted only while it still points at <paramref name="ExpectedSha"/> (when given).</summary>
+public sealed record DeleteBranchRequest(RepositoryTarget Target, string Branch, string? ExpectedSha = null);

@@ -216,17 +216,26 @@ public sealed partial class GitHubActivities
         }
     }
 
-    /// <summary>Deletes a branch; one that is already gone is fine.</summary>
+    /// <summary>
+    /// Deletes a branch, only while it still points at the expected commit: a branch someone else pushed to holds
+    /// their work and is left alone (false). One that is already gone is fine (true).
+    /// </summary>
     [Activity]
-    public async Task DeleteBranchAsync(DeleteBranchRequest request)
+    public async Task<bool> DeleteBranchAsync(DeleteBranchRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
-        await GitHubFailures.CallAsync(async () =>
+        var (owner, repo, reference) = (request.Target.Owner, request.Target.Repo, $"heads/{request.Branch}");
+        return await GitHubFailures.CallAsync(async () =>
         {
             try
             {
-                await client.Git.Reference.Delete(request.Target.Owner, request.Target.Repo, $"heads/{request.Branch}");
+                if (request.ExpectedSha is { } expected && (await client.Git.Reference.Get(owner, repo, reference)).Object.Sha != expected)
+                {
+                    return false;
+                }
+
+                await client.Git.Reference.Delete(owner, repo, reference);
             }
             catch (ApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.UnprocessableEntity)
             {

@@ -32,14 +32,15 @@ public sealed class PlanPatchPrWorkflow
     /// <summary>The label sub-issues get when their run was undone.</summary>
     public const string AbandonedLabel = "ghbot:abandoned";
 
-    /// <summary>The most characters of edits one run's patches may hold together.</summary>
-    public const int MaxChangeChars = 600_000;
+    /// <summary>The most bytes of edits one run's patches may hold together (escaped as JSON, they must stay well under Temporal's 2 MB payloads).</summary>
+    public const int MaxChangeBytes = 600_000;
 
     private static readonly string[] StepNames = ["Design", "Approval", "Sub-issues", "Patches", "Review", "Branch", "Pull request", "Quality gate", "Merge"];
 
     private readonly List<ProgressStep> steps = [.. StepNames.Select(name => new ProgressStep(name, "pending"))];
     private readonly List<string> notes = [];
-    private readonly List<(string What, Func<CancellationToken, Task> Undo)> compensations = [];
+    /// <summary>What the run made, newest last, each with its undo (which says what it did).</summary>
+    private readonly List<(string What, Func<CancellationToken, Task<string>> Undo)> compensations = [];
     private readonly List<IssueInfo> subIssues = [];
 
     private string stage = "starting";
@@ -49,6 +50,7 @@ public sealed class PlanPatchPrWorkflow
     private double? qaScore;
     private int fixRound;
     private PullRequestRef? pullRequest;
+    private string? branchHead;
     private long tokensUsed;
     private int iterations;
     private bool waitingForApproval;
@@ -101,11 +103,6 @@ public sealed class PlanPatchPrWorkflow
         catch (Exception ex) when (!IsCancellation(ex) && ex is not InvalidWorkflowOperationException)
         {
             var why = Explain(ex);
-            if (Cause(ex)?.ErrorType == "BranchMoved")
-            {
-                // Someone else pushed to the branch: it holds their work now, so it is not deleted.
-                compensations.RemoveAll(c => c.What.StartsWith("deleted the branch", StringComparison.Ordinal));
-            }
 
             var undone = await CompensateAsync(why);
             stage = "failed";
@@ -259,6 +256,7 @@ public sealed class PlanPatchPrWorkflow
         var merged = new List<Patch>();
         foreach (var i in order)
         {
+            EnsureFits([.. merged, patches[i]]);
             var conflicts = merged.Count == 0 ? [] : await CheckAsync(baseSnapshot, merged, patches[i], token);
             if (conflicts.Count > 0)
             {
@@ -291,6 +289,7 @@ public sealed class PlanPatchPrWorkflow
         if (review.Edits is { Count: > 0 } reviewEdits)
         {
             var reviewPatch = new Patch($"Apply review findings for #{issue.Number}\n\n{string.Join("\n", review.Findings.Select(f => $"- {f.Severity}: {f.Message}"))}", Normalized(reviewEdits), Workflow.UtcNow);
+            EnsureFits([.. merged, reviewPatch]);
             var problems = await CheckAsync(baseSnapshot, merged, reviewPatch, token);
             if (problems.Count == 0)
             {
@@ -310,10 +309,10 @@ public sealed class PlanPatchPrWorkflow
         stage = "pushing";
         Step("Branch", "running");
         var branch = $"ghbot/issue-{issue.Number}-{Workflow.Info.RunId[..8]}";
-        compensations.Add(($"deleted the branch `{branch}`", undo => Workflow.ExecuteActivityAsync(
-            (GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, branch)), With(ActivityOptionsCatalog.GitHubCall, undo))));
+        compensations.Add(($"the branch `{branch}`", undo => DeleteBranchAsync(branch, undo)));
         var pushRequest = new PushPatchesRequest(baseSnapshot, [.. merged], branch);
         var head = await Uninterrupted((PlanRepoActivities repo) => repo.PushPatchesAsync(pushRequest), ActivityOptionsCatalog.Repo);
+        branchHead = head;
         Step("Branch", "done", $"`{branch}` at `{Short(head)}`");
         token.ThrowIfCancellationRequested();
 
@@ -324,8 +323,7 @@ public sealed class PlanPatchPrWorkflow
         var openRequest = new OpenPullRequestRequest(target, branch, repository.DefaultBranch, issue.Title, prBody, Draft: true);
         var pr = await Uninterrupted((GitHubActivities github) => github.OpenPullRequestAsync(openRequest), ActivityOptionsCatalog.GitHubCall);
         pullRequest = pr;
-        compensations.Add(($"closed #{pr.Number}", undo => Workflow.ExecuteActivityAsync(
-            (GitHubActivities github) => github.UpdatePullRequestAsync(new UpdatePullRequestRequest(target, pr.Number, null, true)), With(ActivityOptionsCatalog.GitHubCall, undo))));
+        compensations.Add(($"#{pr.Number}", undo => ClosePullRequestAsync(pr, undo)));
         token.ThrowIfCancellationRequested();
         Step("Pull request", "done", $"draft {pr.Url}");
 
@@ -337,14 +335,17 @@ public sealed class PlanPatchPrWorkflow
             Step("Quality gate", "running", fixRound == 0 ? null : $"fix round {fixRound} of {settings.FixRounds}");
             await ProgressAsync("The quality gate is checking the branch.");
             gate = await GateAsync(pr, head, branch, repository.CloneUrl, token);
+            if (gate.FixedSha is { } fixedSha)
+            {
+                // The gate pushed its fixes (as the App) on top: that commit is the branch's head now.
+                head = fixedSha;
+                branchHead = head;
+                gate = gate.Recheck ?? await AwaitGateAsync(WorkflowIds.QualityGate(target.Owner, target.Repo, pr.Number, fixedSha), token);
+            }
+
             if (gate.Conclusion == "cancelled")
             {
                 return await HandedOverAsync(pr, head, gate);
-            }
-            if (gate.FixedSha is { } fixedSha)
-            {
-                head = fixedSha;
-                gate = gate.Recheck ?? await AwaitGateAsync(WorkflowIds.QualityGate(target.Owner, target.Repo, pr.Number, fixedSha), token);
             }
 
             qaCompleted = true;
@@ -370,6 +371,7 @@ public sealed class PlanPatchPrWorkflow
                 token);
             var fixPush = new PushPatchesRequest(headSnapshot, [fix], branch);
             head = await Uninterrupted((PlanRepoActivities repo) => repo.PushPatchesAsync(fixPush), ActivityOptionsCatalog.Repo);
+            branchHead = head;
             patchesCount++;
         }
 
@@ -457,15 +459,7 @@ public sealed class PlanPatchPrWorkflow
             var asked = problems is null ? task : $"{task}\n\n# Fix this\n\n{problems}";
             var answer = await AskAsync<CoderAnswer>("coder", asked, new RepoView(snapshot, applied, files, FilesNamedInTask: true), settings, token);
             var patch = new Patch($"{message}\n\n{answer.Summary}", Normalized(answer.Edits), Workflow.UtcNow);
-            var size = applied.Append(patch).Sum(Size);
-            if (size > MaxChangeChars)
-            {
-                // Patches travel through the run's history with every step: a change this large does not fit one run.
-                throw new ApplicationFailureException(
-                    string.Create(CultureInfo.InvariantCulture, $"The change grew to {size / 1000} thousand characters, more than one run carries ({MaxChangeChars / 1000} thousand); split the issue into smaller ones."),
-                    errorType: "ChangeTooLarge",
-                    nonRetryable: true);
-            }
+            EnsureFits([.. applied, patch]);
 
             var found = await CheckAsync(snapshot, applied, patch, token);
             if (found.Count == 0)
@@ -522,8 +516,12 @@ public sealed class PlanPatchPrWorkflow
     /// A step that creates something (an issue, a PR, a pushed branch) runs to its end even when the run is
     /// cancelled meanwhile, so its undo is registered with what it really made; the cancellation is noticed after.
     /// </summary>
-    private static Task<TResult> Uninterrupted<TActivity, TResult>(System.Linq.Expressions.Expression<Func<TActivity, Task<TResult>>> call, ActivityOptions options) =>
-        Workflow.ExecuteActivityAsync(call, With(options, CancellationToken.None));
+    private static Task<TResult> Uninterrupted<TActivity, TResult>(System.Linq.Expressions.Expression<Func<TActivity, Task<TResult>>> call, ActivityOptions options)
+    {
+        // Bounded, so a cancel waits minutes at most, not the hours a rate-limited GitHub call may retry for.
+        options.ScheduleToCloseTimeout = TimeSpan.FromMinutes(10);
+        return Workflow.ExecuteActivityAsync(call, With(options, CancellationToken.None));
+    }
 
     /// <summary>
     /// The gate was cancelled by someone else (a push to the branch superseded it, or a person stopped it): the
@@ -540,7 +538,23 @@ public sealed class PlanPatchPrWorkflow
         return Result("stopped", explanation, head) with { PrUrl = pr.Url, PrNumber = pr.Number };
     }
 
-    private static int Size(Patch patch) => patch.Message.Length + patch.Edits.Sum(e => e.Path.Length + (e.Search?.Length ?? 0) + (e.Replace?.Length ?? 0) + (e.Content?.Length ?? 0));
+    /// <summary>
+    /// Patches travel through the run's history with every step that works on them (Temporal refuses payloads over
+    /// 2 MB): a change larger than <see cref="MaxChangeBytes"/> stops the run, asking for smaller issues.
+    /// </summary>
+    private static void EnsureFits(IReadOnlyList<Patch> patches)
+    {
+        var size = patches.Sum(patch => Bytes(patch.Message) + patch.Edits.Sum(e => Bytes(e.Path) + Bytes(e.Search) + Bytes(e.Replace) + Bytes(e.Content)));
+        if (size > MaxChangeBytes)
+        {
+            throw new ApplicationFailureException(
+                string.Create(CultureInfo.InvariantCulture, $"The change grew to {size / 1000} kB, more than one run carries ({MaxChangeBytes / 1000} kB); split the issue into smaller ones."),
+                errorType: "ChangeTooLarge",
+                nonRetryable: true);
+        }
+    }
+
+    private static int Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
 
     private static IReadOnlyList<FileEdit> Normalized(IReadOnlyList<FileEdit> edits) => [.. edits.Select(e => e with { Path = Edits.NormalizePath(e.Path) })];
 
@@ -629,9 +643,13 @@ public sealed class PlanPatchPrWorkflow
             var created = await Uninterrupted((GitHubActivities github) => github.CreateIssueAsync(request), ActivityOptionsCatalog.GitHubCall);
             subIssues.Add(created);
             var number = created.Number;
-            compensations.Add(($"closed #{number}", undo => Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.CloseIssueAsync(new CloseIssueRequest(target, number, AbandonedLabel, $"Closed by GitHubBot: the run for #{issue.Number} was stopped. See the progress comment there.")),
-                With(ActivityOptionsCatalog.GitHubCall, undo))));
+            compensations.Add(($"#{number}", async undo =>
+            {
+                var close = new CloseIssueRequest(target, number, AbandonedLabel, $"Closed by GitHubBot: the run for #{issue.Number} was stopped. See the progress comment there.");
+                await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.CloseIssueAsync(close), With(ActivityOptionsCatalog.GitHubCall, undo));
+                return $"closed #{number}";
+            }
+            ));
             token.ThrowIfCancellationRequested();
         }
 
@@ -650,13 +668,12 @@ public sealed class PlanPatchPrWorkflow
             var (what, undo) = compensations[i];
             try
             {
-                await undo(detached.Token);
-                done.Add(what);
+                done.Add(await undo(detached.Token));
             }
             catch (Exception ex) when (ex is ActivityFailureException or ApplicationFailureException)
             {
-                Workflow.Logger.LogWarning(ex, "Could not undo: {What}", what);
-                notes.Add($"Could not undo ({what}): {Failures.Reason(ex)}");
+                Workflow.Logger.LogWarning(ex, "Could not undo {What}", what);
+                notes.Add($"Could not undo {what}: {Failures.Reason(ex)}");
             }
         }
 
@@ -685,6 +702,29 @@ public sealed class PlanPatchPrWorkflow
         }
 
         return done;
+    }
+
+    /// <summary>Deletes the run's branch while it still points at what the run pushed last; someone else's push keeps it.</summary>
+    private async Task<string> DeleteBranchAsync(string branch, CancellationToken undo)
+    {
+        var request = new DeleteBranchRequest(target, branch, branchHead);
+        return await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.DeleteBranchAsync(request), With(ActivityOptionsCatalog.GitHubCall, undo))
+            ? $"deleted the branch `{branch}`"
+            : $"left the branch `{branch}` as it is: someone else pushed to it";
+    }
+
+    /// <summary>Closes the run's PR unless someone else pushed to its branch (then it is theirs to finish or close).</summary>
+    private async Task<string> ClosePullRequestAsync(PullRequestRef pr, CancellationToken undo)
+    {
+        var head = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetPullRequestHeadAsync(target, pr.Number), With(ActivityOptionsCatalog.GitHubCall, undo));
+        if (head.Sha != branchHead)
+        {
+            return $"left #{pr.Number} open: someone else pushed to it";
+        }
+
+        var close = new UpdatePullRequestRequest(target, pr.Number, null, true);
+        await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpdatePullRequestAsync(close), With(ActivityOptionsCatalog.GitHubCall, undo));
+        return $"closed #{pr.Number}";
     }
 
     private async Task ProgressAsync(string headline, string? extra = null, bool detached = false)

@@ -35,8 +35,8 @@ public sealed class PlanRepoActivities(RepoSnapshots snapshots, IGitHubClients c
             return result.Problems;
         }
 
-        // A file cannot also be a directory: git could not commit it.
-        var existing = files.Tree.Union(tree.Changed.Keys.Except(result.Files.Keys), StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        // A file cannot also be a directory (in the tree, in earlier patches, or in this one): git could not commit it.
+        var existing = files.Tree.Union(tree.Changed.Keys, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var path in result.Files.Keys.Order(StringComparer.Ordinal))
         {

@@ -162,6 +162,11 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
             return await temporal.GetWorkflowHandle<QualityGateWorkflow>(workflowId)
                 .GetResultAsync<QualityGateResult>(rpcOptions: new() { CancellationToken = context.CancellationToken });
         }
+        catch (WorkflowFailedException ex) when (TemporalException.IsCanceledException(ex.InnerException!))
+        {
+            // Cancelled through Temporal: what a gate stopped by someone else says.
+            return new QualityGateResult { OverallScore = 0, CanMerge = false, Conclusion = "cancelled", BlockingIssues = [$"The gate {workflowId} was cancelled through Temporal."] };
+        }
         catch (WorkflowFailedException ex)
         {
             throw new ApplicationFailureException($"The gate {workflowId} failed: {Failures.Reason(ex)}", errorType: "GateFailed", nonRetryable: true);
