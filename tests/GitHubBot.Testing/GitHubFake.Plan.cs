@@ -13,6 +13,15 @@ public sealed partial class GitHubFake
     private readonly ConcurrentDictionary<(string Owner, string Repo, int Number), FixtureRepository> pullRemotes = new();
     private int nextNumber = 100;
 
+    private int notMergeable;
+
+    /// <summary>How many merge requests to answer 405 "not mergeable" first (GitHub still working out mergeability).</summary>
+    public int NotMergeableTimes
+    {
+        get => notMergeable;
+        set => notMergeable = value;
+    }
+
     /// <summary>The issues as they stand now (number → JSON with title, body, state, state_reason).</summary>
     public IReadOnlyDictionary<int, JsonObject> Issues => issues;
 
@@ -137,6 +146,11 @@ public sealed partial class GitHubFake
                 if (pr["draft"]!.GetValue<bool>())
                 {
                     return Json(405, new JsonObject { ["message"] = "Pull Request is still a draft" });
+                }
+
+                if (Interlocked.Decrement(ref notMergeable) >= 0)
+                {
+                    return Json(405, new JsonObject { ["message"] = "Pull Request is not mergeable" });
                 }
 
                 if (sha is not null && sha != head)

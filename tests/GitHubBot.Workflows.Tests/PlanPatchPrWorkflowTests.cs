@@ -211,6 +211,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         string? planId = null;
         using var rig = await PlanRigAsync(Config + "auto_merge:\n  enabled: true\n");
+        rig.GitHub.NotMergeableTimes = 1;
         var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
         var chat = Script(Mul("+"), Coder("Multiply, not add.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 * $2 )); }" }));
         using var worker = rig.Worker(chat);
@@ -224,6 +225,9 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
 
         await WriteHistoryAsync(planId!, "fix-round");
         Assert.Equal("merged", result.Outcome);
+
+        // GitHub had not worked out mergeability at the first try: the merge was asked for again.
+        Assert.Equal(2, rig.GitHub.RequestsTo("PUT", $"/repos/{GateRig.Owner}/{rig.Repo}/pulls/{result.PrNumber}/merge").Count);
         var fixer = Assert.Single(chat.CallsTo("coder"), c => c.Task.Contains("Make the quality gate pass", StringComparison.Ordinal));
         Assert.Contains("FAIL: mul 2 3 gave 5, expected 6", fixer.Task, StringComparison.Ordinal);
         var log = await rig.Repository.RemoteGitAsync("log", "--format=%s", "main");

@@ -192,9 +192,9 @@ public sealed class PlanPatchPrWorkflow
         var baseSnapshot = new RepoSnapshot(target, repository.CloneUrl, repository.HeadSha);
         var design = await AskAsync<DesignAnswer>("architect", $"# Issue #{issue.Number}: {issue.Title}\n\n{requirement}", new RepoView(baseSnapshot, [], [], FilesNamedInTask: true), settings, token);
         var designComment = DesignComment(design, settings.RequireApproval);
-        await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReplyAsync(new ReplyRequest(target, issueNumber, designComment)), With(ActivityOptionsCatalog.GitHubCall, token));
+        var designId = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReplyAsync(new ReplyRequest(target, issueNumber, designComment)), With(ActivityOptionsCatalog.GitHubCall, token));
         hasDesign = true;
-        Step("Design", "done", "posted below");
+        Step("Design", "done", string.Create(CultureInfo.InvariantCulture, $"[posted below]({issue.Url}#issuecomment-{designId})"));
 
         if (settings.RequireApproval)
         {
@@ -407,6 +407,12 @@ public sealed class PlanPatchPrWorkflow
         stage = "merging";
         var mergeRequest = new MergeRequest(target, pr.Number, head, settings.MergeMethod, $"{issue.Title} (#{pr.Number})");
         var mergeOutcome = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.MergePullRequestAsync(mergeRequest), With(ActivityOptionsCatalog.GitHubCall, token));
+        for (var retry = 0; retry < 2 && !mergeOutcome.Merged && mergeOutcome.Message.Contains("not mergeable", StringComparison.OrdinalIgnoreCase); retry++)
+        {
+            // GitHub works out mergeability in the background after a push or a change of state: ask again shortly.
+            await Workflow.DelayAsync(TimeSpan.FromSeconds(15), token);
+            mergeOutcome = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.MergePullRequestAsync(mergeRequest), With(ActivityOptionsCatalog.GitHubCall, token));
+        }
         if (!mergeOutcome.Merged)
         {
             Step("Merge", "failed", mergeOutcome.Message);
