@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GitHubBot.App.Hosting;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
-using Temporalio.Testing;
 
 // Quality-gate benchmark (issue #4): eight checks that sleep for known durations (slowest/8 … slowest seconds) run
 // through the whole bot: a signed pull_request.opened delivery into the web intake, the gate on a real Temporal dev
@@ -13,41 +11,18 @@ using Temporalio.Testing;
 // it reports the time from the webhook to the in_progress check run, and the gate's wall time ÷ the slowest check.
 // One warm-up run (JIT, first connections) is made first and not counted.
 //   dotnet run -c Release --project bench/GateBench -- [--runs 5] [--slowest 8] [--warmup 1]
-var runs = Option("--runs", 5);
-var warmup = Option("--warmup", 1);
-var slowest = Option("--slowest", 8);
-var cli = Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH") is { Length: > 0 } path ? path : null;
-Console.Error.WriteLine($"starting Temporal dev server ({cli ?? "SDK download"})...");
-await using var temporal = await WorkflowEnvironment.StartLocalAsync(new() { DevServerOptions = new() { ExistingPath = cli, LogLevel = "error" } });
+var runs = BenchBot.Option(args, "--runs", 5);
+var warmup = BenchBot.Option(args, "--warmup", 1);
+var slowest = BenchBot.Option(args, "--slowest", 8);
 using var github = new GitHubFake();
 using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "benchmark\n" });
-using var dataDir = new TempDirectory("ghbot-gate-bench-");
 var repo = "gate-bench";
 github.ExpectGate("Codertocat", repo, 1, "ghs_bench");
 var durations = Enumerable.Range(1, 8).Select(i => Math.Round(slowest * i / 8.0, 3)).ToArray();
 var checks = string.Join("\n", GitHubBot.Core.Config.QualityGateConfig.CheckNames.Select((name, i) =>
     string.Create(CultureInfo.InvariantCulture, $"    {name}: {{ run: \"sleep {durations[i]}\" }}")));
 github.RespondFile("Codertocat", repo, ".github/ghbot.yml", $"quality_gate:\n  required_score: 0\n  checks:\n{checks}\n");
-
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark" });
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["DataDir"] = dataDir.Path,
-    ["Temporal:Address"] = temporal.Client.Connection.Options.TargetHost,
-    ["Temporal:TaskQueue"] = "gate-bench",
-    ["GitHub:WebhookSecret"] = "bench-secret",
-    ["GitHub:AppId"] = github.AppId.ToString(CultureInfo.InvariantCulture),
-    ["GitHub:PrivateKey"] = github.PrivateKeyPem,
-    ["GitHub:ApiBaseUrl"] = github.ApiBaseUrl.ToString(),
-});
-builder.WebHost.UseUrls("http://127.0.0.1:0");
-builder.AddGitHubBot();
-builder.Logging.ClearProviders();
-await using var app = builder.Build();
-app.UseGitHubBot();
-await app.StartAsync();
-using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-var webhooks = new WebhookSender(http, "bench-secret");
+await using var bot = await BenchBot.StartAsync("gate-bench", github);
 
 var results = new List<(double ToInProgress, double Wall, double Ratio)>();
 for (var run = 1 - warmup; run <= runs; run++)
@@ -64,10 +39,10 @@ for (var run = 1 - warmup; run <= runs; run++)
 
     var started = DateTime.UtcNow;
     var clock = Stopwatch.StartNew();
-    using var response = await webhooks.PostAsync("pull_request", payload);
+    using var response = await bot.Webhooks.PostAsync("pull_request", payload);
     var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     var workflowId = (string?)answer["workflowId"] ?? throw new InvalidOperationException($"the intake answered {(int)response.StatusCode}: {answer}");
-    var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+    var result = await bot.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
     var wall = clock.Elapsed.TotalSeconds;
     var inProgress = github.Server.LogEntries
         .Select(e => e.RequestMessage)
@@ -89,22 +64,9 @@ for (var run = 1 - warmup; run <= runs; run++)
     Console.WriteLine(JsonSerializer.Serialize(new { run, slowestCheckSeconds = slowest, webhookToInProgressSeconds = Math.Round(inProgress, 3), gateWallSeconds = Math.Round(wall, 3), wallOverSlowest = Math.Round(wall / slowest, 3) }));
 }
 
-await app.StopAsync();
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
 Console.WriteLine();
 Console.WriteLine("| runs | slowest check | webhook → in_progress (median / max) | gate wall (median / max) | wall ÷ slowest (median) | target wall ≤ 1.1 × slowest + 1 s |");
 Console.WriteLine("|---|---|---|---|---|---|");
 var target = (1.1 * slowest) + 1;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"| {runs} | {slowest} s | {Median(results.Select(r => r.ToInProgress)):0.000} s / {results.Max(r => r.ToInProgress):0.000} s | {Median(results.Select(r => r.Wall)):0.00} s / {results.Max(r => r.Wall):0.00} s | {Median(results.Select(r => r.Ratio)):0.000} | {(results.Max(r => r.Wall) <= target ? "met" : "missed")} ({target:0.0} s) |"));
-
-int Option(string name, int fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-}
+    $"| {runs} | {slowest} s | {BenchBot.Median(results.Select(r => r.ToInProgress)):0.000} s / {results.Max(r => r.ToInProgress):0.000} s | {BenchBot.Median(results.Select(r => r.Wall)):0.00} s / {results.Max(r => r.Wall):0.00} s | {BenchBot.Median(results.Select(r => r.Ratio)):0.000} | {(results.Max(r => r.Wall) <= target ? "met" : "missed")} ({target:0.0} s) |"));

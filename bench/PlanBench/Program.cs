@@ -2,14 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GitHubBot.App.Hosting;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
-using Temporalio.Testing;
 using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
 
 // Plan → patch → PR benchmark (issue #6): a signed issues.labeled delivery into the web intake, the label checked in a
 // command workflow, then the plan on a real Temporal dev server — architect, planner, N coders in parallel, merge,
@@ -18,16 +13,12 @@ using WireMock.Server;
 // from a local OpenAI-compatible endpoint. What it measures is GitHubBot's own orchestration, not a model's latency.
 // One warm-up run is made first and not counted.
 //   dotnet run -c Release --project bench/PlanBench -- [--runs 5] [--sub-issues 4] [--warmup 1]
-var runs = Option("--runs", 5);
-var warmup = Option("--warmup", 1);
-var parts = Option("--sub-issues", 4);
-var cli = Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH") is { Length: > 0 } path ? path : null;
-Console.Error.WriteLine($"starting Temporal dev server ({cli ?? "SDK download"})...");
-await using var temporal = await WorkflowEnvironment.StartLocalAsync(new() { DevServerOptions = new() { ExistingPath = cli, LogLevel = "error" } });
+var runs = BenchBot.Option(args, "--runs", 5);
+var warmup = BenchBot.Option(args, "--warmup", 1);
+var parts = BenchBot.Option(args, "--sub-issues", 4);
 using var github = new GitHubFake();
-using var llm = WireMockServer.Start();
+using var llm = new LocalOpenAi();
 using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "benchmark\n" });
-using var dataDir = new TempDirectory("ghbot-plan-bench-");
 const string owner = "Codertocat";
 const string repo = "plan-bench";
 github.ExpectGate(owner, repo, 1, "ghs_bench").ExpectPlan(owner, repo, "ghs_bench", remote).ExpectPermission(owner, repo, "Codertocat", "admin");
@@ -46,30 +37,13 @@ Answer("You are the planner", new
     }).ToArray(),
 });
 Answer("You are the reviewer", new { approve = true, findings = Array.Empty<object>() });
-
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark" });
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+await using var bot = await BenchBot.StartAsync("plan-bench", github, new Dictionary<string, string?>
 {
-    ["DataDir"] = dataDir.Path,
-    ["Temporal:Address"] = temporal.Client.Connection.Options.TargetHost,
-    ["Temporal:TaskQueue"] = "plan-bench",
-    ["GitHub:WebhookSecret"] = "bench-secret",
-    ["GitHub:AppId"] = github.AppId.ToString(CultureInfo.InvariantCulture),
-    ["GitHub:PrivateKey"] = github.PrivateKeyPem,
-    ["GitHub:ApiBaseUrl"] = github.ApiBaseUrl.ToString(),
     ["Agents:Provider"] = "openai",
-    ["Agents:Endpoint"] = llm.Url + "/v1",
+    ["Agents:Endpoint"] = llm.Endpoint.ToString(),
     ["Agents:Model"] = "bench-model",
     ["Agents:ApiKey"] = "bench-key",
 });
-builder.WebHost.UseUrls("http://127.0.0.1:0");
-builder.AddGitHubBot();
-builder.Logging.ClearProviders();
-await using var app = builder.Build();
-app.UseGitHubBot();
-await app.StartAsync();
-using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-var webhooks = new WebhookSender(http, "bench-secret");
 
 var results = new List<(double Design, double PullRequest, double Merged)>();
 for (var run = 1 - warmup; run <= runs; run++)
@@ -93,12 +67,12 @@ for (var run = 1 - warmup; run <= runs; run++)
 
     var started = DateTime.UtcNow;
     var clock = Stopwatch.StartNew();
-    using var response = await webhooks.PostAsync("issues", payload, deliveryId: $"plan-bench-{issue}");
+    using var response = await bot.Webhooks.PostAsync("issues", payload, deliveryId: $"plan-bench-{issue}");
     var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     var commandId = (string?)answer["workflowId"] ?? throw new InvalidOperationException($"the intake answered {(int)response.StatusCode}: {answer}");
-    var command = await temporal.Client.GetWorkflowHandle(commandId).GetResultAsync<CommandResult>();
+    var command = await bot.Client.GetWorkflowHandle(commandId).GetResultAsync<CommandResult>();
     var planId = command.Outcomes.Single().WorkflowId ?? throw new InvalidOperationException($"the label started nothing: {JsonSerializer.Serialize(command)}");
-    var result = await temporal.Client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
+    var result = await bot.Client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
     var merged = clock.Elapsed.TotalSeconds;
     if (!result.Merged || result.SubIssues.Count != parts)
     {
@@ -128,46 +102,15 @@ for (var run = 1 - warmup; run <= runs; run++)
     }));
 }
 
-await app.StopAsync();
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
 Console.WriteLine();
 Console.WriteLine("| runs | sub-issues | webhook → design posted (median / max) | webhook → draft PR (median / max) | webhook → merged (median / max) |");
 Console.WriteLine("|---|---|---|---|---|");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"| {runs} | {parts} | {Median(results.Select(r => r.Design)):0.00} s / {results.Max(r => r.Design):0.00} s | {Median(results.Select(r => r.PullRequest)):0.00} s / {results.Max(r => r.PullRequest):0.00} s | {Median(results.Select(r => r.Merged)):0.00} s / {results.Max(r => r.Merged):0.00} s |"));
+    $"| {runs} | {parts} | {BenchBot.Median(results.Select(r => r.Design)):0.00} s / {results.Max(r => r.Design):0.00} s | {BenchBot.Median(results.Select(r => r.PullRequest)):0.00} s / {results.Max(r => r.PullRequest):0.00} s | {BenchBot.Median(results.Select(r => r.Merged)):0.00} s / {results.Max(r => r.Merged):0.00} s |"));
 
 // The local OpenAI-compatible endpoint answers requests whose body matches `match` with `value` as the model's JSON.
-void Answer(string match, object value, bool regex = false)
-{
-    var completion = new JsonObject
-    {
-        ["id"] = "chatcmpl-bench",
-        ["object"] = "chat.completion",
-        ["created"] = 1764000000,
-        ["model"] = "bench-model",
-        ["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["finish_reason"] = "stop",
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = JsonSerializer.Serialize(value) },
-        }),
-        ["usage"] = new JsonObject { ["prompt_tokens"] = 1000, ["completion_tokens"] = 200, ["total_tokens"] = 1200 },
-    };
-    IStringMatcher matcher = regex ? new RegexMatcher(match) : new WildcardMatcher($"*{match}*");
-    llm.Given(Request.Create().UsingPost().WithPath("/v1/chat/completions").WithBody(matcher))
-        .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(completion.ToJsonString()));
-}
-
-int Option(string name, int fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-}
+void Answer(string match, object value, bool regex = false) =>
+    llm.Answer(regex ? new RegexMatcher(match) : new WildcardMatcher($"*{match}*"), JsonSerializer.Serialize(value));
 
 /// <summary>The benchmark's constants.</summary>
 internal static partial class Program

@@ -4,10 +4,6 @@ using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Contracts;
 using GitHubBot.Testing;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
 
 namespace GitHubBot.App.Tests;
 
@@ -91,7 +87,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
     public async Task A_labelled_issue_becomes_a_merged_pr_through_agents_behind_an_openai_compatible_endpoint()
     {
         using var github = new GitHubFake();
-        using var llm = WireMockServer.Start();
+        using var llm = new LocalOpenAi();
         using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string>
         {
             ["calc.sh"] = "add() { echo $(( $1 + $2 )); }\n",
@@ -106,18 +102,18 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         payload["issue"]!["number"] = issue;
         payload["label"]!["name"] = "ghbot:implement";
         payload["installation"] = new JsonObject { ["id"] = 1, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
-        Answer(llm, "You are the architect", """{"design":"Add mul.","risks":[],"files":["calc.sh"]}""");
-        Answer(llm, "You are the planner", """{"sub_issues":[{"title":"Add mul","body":"b","acceptance_criteria":["mul 2 3 is 6"],"files":["calc.sh","more_tests.sh"],"depends_on":[]}]}""");
-        Answer(llm, "You are a coder", """
+        llm.Answer("You are the architect", """{"design":"Add mul.","risks":[],"files":["calc.sh"]}""");
+        llm.Answer("You are the planner", """{"sub_issues":[{"title":"Add mul","body":"b","acceptance_criteria":["mul 2 3 is 6"],"files":["calc.sh","more_tests.sh"],"depends_on":[]}]}""");
+        llm.Answer("You are a coder", """
             {"summary":"Adds and tests mul.","edits":[
               {"path":"calc.sh","search":"add() { echo $(( $1 + $2 )); }\n","replace":"add() { echo $(( $1 + $2 )); }\nmul() { echo $(( $1 * $2 )); }\n"},
               {"path":"more_tests.sh","content":"[ \"$(mul 2 3)\" = 6 ] || exit 1\n"}]}
             """);
-        Answer(llm, "You are the reviewer", """{"approve":true,"findings":[]}""");
+        llm.Answer("You are the reviewer", """{"approve":true,"findings":[]}""");
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), github, new Dictionary<string, string?>
         {
             ["Agents:Provider"] = "openai",
-            ["Agents:Endpoint"] = llm.Url + "/v1",
+            ["Agents:Endpoint"] = llm.Endpoint.ToString(),
             ["Agents:Model"] = "local-model",
             ["Agents:ApiKey"] = "local-key",
         });
@@ -132,8 +128,8 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.True(result.Merged, result.Explanation);
         Assert.Equal(result.HeadSha, await remote.HeadOfAsync("main"));
         Assert.Contains("mul()", await remote.RemoteGitAsync("show", "main:calc.sh"), StringComparison.Ordinal);
-        Assert.Equal(4, llm.LogEntries.ToList().Count);
-        Assert.All(llm.LogEntries, e => Assert.Equal("Bearer local-key", e.RequestMessage.Headers!["Authorization"].Single()));
+        Assert.Equal(4, llm.Requests.Count);
+        Assert.All(llm.Requests, e => Assert.Equal("Bearer local-key", e.RequestMessage.Headers!["Authorization"].Single()));
         Assert.True(Workspaces.AreEmpty(bot.WorkspaceRoot), "the gate's workspace was removed");
         github.AssertNoUnexpectedRequests();
     }
@@ -165,27 +161,6 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
             new Dictionary<string, string?> { ["Agents:Provider"] = "bard", ["Agents:Model"] = "m" }));
 
         Assert.Contains("Agents:Provider must be openai or anthropic", ex.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>The local OpenAI-compatible endpoint answers requests whose prompt contains <paramref name="role"/> with <paramref name="answer"/> as JSON.</summary>
-    private static void Answer(WireMockServer llm, string role, string answer)
-    {
-        var completion = new JsonObject
-        {
-            ["id"] = "chatcmpl-1",
-            ["object"] = "chat.completion",
-            ["created"] = 1764000000,
-            ["model"] = "local-model",
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0,
-                ["finish_reason"] = "stop",
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = answer },
-            }),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = 1000, ["completion_tokens"] = 200, ["total_tokens"] = 1200 },
-        };
-        llm.Given(Request.Create().UsingPost().WithPath("/v1/chat/completions").WithBody(new WildcardMatcher($"*{role}*")))
-            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(completion.ToJsonString()));
     }
 
     /// <summary>The history's JSON with every base64 payload decoded beside it, so payload text can be searched.</summary>

@@ -71,27 +71,18 @@ public sealed class AgentTests
     [Fact]
     public async Task The_openai_provider_talks_to_any_openai_compatible_endpoint_with_the_schema_as_response_format()
     {
-        using var server = WireMockServer.Start();
-        server.Given(Request.Create().UsingPost().WithPath("/v1/chat/completions"))
-            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody("""
-                {
-                  "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "local-model",
-                  "choices": [{ "index": 0, "finish_reason": "stop",
-                    "message": { "role": "assistant", "content": "{\"design\":\"Cache it.\",\"risks\":[]}" } }],
-                  "usage": { "prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18 }
-                }
-                """));
-        using var client = AgentClients.Create(new AgentOptions { Provider = "openai", Endpoint = new Uri(server.Url + "/v1"), Model = "local-model", ApiKey = "local-key" })!;
+        using var llm = new LocalOpenAi().Answer((string?)null, """{"design":"Cache it.","risks":[]}""", promptTokens: 11, completionTokens: 7);
+        using var client = AgentClients.Create(new AgentOptions { Provider = "openai", Endpoint = llm.Endpoint, Model = "local-model", ApiKey = "local-key" })!;
 
         var answer = await StructuredAgent.AskAsync(client, "architect", "You design changes.", "Make it faster.", Schema, maxAttempts: 1);
 
         Assert.Equal("Cache it.", (string?)answer.Value["design"]);
         Assert.Equal((11, 7), (answer.InputTokens, answer.OutputTokens));
-        var sent = JsonNode.Parse(Assert.Single(server.LogEntries).RequestMessage.Body!)!;
+        var sent = JsonNode.Parse(Assert.Single(llm.Requests).RequestMessage.Body!)!;
         Assert.Equal("local-model", (string?)sent["model"]);
         Assert.Equal("json_schema", (string?)sent["response_format"]!["type"]);
         Assert.Equal("architect", (string?)sent["response_format"]!["json_schema"]!["name"]);
-        Assert.Equal("Bearer local-key", Assert.Single(server.LogEntries).RequestMessage.Headers!["Authorization"].Single());
+        Assert.Equal("Bearer local-key", Assert.Single(llm.Requests).RequestMessage.Headers!["Authorization"].Single());
     }
 
     [Theory]

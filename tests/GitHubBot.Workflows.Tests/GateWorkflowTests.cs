@@ -391,13 +391,8 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
     public async Task A_person_can_cancel_a_gate_with_the_cancel_signal_even_before_it_started_working()
     {
         var marker = Marker();
-        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
-        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
-        rig.WithConfig($$"""
-            quality_gate:
-              checks:
-                unit_tests: { run: "sleep 300 {{marker}}" }
-            """);
+        var (rig, sha) = await SleepingGateAsync(marker);
+        using var disposeRig = rig;
         using var worker = rig.Worker();
 
         var (running, early) = await worker.ExecuteAsync(async () =>
@@ -428,13 +423,8 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
     public async Task A_gate_cancelled_through_temporal_kills_its_checks_and_closes_its_check_run_as_cancelled()
     {
         var marker = Marker();
-        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
-        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
-        rig.WithConfig($$"""
-            quality_gate:
-              checks:
-                unit_tests: { run: "sleep 300 {{marker}}" }
-            """);
+        var (rig, sha) = await SleepingGateAsync(marker);
+        using var disposeRig = rig;
         using var worker = rig.Worker();
 
         await worker.ExecuteAsync(async () =>
@@ -511,6 +501,19 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
         var found = await pgrep.StandardOutput.ReadToEndAsync();
         await pgrep.WaitForExitAsync();
         return [.. found.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    /// <summary>A repository whose one check sleeps five minutes, tagged with <paramref name="marker"/> to find its process, and a commit to check.</summary>
+    private async Task<(GateRig Rig, string Sha)> SleepingGateAsync(string marker)
+    {
+        var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.WithConfig($$"""
+            quality_gate:
+              checks:
+                unit_tests: { run: "sleep 300 {{marker}}" }
+            """);
+        return (rig, sha);
     }
 
     internal static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 60)

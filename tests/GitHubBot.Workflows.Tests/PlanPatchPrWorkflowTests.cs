@@ -79,7 +79,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  require_design_approval: true\nauto_merge:\n  enabled: true\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "write");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = new RoleChatClient()
             .On("architect", null, "Sure! Here is my design: add mul.")
             .OnJson("architect", null, Design())
@@ -146,7 +146,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Assert.Contains("ok: mul 2 3", output, StringComparison.Ordinal);
 
             // One progress comment, edited as the run went on, ending with the merge.
-            var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+            var progress = Progress(rig, issue);
             Assert.Contains("was merged", progress.Body, StringComparison.Ordinal);
             Assert.Contains("approved by @maintainer", progress.Body, StringComparison.Ordinal);
             Assert.Equal(0, chat.Remaining);
@@ -212,7 +212,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         string? planId = null;
         using var rig = await PlanRigAsync(Config + "auto_merge:\n  enabled: true\n");
         rig.GitHub.NotMergeableTimes = 1;
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = Script(Mul("+"), Coder("Multiply, not add.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 * $2 )); }" }));
         using var worker = rig.Worker(chat);
 
@@ -244,7 +244,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     public async Task A_patch_that_is_never_fixed_leaves_a_draft_pr_with_the_failures_explained()
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  fix_rounds: 1\nauto_merge:\n  enabled: true\n");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = Script(Mul("+"), Coder("Try again.", new { path = "calc.sh", search = "mul() { echo $(( $1 + $2 )); }", replace = "mul() { echo $(( $1 - $2 )); }" }));
         using var worker = rig.Worker(chat);
 
@@ -260,7 +260,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         var explained = Assert.Single(rig.GitHub.CommentsOn(result.PrNumber!.Value), c => c.Body.Contains("stays a draft", StringComparison.Ordinal));
         Assert.Contains("FAIL: mul 2 3 gave -1, expected 6", explained.Body, StringComparison.Ordinal);
         Assert.Equal(result.HeadSha, await rig.Repository.HeadOfAsync(pr["head"]!["ref"]!.GetValue<string>()));
-        var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+        var progress = Progress(rig, issue);
         Assert.Contains("left as a draft", progress.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
     }
@@ -269,7 +269,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     public async Task With_on_failure_close_a_gate_that_keeps_failing_undoes_the_run()
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  fix_rounds: 0\n  on_failure: close\n");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         using var worker = rig.Worker(Script(Mul("+")));
 
         var result = await worker.ExecuteAsync(() => RunAsync(rig, issue));
@@ -279,7 +279,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal("closed", pr["state"]!.GetValue<string>());
         Assert.DoesNotContain("ghbot/", await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
         Assert.All(result.SubIssues, sub => Assert.Contains(PlanPatchPrWorkflow.AbandonedLabel, rig.GitHub.Labels(sub)));
-        var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+        var progress = Progress(rig, issue);
         Assert.Contains("still failed", progress.Body, StringComparison.Ordinal);
         Assert.Contains("FAIL: mul 2 3 gave 5, expected 6", progress.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
@@ -289,7 +289,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     public async Task A_run_that_reaches_its_token_budget_stops_cleanly_closes_its_sub_issues_and_says_why()
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  max_tokens: 450\n");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = new RoleChatClient()
             .OnJson("architect", null, Design())
             .OnJson("planner", null, TwoSubIssues())
@@ -315,7 +315,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
 
         Assert.Empty(rig.GitHub.PullRequests);
         Assert.DoesNotContain("ghbot/", await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
-        var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+        var progress = Progress(rig, issue);
         Assert.Contains("The budget ran out", progress.Body, StringComparison.Ordinal);
         Assert.Contains("agents.max_tokens allows 450", progress.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
@@ -351,7 +351,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "maintain");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         using var worker = rig.Worker(Script(Mul()));
 
         await worker.ExecuteAsync(async () =>
@@ -374,7 +374,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Assert.Equal(theirs, await rig.Repository.HeadOfAsync(branch));
             Assert.Equal("open", Assert.Single(rig.GitHub.PullRequests)["state"]!.GetValue<string>());
             Assert.All(result.SubIssues, sub => Assert.Equal("closed", rig.GitHub.Issues[sub]["state"]!.GetValue<string>()));
-            var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+            var progress = Progress(rig, issue);
             Assert.Contains($"left the branch `{branch}` as it is: someone else pushed to it", progress.Body, StringComparison.Ordinal);
             Assert.Contains("open: someone else pushed to it", progress.Body, StringComparison.Ordinal);
         });
@@ -386,7 +386,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "maintain");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = Script(Mul());
         using var worker = rig.Worker(chat);
 
@@ -412,7 +412,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
                 Assert.Contains(PlanPatchPrWorkflow.AbandonedLabel, rig.GitHub.Labels(sub));
             }
 
-            var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+            var progress = Progress(rig, issue);
             Assert.Contains("Cancelled by @maintainer with /cancel.", progress.Body, StringComparison.Ordinal);
             Assert.Contains($"deleted the branch `{branch}`", progress.Body, StringComparison.Ordinal);
 
@@ -441,7 +441,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         var cause = Assert.IsType<ApplicationFailureException>(failure.InnerException);
         Assert.Equal("AgentsNotConfigured", cause.ErrorType);
         Assert.Contains("Agents:Provider", cause.Message, StringComparison.Ordinal);
-        var progress = Assert.Single(rig.GitHub.CommentsOn(issue.Key), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+        var progress = Progress(rig, issue.Key);
         Assert.Contains("Agents:Provider", progress.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
     }
@@ -473,7 +473,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
 
             Assert.Equal([issue], rig.GitHub.Issues.Keys);
             Assert.Empty(rig.GitHub.PullRequests);
-            var progress = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
+            var progress = Progress(rig, issue);
             Assert.Contains("Nothing was changed", progress.Body, StringComparison.Ordinal);
         });
         rig.GitHub.AssertNoUnexpectedRequests();
@@ -483,7 +483,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     public async Task A_gate_someone_else_stops_hands_the_pr_over_and_nothing_is_undone()
     {
         using var rig = await PlanRigAsync("quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 120\" }\n");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = Script(Mul());
         using var worker = rig.Worker(chat);
 
@@ -516,7 +516,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
     {
         using var rig = await PlanRigAsync(Config + "agents:\n  require_design_approval: true\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "write");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         var chat = new RoleChatClient().OnJson("architect", null, Design());
         using var worker = rig.Worker(chat);
 
@@ -547,7 +547,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         using var rig = await PlanRigAsync(Config + "trigger_label: \"bot: build it\"\n");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "triager", "triage");
-        var issue = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+        var issue = MulIssue(rig);
         using var worker = rig.Worker(chat: null);
 
         await worker.ExecuteAsync(async () =>
@@ -591,6 +591,13 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         rig.Temporal.StartWorkflowAsync(
             (PlanPatchPrWorkflow wf) => wf.RunAsync(input),
             new WorkflowOptions(input.IssueNumber is { } issue ? WorkflowIds.PlanPatchPr(input.Owner, input.Repo, issue) : WorkflowIds.PlanPatchPrRequirement(input.Owner, input.Repo, input.Requirement!), rig.TaskQueue));
+
+    /// <summary>The usual issue: calc.sh should multiply.</summary>
+    private static int MulIssue(GateRig rig) => rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Multiply numbers", "calc.sh should multiply too.");
+
+    /// <summary>GitHubBot's one progress comment on the issue.</summary>
+    private static GitHubFake.Comment Progress(GateRig rig, int issue) =>
+        Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains(PlanProgress.Marker, StringComparison.Ordinal));
 
     private static async Task<PlanPatchPrResult> RunAsync(GateRig rig, int issue) =>
         await (await StartAsync(rig, new PlanPatchPrInput { Owner = GateRig.Owner, Repo = rig.Repo, InstallationId = 1, IssueNumber = issue })).GetResultAsync();

@@ -24,13 +24,7 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         var files = Directory.GetFiles(HistoryDir, "quality-gate-*.json");
         Assert.NotEmpty(files);
 
-        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<QualityGateWorkflow>());
-        foreach (var file in files)
-        {
-            var history = WorkflowHistory.FromJson($"replay-{Path.GetFileNameWithoutExtension(file)}", await File.ReadAllTextAsync(file));
-            var result = await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
-            Assert.True(result.ReplayFailure is null, $"{Path.GetFileName(file)}: {result.ReplayFailure}");
-        }
+        await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<QualityGateWorkflow>()));
     }
 
     /// <summary>Representative runs: fixes pushed and re-checked; an untrusted PR stopped while it waits; a bad configuration.</summary>
@@ -73,10 +67,20 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         Assert.Null(replay.ReplayFailure);
 
         // Histories of released versions are kept: only a file that does not exist yet is written.
-        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version
-            && Path.Combine(HistoryDir, $"quality-gate-{version}{scenario}.json") is var file && !File.Exists(file))
+        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
         {
-            await File.WriteAllTextAsync(file, history.ToJson());
+            await WriteHistoryAsync($"quality-gate-{version}{scenario}", history);
+        }
+    }
+
+    /// <summary>Replays each committed history file; a non-deterministic change fails naming the file.</summary>
+    private static async Task ReplayAllAsync(IEnumerable<string> files, WorkflowReplayer replayer)
+    {
+        foreach (var file in files)
+        {
+            var history = WorkflowHistory.FromJson($"replay-{Path.GetFileNameWithoutExtension(file)}", await File.ReadAllTextAsync(file));
+            var result = await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
+            Assert.True(result.ReplayFailure is null, $"{Path.GetFileName(file)}: {result.ReplayFailure}");
         }
     }
 
@@ -95,13 +99,7 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
     {
         var files = Directory.GetFiles(HistoryDir, "plan-patch-pr-*.json");
         Assert.NotEmpty(files);
-        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<PlanPatchPr.PlanPatchPrWorkflow>());
-        foreach (var file in files)
-        {
-            var history = WorkflowHistory.FromJson($"replay-{Path.GetFileNameWithoutExtension(file)}", await File.ReadAllTextAsync(file));
-            var result = await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
-            Assert.True(result.ReplayFailure is null, $"{Path.GetFileName(file)}: {result.ReplayFailure}");
-        }
+        await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<PlanPatchPr.PlanPatchPrWorkflow>()));
     }
 
     [Fact]
@@ -133,12 +131,7 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<Commands.CommandWorkflow>());
         Assert.Null((await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false)).ReplayFailure);
         var files = Directory.GetFiles(HistoryDir, "command-*.json");
-        foreach (var file in files)
-        {
-            var committed = WorkflowHistory.FromJson($"replay-{Path.GetFileNameWithoutExtension(file)}", await File.ReadAllTextAsync(file));
-            var result = await replayer.ReplayWorkflowAsync(committed, throwOnReplayFailure: false);
-            Assert.True(result.ReplayFailure is null, $"{Path.GetFileName(file)}: {result.ReplayFailure}");
-        }
+        await ReplayAllAsync(files, replayer);
 
         if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version
             && Path.Combine(HistoryDir, $"command-{version}.json") is var path && !File.Exists(path))

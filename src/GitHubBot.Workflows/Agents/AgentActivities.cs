@@ -60,23 +60,17 @@ public sealed class AgentActivities(IChatClient? chat, AgentOptions options, Rep
         }
 
         const string config = ".github/ghbot.yml";
-        var edited = view.Patches.SelectMany(p => p.Edits).Select(e => Edits.NormalizePath(e.Path)).ToList();
-        var tree = (await snapshots.ReadAsync(view.Snapshot, [], cancellationToken)).Tree;
         var named = view.Files.ToList();
-        if (view.FilesNamedInTask)
+        var (files, patched) = await snapshots.ApplyAsync(view.Snapshot, view.Patches, tree =>
         {
-            named.AddRange(tree.Where(path => task.Contains(path, StringComparison.Ordinal)).Take(MaxFilesNamedInTask));
-        }
+            if (view.FilesNamedInTask)
+            {
+                named.AddRange(tree.Where(path => task.Contains(path, StringComparison.Ordinal)).Take(MaxFilesNamedInTask));
+            }
 
-        var files = await snapshots.ReadAsync(view.Snapshot, [.. named, .. edited, config], cancellationToken);
-        var patched = new PatchedTree(files.Read);
-        var (failedAt, problems) = patched.ApplyAll(view.Patches);
-        if (failedAt >= 0)
-        {
-            throw new ApplicationFailureException($"A patch accepted earlier no longer applies: {string.Join(" ", problems)}", errorType: "PatchDoesNotApply", nonRetryable: true);
-        }
-
-        var allFiles = tree.Union(patched.Changed.Keys, StringComparer.Ordinal).ToList();
+            return [.. named, config];
+        }, cancellationToken);
+        var allFiles = files.Tree.Union(patched.Changed.Keys, StringComparer.Ordinal).ToList();
         var text = RepoContext.Build(allFiles, patched.Read, named, files.Read(config), ContextLimits.Default);
         if (view.Diff && view.Patches.Count > 0)
         {

@@ -18,17 +18,8 @@ public sealed class PlanRepoActivities(RepoSnapshots snapshots, IGitHubClients c
     public async Task<IReadOnlyList<string>> CheckPatchAsync(CheckPatchRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var token = ActivityExecutionContext.Current.CancellationToken;
-        var paths = request.Applied.Append(request.Candidate).SelectMany(p => p.Edits).Select(e => Edits.NormalizePath(e.Path));
-        var files = await snapshots.ReadAsync(request.Snapshot, paths, token);
-        var tree = new PatchedTree(files.Read);
-        var (failedAt, stale) = tree.ApplyAll(request.Applied);
-        if (failedAt >= 0)
-        {
-            throw new ApplicationFailureException(
-                $"A patch accepted earlier no longer applies: {string.Join(" ", stale)}", errorType: "PatchDoesNotApply", nonRetryable: true);
-        }
-
+        var candidate = request.Candidate.Edits.Select(e => Edits.NormalizePath(e.Path)).ToList();
+        var (files, tree) = await snapshots.ApplyAsync(request.Snapshot, request.Applied, _ => candidate, ActivityExecutionContext.Current.CancellationToken);
         var result = tree.Apply(request.Candidate.Edits);
         if (!result.Applies)
         {

@@ -518,7 +518,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     }
 
     /// <summary>Runs <paramref name="work"/> while heartbeating; the activity's cancellation (delivered by heartbeats) cancels it.</summary>
-    private static async Task<T> WithHeartbeatsAsync<T>(Func<CancellationToken, Task<T>> work)
+    internal static async Task<T> WithHeartbeatsAsync<T>(Func<CancellationToken, Task<T>> work)
     {
         var context = ActivityExecutionContext.Current;
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);

@@ -36,7 +36,7 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
                 links.WorkflowUrl(request.WorkflowId)?.ToString());
             try
             {
-                await temporal.GetWorkflowHandle(gate.Id, gate.RunId).SignalAsync(WorkflowSignals.CancelGate, [cancel]);
+                await temporal.GetWorkflowHandle(gate.Id, gate.RunId).SignalAsync(WorkflowSignals.Cancel, [cancel]);
                 signalled.Add(gate.Id);
                 LogSuperseded(logger, gate.Id, request.WorkflowId);
             }
@@ -147,20 +147,10 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
     [Activity]
     public async Task<QualityGateResult> AwaitGateAsync(string workflowId)
     {
-        var context = ActivityExecutionContext.Current;
-        using var beating = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var beats = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(GateActivities.HeartbeatEvery);
-            while (await timer.WaitForNextTickAsync(beating.Token).ConfigureAwait(false))
-            {
-                context.Heartbeat();
-            }
-        });
         try
         {
-            return await temporal.GetWorkflowHandle<QualityGateWorkflow>(workflowId)
-                .GetResultAsync<QualityGateResult>(rpcOptions: new() { CancellationToken = context.CancellationToken });
+            return await GateActivities.WithHeartbeatsAsync(token => temporal.GetWorkflowHandle<QualityGateWorkflow>(workflowId)
+                .GetResultAsync<QualityGateResult>(rpcOptions: new() { CancellationToken = token }));
         }
         catch (WorkflowFailedException ex) when (TemporalException.IsCanceledException(ex.InnerException!))
         {
@@ -170,18 +160,6 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         catch (WorkflowFailedException ex)
         {
             throw new ApplicationFailureException($"The gate {workflowId} failed: {Failures.Reason(ex)}", errorType: "GateFailed", nonRetryable: true);
-        }
-        finally
-        {
-            await beating.CancelAsync();
-            try
-            {
-                await beats;
-            }
-            catch (OperationCanceledException)
-            {
-                // The heartbeat loop ends by cancellation.
-            }
         }
     }
 
@@ -196,11 +174,9 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
 /// <summary>Signal names other code sends to workflows.</summary>
 public static class WorkflowSignals
 {
-    public const string CancelGate = "Cancel";
-
     public const string OkToTest = "OkToTest";
 
-    /// <summary>Stops a plan → patch → PR run (argument: the reason).</summary>
+    /// <summary>Stops a gate (argument: a CancelGate) or a plan → patch → PR run (argument: the reason).</summary>
     public const string Cancel = "Cancel";
 
     /// <summary>Answers a plan's design gate (argument: who approved).</summary>

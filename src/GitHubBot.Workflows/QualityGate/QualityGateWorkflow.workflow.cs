@@ -111,7 +111,7 @@ public sealed class QualityGateWorkflow
     }
 
     /// <summary>Stops the gate: its running checks are killed and its check run ends cancelled with the reason.</summary>
-    [WorkflowSignal(WorkflowSignals.CancelGate)]
+    [WorkflowSignal(WorkflowSignals.Cancel)]
     public Task CancelAsync(CancelGate request)
     {
         if (request?.SupersededBy is { } newer)

@@ -13,10 +13,14 @@ namespace GitHubBot.Workflows.Tools;
 /// <summary>A snapshot's files as read from git: the tree, and the text of the files asked for.</summary>
 /// <param name="Tree">Repository-relative paths of every file of the commit.</param>
 /// <param name="Texts">Path → text of the files read (absent: not in the commit).</param>
-public sealed record SnapshotFiles(IReadOnlyList<string> Tree, IReadOnlyDictionary<string, string> Texts)
+/// <param name="Executables">The commit's executable files (mode 100755).</param>
+public sealed record SnapshotFiles(IReadOnlyList<string> Tree, IReadOnlyDictionary<string, string> Texts, IReadOnlySet<string> Executables)
 {
     /// <summary>A file's text, or null when the commit does not have it (or it was not read).</summary>
     public string? Read(string path) => Texts.TryGetValue(path, out var text) ? text : null;
+
+    /// <summary>The mode a file written at <paramref name="path"/> keeps: executable if it was, else a regular file.</summary>
+    public string ModeOf(string path) => Executables.Contains(path) ? "100755" : "100644";
 }
 
 /// <summary>
@@ -44,7 +48,11 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
     }
 
     /// <summary>Reads the snapshot's tree and the given files (those that exist and are small enough).</summary>
-    public async Task<SnapshotFiles> ReadAsync(RepoSnapshot snapshot, IEnumerable<string> paths, CancellationToken cancellationToken)
+    public Task<SnapshotFiles> ReadAsync(RepoSnapshot snapshot, IEnumerable<string> paths, CancellationToken cancellationToken) =>
+        ReadAsync(snapshot, _ => paths, cancellationToken);
+
+    /// <summary>Reads the snapshot's tree and the files <paramref name="choose"/> picks knowing the tree.</summary>
+    public async Task<SnapshotFiles> ReadAsync(RepoSnapshot snapshot, Func<IReadOnlyList<string>, IEnumerable<string>> choose, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var repository = await EnsureAsync(snapshot, cancellationToken);
@@ -52,6 +60,7 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
             "ls-tree", ["--git-dir", repository, "ls-tree", "-r", "-z", "--long", "--end-of-options", snapshot.Sha], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
         var tree = new List<string>();
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var executables = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             // "<mode> <type> <object> <size>\t<path>"
@@ -63,10 +72,15 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
             {
                 sizes[path] = size;
             }
+
+            if (fields[0] == "100755")
+            {
+                executables.Add(path);
+            }
         }
 
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var path in paths.Distinct(StringComparer.Ordinal))
+        foreach (var path in choose(tree).Distinct(StringComparer.Ordinal))
         {
             if (sizes.TryGetValue(path, out var size) && size <= MaxFileBytes)
             {
@@ -75,7 +89,28 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
             }
         }
 
-        return new SnapshotFiles(tree, texts);
+        return new SnapshotFiles(tree, texts, executables);
+    }
+
+    /// <summary>
+    /// The snapshot with <paramref name="patches"/> applied on top, and the files it read (those the patches edit and
+    /// those <paramref name="alsoRead"/> picks). Patches were accepted earlier, so one that no longer applies fails
+    /// the step without retrying.
+    /// </summary>
+    public async Task<(SnapshotFiles Files, PatchedTree Tree)> ApplyAsync(
+        RepoSnapshot snapshot, IReadOnlyList<Patch> patches, Func<IReadOnlyList<string>, IEnumerable<string>> alsoRead, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patches);
+        var edited = patches.SelectMany(p => p.Edits).Select(e => Edits.NormalizePath(e.Path)).ToList();
+        var files = await ReadAsync(snapshot, tree => edited.Concat(alsoRead(tree)), cancellationToken);
+        var patched = new PatchedTree(files.Read);
+        var (failedAt, problems) = patched.ApplyAll(patches);
+        if (failedAt >= 0)
+        {
+            throw new ApplicationFailureException($"A patch accepted earlier no longer applies: {string.Join(" ", problems)}", errorType: "PatchDoesNotApply", nonRetryable: true);
+        }
+
+        return (files, patched);
     }
 
     /// <summary>
@@ -108,9 +143,8 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
                 {
                     var blob = (await GitWorkspace.GitAsync(
                         "hash-object", ["--git-dir", repository, "hash-object", "-w", "--stdin"], repository, environment, null, cancellationToken, input: text)).Trim();
-                    var mode = await ModeAsync(repository, parent, path, cancellationToken) ?? "100644";
                     await GitWorkspace.GitAsync(
-                        "update-index", ["--git-dir", repository, "update-index", "--add", "--cacheinfo", $"{mode},{blob},{path}"], repository, environment, null, cancellationToken);
+                        "update-index", ["--git-dir", repository, "update-index", "--add", "--cacheinfo", $"{files.ModeOf(path)},{blob},{path}"], repository, environment, null, cancellationToken);
                 }
 
                 var treeSha = (await GitWorkspace.GitAsync("write-tree", ["--git-dir", repository, "write-tree"], repository, environment, null, cancellationToken)).Trim();
@@ -198,14 +232,6 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
         }
 
         return repository;
-    }
-
-    private static async Task<string?> ModeAsync(string repository, string commit, string path, CancellationToken cancellationToken)
-    {
-        var entry = await GitWorkspace.GitAsync(
-            "ls-tree", ["--git-dir", repository, "ls-tree", "-z", "--end-of-options", commit, "--", path], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
-        var mode = entry.Split(' ', 2)[0];
-        return mode is "100644" or "100755" ? mode : null;
     }
 
     private static Uri CloneUrl(RepoSnapshot snapshot) =>
