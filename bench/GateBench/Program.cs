@@ -2,15 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
 
-// Quality-gate benchmark (issue #4): eight checks that sleep for known durations (slowest/8 … slowest seconds) run
-// through the whole bot: a signed pull_request.opened delivery into the web intake, the gate on a real Temporal dev
-// server, real git checkouts from a local bare repository, and check runs out to the GitHub HTTP fake. For each run
-// it reports the time from the webhook to the in_progress check run, and the gate's wall time ÷ the slowest check.
-// One warm-up run (JIT, first connections) is made first and not counted.
-//   dotnet run -c Release --project bench/GateBench -- [--runs 5] [--slowest 8] [--warmup 1]
 var runs = BenchBot.Option(args, "--runs", 5);
 var warmup = BenchBot.Option(args, "--warmup", 1);
 var slowest = BenchBot.Option(args, "--slowest", 8);
@@ -19,7 +13,7 @@ using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, st
 var repo = "gate-bench";
 github.ExpectGate("Codertocat", repo, 1, "ghs_bench");
 var durations = Enumerable.Range(1, 8).Select(i => Math.Round(slowest * i / 8.0, 3)).ToArray();
-var checks = string.Join("\n", GitHubBot.Core.Config.QualityGateConfig.CheckNames.Select((name, i) =>
+var checks = string.Join("\n", GitHubBot.Core.Config.CheckConfig.Names.Select((name, i) =>
     string.Create(CultureInfo.InvariantCulture, $"    {name}: {{ run: \"sleep {durations[i]}\" }}")));
 github.RespondFile("Codertocat", repo, ".github/ghbot.yml", $"quality_gate:\n  required_score: 0\n  checks:\n{checks}\n");
 await using var bot = await BenchBot.StartAsync("gate-bench", github);

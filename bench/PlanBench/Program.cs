@@ -2,17 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.PlanPatchPr;
 using GitHubBot.Testing;
 using WireMock.Matchers;
 
-// Plan → patch → PR benchmark (issue #6): a signed issues.labeled delivery into the web intake, the label checked in a
-// command workflow, then the plan on a real Temporal dev server — architect, planner, N coders in parallel, merge,
-// reviewer, one commit per sub-issue pushed to a local bare repository, a draft PR, the quality gate as a child
-// (one trivial check), ready for review and merge — with GitHub faked over HTTP and the agents answering at once
-// from a local OpenAI-compatible endpoint. What it measures is GitHubBot's own orchestration, not a model's latency.
-// One warm-up run is made first and not counted.
-//   dotnet run -c Release --project bench/PlanBench -- [--runs 5] [--sub-issues 4] [--warmup 1]
 var runs = BenchBot.Option(args, "--runs", 5);
 var warmup = BenchBot.Option(args, "--warmup", 1);
 var parts = BenchBot.Option(args, "--sub-issues", 4);

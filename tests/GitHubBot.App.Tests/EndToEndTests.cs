@@ -2,8 +2,23 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
+using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 
 namespace GitHubBot.App.Tests;
 
@@ -43,7 +58,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.Equal("success", (string?)github.CheckRunUpdates("Codertocat", repo, 31337)[^1]["conclusion"]);
         Assert.Contains(github.CheckRunsCreated("Codertocat", repo), run => (string?)run["name"] == "GitHubBot / unit tests" && (string?)run["conclusion"] == "success");
         Assert.Single(github.CommentsOn(2));
-        Assert.True(Workspaces.AreEmpty(bot.WorkspaceRoot), "the gate's workspace was removed");
+        Assert.True(WorkspaceRoot.AreEmpty(bot.WorkspaceRoot), "the gate's workspace was removed");
         github.AssertNoUnexpectedRequests();
 
         // Secrets stay out of the logs, at every level, and out of the workflow's history.
@@ -130,7 +145,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.Contains("mul()", await remote.RemoteGitAsync("show", "main:calc.sh"), StringComparison.Ordinal);
         Assert.Equal(4, llm.Requests.Count);
         Assert.All(llm.Requests, e => Assert.Equal("Bearer local-key", e.RequestMessage.Headers!["Authorization"].Single()));
-        Assert.True(Workspaces.AreEmpty(bot.WorkspaceRoot), "the gate's workspace was removed");
+        Assert.True(WorkspaceRoot.AreEmpty(bot.WorkspaceRoot), "the gate's workspace was removed");
         github.AssertNoUnexpectedRequests();
     }
 
@@ -154,7 +169,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
     {
         using var github = new GitHubFake();
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => BotHost.StartAsync(
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => BotHost.StartAsync(
             temporal.Address,
             TemporalServerFixture.NewTaskQueue(),
             github,

@@ -1,11 +1,21 @@
 using GitHubBot.App.Cli;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Tools;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Temporalio.Client;
@@ -66,15 +76,9 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         github.ExpectGate("octo", "wait", 8, "ghs_cli", 99)
             .ExpectPullRequest("octo", "wait", 4, sha, "topic", remote.CloneUrl)
             .RespondFile("octo", "wait", ".github/ghbot.yml", "quality_gate:\n  required_score: 90\n  checks:\n    unit_tests: { run: \"test -f feature.txt\" }\n");
-        var options = Options.Create(new GitHubOptions { AppId = github.AppId, PrivateKey = github.PrivateKeyPem, ApiBaseUrl = github.ApiBaseUrl });
-        using var clients = new GitHubClients(options, new AppJwtFactory(options, TimeProvider.System), TimeProvider.System);
         var taskQueue = TemporalServerFixture.NewTaskQueue();
-        var links = new TemporalUiLinks(null, "default");
-        using var worker = new TemporalWorker(temporal.Client, new TemporalWorkerOptions(taskQueue)
-            .AddAllActivities(new GitHubActivities(clients, links, TimeProvider.System))
-            .AddAllActivities(new GateActivities(clients, new WorkspaceOptions(workspaces.Path), NullLogger<GateActivities>.Instance))
-            .AddAllActivities(new GateControlActivities(temporal.Client, links, NullLogger<GateControlActivities>.Instance))
-            .AddWorkflow<QualityGateWorkflow>());
+        using var services = TestWorkers.Services(temporal.Client, github, workspaces.Path);
+        using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
 
         var (started, startOutput, startError) = await RunAsync(
             "start", "quality-gate", "--repo", "octo/wait", "--pr", "4", "--installation", "8", "--required-score", "95", "--task-queue", taskQueue, "--address", temporal.Address);
@@ -102,15 +106,9 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         using var workspaces = new TempDirectory("ghbot-cli-plan-");
         using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
         github.ExpectGate("octo", "plan", 8, "ghs_cli").ExpectPlan("octo", "plan", "ghs_cli", remote);
-        var options = Options.Create(new GitHubOptions { AppId = github.AppId, PrivateKey = github.PrivateKeyPem, ApiBaseUrl = github.ApiBaseUrl });
-        using var clients = new GitHubClients(options, new AppJwtFactory(options, TimeProvider.System), TimeProvider.System);
         var taskQueue = TemporalServerFixture.NewTaskQueue();
-        var workspace = new WorkspaceOptions(workspaces.Path);
-        using var worker = new TemporalWorker(temporal.Client, new TemporalWorkerOptions(taskQueue)
-            .AddAllActivities(new GitHubActivities(clients, new TemporalUiLinks(null, "default"), TimeProvider.System))
-            .AddAllActivities(new AgentActivities(null, new AgentOptions(), new RepoSnapshots(clients, workspace)))
-            .AddAllActivities(new PlanRepoActivities(new RepoSnapshots(clients, workspace), clients))
-            .AddWorkflow<PlanPatchPrWorkflow>());
+        using var services = TestWorkers.Services(temporal.Client, github, workspaces.Path);
+        using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
         string[] start = ["start", "plan-patch-pr", "--repo", "octo/plan", "--requirement", $"Greet the user {Guid.NewGuid():N}", "--installation", "8", "--task-queue", taskQueue, "--address", temporal.Address];
 
         var (started, startOutput, startError) = await RunAsync(start);

@@ -1,8 +1,23 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Cli;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
+using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Temporalio.Client;
 
 namespace GitHubBot.App.Tests;
@@ -50,7 +65,7 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
         });
         Assert.True(queue.Pollers.Select(p => p.Identity).Distinct().Count() >= 2, $"pollers: {string.Join(", ", queue.Pollers.Select(p => p.Identity))}");
         Assert.Equal(sha, (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
-        Assert.True(Workspaces.AreEmpty(Path.Combine(dataDir.Path, "workspaces")));
+        Assert.True(WorkspaceRoot.AreEmpty(Path.Combine(dataDir.Path, "workspaces")));
         await Task.Delay(500);
         await stop.CancelAsync();
         Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));

@@ -1,5 +1,11 @@
 using GitHubBot.Core.Agents;
-using GitHubBot.Core.Plan;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 
 namespace GitHubBot.Core.Tests;
 
@@ -26,18 +32,18 @@ public sealed class PlanTests
     [Fact]
     public void Settings_come_from_the_configuration_with_defaults_for_what_it_does_not_say()
     {
-        var defaults = PlanSettings.From("{}");
-        var set = PlanSettings.From("""
+        var defaults = RepoConfig.FromJson("{}");
+        var set = RepoConfig.FromJson("""
             {"trigger_label":"bot: go","agents":{"max_tokens":1000,"max_iterations":7,"fix_rounds":0,"coder_attempts":1,"require_design_approval":true,"approval_timeout_hours":2,"on_failure":"close"},
              "auto_merge":{"enabled":true,"method":"squash","min_score":90.5}}
             """);
 
-        Assert.Equal(("ghbot:implement", 400_000L, 40, 2, 3, false, TimeSpan.FromDays(7), "draft", false, "merge", (double?)null), (
-            defaults.TriggerLabel, defaults.MaxTokens, defaults.MaxIterations, defaults.FixRounds, defaults.CoderAttempts, defaults.RequireApproval,
-            defaults.ApprovalTimeout, defaults.OnFailure, defaults.AutoMerge, defaults.MergeMethod, defaults.MinScore));
+        Assert.Equal(((string?)null, 400_000L, 40, 2, 3, false, TimeSpan.FromDays(7), "draft", false, "merge", (double?)null), (
+            defaults.TriggerLabel, defaults.Agents.MaxTokens, defaults.Agents.MaxIterations, defaults.Agents.FixRounds, defaults.Agents.CoderAttempts, defaults.Agents.RequireDesignApproval,
+            defaults.Agents.ApprovalTimeout, defaults.Agents.OnFailure, defaults.AutoMerge.Enabled, defaults.AutoMerge.Method, defaults.AutoMerge.MinScore));
         Assert.Equal(("bot: go", 1000L, 7, 0, 1, true, TimeSpan.FromHours(2), "close", true, "squash", (double?)90.5), (
-            set.TriggerLabel, set.MaxTokens, set.MaxIterations, set.FixRounds, set.CoderAttempts, set.RequireApproval,
-            set.ApprovalTimeout, set.OnFailure, set.AutoMerge, set.MergeMethod, set.MinScore));
+            set.TriggerLabel, set.Agents.MaxTokens, set.Agents.MaxIterations, set.Agents.FixRounds, set.Agents.CoderAttempts, set.Agents.RequireDesignApproval,
+            set.Agents.ApprovalTimeout, set.Agents.OnFailure, set.AutoMerge.Enabled, set.AutoMerge.Method, set.AutoMerge.MinScore));
     }
 
     [Fact]

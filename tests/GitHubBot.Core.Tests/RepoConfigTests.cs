@@ -1,5 +1,11 @@
-using GitHubBot.Core.Checks;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 
 namespace GitHubBot.Core.Tests;
 
@@ -34,8 +40,9 @@ public sealed class RepoConfigTests
                 """));
 
         Assert.True(load.IsValid, string.Join("; ", load.Problems));
-        var gate = QualityGateConfig.From(load.Merged, files: []);
-        Assert.Equal("org:implement", load.Merged["trigger_label"]!.GetValue<string>());
+        var config = RepoConfig.From(load.Merged);
+        var gate = QualityGateConfig.From(config.QualityGate, files: []);
+        Assert.Equal("org:implement", config.TriggerLabel);
         Assert.Equal((90d, 85d), (gate.RequiredScore, gate.RequiredCoverage));
         Assert.Collection(
             gate.Checks,
@@ -134,7 +141,7 @@ public sealed class RepoConfigTests
     [Fact]
     public void A_package_json_without_scripts_does_not_hide_a_python_project()
     {
-        var gate = QualityGateConfig.From([], ["package.json", "pyproject.toml"], """{"name":"docs-tooling"}""");
+        var gate = QualityGateConfig.From(new QualityGateSection(), ["package.json", "pyproject.toml"], """{"name":"docs-tooling"}""");
 
         Assert.Equal("unit_tests", gate.Checks[0].Name);
         Assert.StartsWith("pytest", gate.Checks[0].Run, StringComparison.Ordinal);
@@ -144,17 +151,18 @@ public sealed class RepoConfigTests
     public void An_empty_file_gives_the_defaults()
     {
         var load = RepoConfigLoader.Load(new ConfigFile(Repo, "# nothing yet\n"));
-        var gate = QualityGateConfig.From(load.Merged, files: []);
+        var config = RepoConfig.From(load.Merged);
+        var gate = QualityGateConfig.From(config.QualityGate, files: []);
 
         Assert.True(load.IsValid);
-        Assert.Equal((85d, 80d, false, false), (gate.RequiredScore, gate.RequiredCoverage, gate.AutoFix, gate.TrustForks));
+        Assert.Equal((85d, 80d, false, false), (gate.RequiredScore, gate.RequiredCoverage, gate.AutoFix, config.QualityGate.TrustForks));
         Assert.Empty(gate.Checks);
     }
 
     [Fact]
     public void A_dotnet_repository_gets_tests_with_trx_and_dotnet_format()
     {
-        var gate = QualityGateConfig.From([], ["README.md", "src/App/App.csproj", "App.sln"]);
+        var gate = QualityGateConfig.From(new QualityGateSection(), ["README.md", "src/App/App.csproj", "App.sln"]);
 
         Assert.Collection(
             gate.Checks,
@@ -166,7 +174,7 @@ public sealed class RepoConfigTests
     [Fact]
     public void A_node_repository_gets_its_test_and_lint_scripts()
     {
-        var gate = QualityGateConfig.From([], ["package.json"], """{"scripts":{"test":"vitest run","lint":"eslint .","lint:fix":"eslint . --fix"}}""");
+        var gate = QualityGateConfig.From(new QualityGateSection(), ["package.json"], """{"scripts":{"test":"vitest run","lint":"eslint .","lint:fix":"eslint . --fix"}}""");
 
         Assert.Equal([("unit_tests", "npm test", (string?)null), ("linting", "npm run lint", "npm run lint:fix")], gate.Checks.Select(c => (c.Name, c.Run, c.Fix)));
     }
@@ -174,7 +182,7 @@ public sealed class RepoConfigTests
     [Fact]
     public void A_python_project_gets_pytest_and_ruff()
     {
-        var gate = QualityGateConfig.From([], ["pyproject.toml", "src/pkg/__init__.py"]);
+        var gate = QualityGateConfig.From(new QualityGateSection(), ["pyproject.toml", "src/pkg/__init__.py"]);
 
         Assert.Equal([("unit_tests", ReportFormat.JUnit), ("linting", ReportFormat.ExitCode)], gate.Checks.Select(c => (c.Name, c.Report)));
         Assert.Equal("ruff check --fix .", gate.Checks[1].Fix);
@@ -188,7 +196,7 @@ public sealed class RepoConfigTests
     [InlineData("9999h", 21600)]
     public void Timeouts_read_as_seconds_minutes_or_hours(string? text, int seconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(seconds), QualityGateConfig.ParseTimeout(text));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), CheckConfig.ParseTimeout(text));
     }
 
     [Fact]

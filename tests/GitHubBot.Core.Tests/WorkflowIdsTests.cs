@@ -1,4 +1,11 @@
-using GitHubBot.Core.Workflows;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 
 namespace GitHubBot.Core.Tests;
 

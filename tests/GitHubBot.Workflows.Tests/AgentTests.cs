@@ -1,7 +1,22 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
+using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.AI;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -111,10 +126,10 @@ public sealed class AgentTests
     [Fact]
     public async Task The_ask_activity_fails_at_once_saying_what_to_set_when_no_model_is_configured()
     {
-        var activities = new AgentActivities(null, new AgentOptions());
+        var activities = new AgentActivities(new AgentModel(null), new AgentOptions());
 
         var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.ApplicationFailureException>(() =>
-            new Temporalio.Testing.ActivityEnvironment().RunAsync(() => activities.AskAsync(new Core.Contracts.AgentRequest("architect", "Add a cache.", "## File tree"))));
+            new Temporalio.Testing.ActivityEnvironment().RunAsync(() => activities.AskAsync(new Core.Agents.AgentRequest("architect", "Add a cache.", "## File tree"))));
 
         Assert.Equal(("AgentsNotConfigured", true), (ex.ErrorType, ex.NonRetryable));
         Assert.Contains("Agents:Provider", ex.Message, StringComparison.Ordinal);
@@ -126,12 +141,12 @@ public sealed class AgentTests
         var chat = new ScriptedChatClient()
             .ThenAnswer("""{"design":"Add a cache.","risks":["stale reads"],"files":["src/api.cs"]}""", inputTokens: 500, outputTokens: 80)
             .ThenAnswer("not json").ThenAnswer("still not json");
-        var activities = new AgentActivities(chat, new AgentOptions { MaxAttempts = 2 });
+        var activities = new AgentActivities(new AgentModel(chat), new AgentOptions { MaxAttempts = 2 });
         var environment = new Temporalio.Testing.ActivityEnvironment();
 
-        var reply = await environment.RunAsync(() => activities.AskAsync(new Core.Contracts.AgentRequest("architect", "Add a cache.", "## File tree\nsrc/api.cs")));
+        var reply = await environment.RunAsync(() => activities.AskAsync(new Core.Agents.AgentRequest("architect", "Add a cache.", "## File tree\nsrc/api.cs")));
         var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.ApplicationFailureException>(() =>
-            environment.RunAsync(() => activities.AskAsync(new Core.Contracts.AgentRequest("planner", "Split it.", ""))));
+            environment.RunAsync(() => activities.AskAsync(new Core.Agents.AgentRequest("planner", "Split it.", ""))));
 
         Assert.Equal("Add a cache.", (string?)JsonNode.Parse(reply.Json)!["design"]);
         Assert.Equal((1, 500L, 80L), (reply.Attempts, reply.InputTokens, reply.OutputTokens));

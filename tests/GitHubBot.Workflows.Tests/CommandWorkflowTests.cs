@@ -1,8 +1,20 @@
+using GitHubBot.Core.Agents;
 using GitHubBot.Core.Commands;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Temporalio.Client;
 
 namespace GitHubBot.Workflows.Tests;
@@ -36,7 +48,7 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
         Assert.True(gate.CanMerge);
         Assert.Equal(sha, (string?)rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo)[0]["head_sha"]);
         Assert.Equal([(CommentId, "eyes"), (CommentId, "+1")], rig.GitHub.Reactions);
-        Assert.DoesNotContain(rig.GitHub.CommentsOn(7), c => !c.Body.Contains(Core.Checks.GateComment.Marker, StringComparison.Ordinal));
+        Assert.DoesNotContain(rig.GitHub.CommentsOn(7), c => !c.Body.Contains(Core.QualityGate.GateComment.Marker, StringComparison.Ordinal));
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 
@@ -135,7 +147,7 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
             return (reader, writer, await handle.GetResultAsync<QualityGateResult>(), labels);
         });
 
-        Assert.Equal([CommandWorkflow.NeedsOkToTestLabel], labelsWhileWaiting);
+        Assert.Equal([GateLabels.NeedsOkToTest], labelsWhileWaiting);
         Assert.Equal("refused", byReader.Outcomes[0].Outcome);
         Assert.Equal("done", byWriter.Outcomes[0].Outcome);
         Assert.True(gate.CanMerge);

@@ -1,9 +1,20 @@
-using GitHubBot.Core.Checks;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Tools;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.Logging.Abstractions;
 using Temporalio.Testing;
 
@@ -90,7 +101,7 @@ public sealed class GateActivitiesTests : IDisposable
         await new ActivityEnvironment().RunAsync(() => activities.RemoveWorkspaceAsync(workspace.Key));
 
         Assert.Equal((CheckState.Passed, CheckState.Passed), (first.State, second.State));
-        Assert.True(Workspaces.AreEmpty(workspaces.Path));
+        Assert.True(WorkspaceRoot.AreEmpty(workspaces.Path));
     }
 
     [Theory]

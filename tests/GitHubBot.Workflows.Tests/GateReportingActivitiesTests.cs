@@ -1,8 +1,21 @@
 using System.Text.Json.Nodes;
-using GitHubBot.Core.Checks;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
+using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Temporalio.Testing;
 
 namespace GitHubBot.Workflows.Tests;
@@ -117,7 +130,23 @@ public sealed class GateReportingActivitiesTests : IDisposable
 
         var problem = Assert.Single(result.Problems);
         Assert.Equal("octo/app: .github/ghbot.yml, line 6: quality_gate.checks.linting.retries: unknown key", problem.ToString());
-        Assert.Equal(70, JsonNode.Parse(result.MergedJson)!["quality_gate"]!["required_score"]!.GetValue<long>());
+        Assert.Null(result.Config);
+    }
+
+    [Fact]
+    public async Task A_valid_config_comes_back_typed_with_the_repositorys_keys_over_the_organizations()
+    {
+        fake.RespondFile("octo", ".github", ".github/ghbot.yml", "quality_gate:\n  required_score: 70\n  required_coverage: 60\ncommands:\n  status: read\n")
+            .RespondFile("octo", "app", ".github/ghbot.yml", "quality_gate:\n  required_coverage: 90\n  checks:\n    linting: { run: make lint, timeout: 90s }\n");
+
+        var result = await environment.RunAsync(() => activities.FetchRepoConfigAsync(Target));
+
+        Assert.Empty(result.Problems);
+        var gate = result.Config!.QualityGate;
+        Assert.Equal((70d, 90d), (gate.RequiredScore, gate.RequiredCoverage));
+        Assert.Equal(("linting", "make lint", TimeSpan.FromSeconds(90)), (gate.Checks[0].Name, gate.Checks[0].Run, gate.Checks[0].Timeout));
+        Assert.Equal("read", result.Config.Commands["status"]);
+        Assert.Same(result.Config, result.Resolve());
     }
 
     [Fact]
@@ -129,6 +158,7 @@ public sealed class GateReportingActivitiesTests : IDisposable
         var result = await environment.RunAsync(() => activities.FetchRepoConfigAsync(Target));
 
         Assert.Empty(result.Problems);
-        Assert.Equal("{}", result.MergedJson);
+        Assert.Equal(new RepoConfig().QualityGate, result.Config!.QualityGate);
+        Assert.Null(result.Config.TriggerLabel);
     }
 }

@@ -1,12 +1,23 @@
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Tools;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Client;
 using Temporalio.Worker;
 
@@ -22,7 +33,7 @@ internal sealed class GateRig : IDisposable
     public const string Token = "ghs_gate";
 
     private readonly TempDirectory workspaces = new("ghbot-workspaces-");
-    private readonly GitHubClients clients;
+    private readonly List<ServiceProvider> providers = [];
 
     private GateRig(ITemporalClient temporal, FixtureRepository repository, (int First, int Last)? checkUids)
     {
@@ -31,7 +42,6 @@ internal sealed class GateRig : IDisposable
         Repository = repository;
         Repo = $"gate-{Guid.NewGuid():N}"[..20];
         GitHub.ExpectGate(Owner, Repo, 1, Token);
-        clients = TestApp.Clients(GitHub);
         Links = new TemporalUiLinks(new Uri("http://temporal-ui.test/"), "default");
     }
 
@@ -64,17 +74,9 @@ internal sealed class GateRig : IDisposable
     /// <summary>A worker with every workflow and activity; the agents answer through <paramref name="chat"/> (none: not configured).</summary>
     public TemporalWorker Worker(IChatClient? chat = null)
     {
-        var workspaces = new WorkspaceOptions(WorkspaceRoot) { CheckUids = CheckUids }.Validate();
-        var snapshots = new RepoSnapshots(clients, workspaces);
-        return new(Temporal, new TemporalWorkerOptions(TaskQueue)
-            .AddAllActivities(new GitHubActivities(clients, Links, TimeProvider.System))
-            .AddAllActivities(new GateActivities(clients, workspaces, NullLogger<GateActivities>.Instance))
-            .AddAllActivities(new GateControlActivities(Temporal, Links, NullLogger<GateControlActivities>.Instance))
-            .AddAllActivities(new AgentActivities(chat, new AgentOptions { MaxAttempts = 2 }, snapshots))
-            .AddAllActivities(new PlanRepoActivities(snapshots, clients))
-            .AddWorkflow<QualityGateWorkflow>()
-            .AddWorkflow<PlanPatchPrWorkflow>()
-            .AddWorkflow<Commands.CommandWorkflow>());
+        var services = TestWorkers.Services(Temporal, GitHub, WorkspaceRoot, chat, Links, CheckUids);
+        providers.Add(services);
+        return TestWorkers.Create(Temporal, TaskQueue, services);
     }
 
     public QualityGateInput Input(string headSha, int pr = 7, string branch = "feature") => new()
@@ -93,14 +95,18 @@ internal sealed class GateRig : IDisposable
     public Task<WorkflowHandle<QualityGateWorkflow, QualityGateResult>> StartAsync(QualityGateInput input, string? id = null) =>
         Temporal.StartWorkflowAsync(
             (QualityGateWorkflow wf) => wf.RunAsync(input),
-            new WorkflowOptions(id ?? Core.Workflows.WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha), TaskQueue));
+            new WorkflowOptions(id ?? Core.Common.WorkflowIds.QualityGate(input.Owner, input.Repo, input.PullRequestNumber, input.HeadSha), TaskQueue));
 
     /// <summary>Whether the workspace root holds nothing: every gate removed its checkout.</summary>
-    public bool WorkspacesEmpty => Workspaces.AreEmpty(WorkspaceRoot);
+    public bool WorkspacesEmpty => Testing.WorkspaceRoot.AreEmpty(WorkspaceRoot);
 
     public void Dispose()
     {
-        clients.Dispose();
+        foreach (var provider in providers)
+        {
+            provider.Dispose();
+        }
+
         GitHub.Dispose();
         Repository.Dispose();
         workspaces.Dispose();

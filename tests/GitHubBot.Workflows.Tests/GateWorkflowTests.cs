@@ -2,9 +2,23 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Agents;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
+using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 
 namespace GitHubBot.Workflows.Tests;
 
@@ -114,7 +128,7 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
 
         // One sticky comment; the timed-out check left no process behind; the workspace is gone.
         var comment = Assert.Single(rig.GitHub.CommentsOn(7));
-        Assert.Contains(Core.Checks.GateComment.Marker, comment.Body, StringComparison.Ordinal);
+        Assert.Contains(Core.QualityGate.GateComment.Marker, comment.Body, StringComparison.Ordinal);
         Assert.Contains("unit_tests (required) failed.", comment.Body, StringComparison.Ordinal);
         Assert.Contains("| unit tests | ❌ failed | 50 | yes |", comment.Body, StringComparison.Ordinal);
         Assert.Empty(await ProcessesMatchingAsync(marker));

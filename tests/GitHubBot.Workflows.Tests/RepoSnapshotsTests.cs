@@ -1,10 +1,20 @@
 using GitHubBot.Core.Agents;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Hosting;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Tools;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Temporalio.Exceptions;
 using Temporalio.Testing;
 
@@ -107,7 +117,7 @@ public sealed class RepoSnapshotsTests : IDisposable
     {
         using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n", ["src/a.txt"] = "a\n" });
         var snapshot = new RepoSnapshot(new RepositoryTarget("o", "r", 1), remote.CloneUrl, await remote.HeadOfAsync("main"));
-        var activities = new PlanRepoActivities(Snapshots(), clients);
+        var activities = new SnapshotActivities(Snapshots(), clients);
         var earlier = new Patch("new dir", [new FileEdit("docs/guide.md", Content: "guide\n")], DateTimeOffset.UnixEpoch);
 
         var problems = await new ActivityEnvironment().RunAsync(() => activities.CheckPatchAsync(new CheckPatchRequest(
@@ -131,7 +141,7 @@ public sealed class RepoSnapshotsTests : IDisposable
         using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["a.txt"] = "a\n" });
         var snapshot = new RepoSnapshot(new RepositoryTarget("o", "r", 1), remote.CloneUrl, await remote.HeadOfAsync("main"));
         await remote.CommitAsync("ghbot/issue-3", new Dictionary<string, string> { ["human.txt"] = "mine\n" });
-        var activities = new PlanRepoActivities(Snapshots(), clients);
+        var activities = new SnapshotActivities(Snapshots(), clients);
 
         var moved = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.PushPatchesAsync(
             new PushPatchesRequest(snapshot, [new Patch("A", [new FileEdit("a.txt", "a", "b")], DateTimeOffset.UnixEpoch)], "ghbot/issue-3"))));

@@ -1,8 +1,7 @@
 using GitHubBot.App.Webhooks;
-using GitHubBot.Workflows;
-using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.GitHub;
-using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.Temporal;
 using Microsoft.Extensions.Options;
 using Octokit.Webhooks;
 using Octokit.Webhooks.AspNetCore;
@@ -17,60 +16,49 @@ public static class GitHubBotHost
     public static WebApplicationBuilder AddGitHubBot(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ConfigureLogging(builder.Logging);
+        var settings = AddGitHubBotCore(builder);
         var services = builder.Services;
-        var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
-        var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
-
-        services.AddOptions<TemporalSettings>().BindConfiguration(TemporalSettings.SectionName);
         services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName);
-        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName)
+        services.AddOptions<GitHubOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret), "GitHub:WebhookSecret is required to verify webhook deliveries.")
             .ValidateOnStart();
-
-        services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
         services.AddScoped<DeliveryOutcome>();
         services.AddScoped<WorkflowStarter>();
         services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
         services.AddHealthChecks();
-
-        if (worker.Enabled)
+        if (settings.Worker.Enabled)
         {
-            AddWorkers(services, builder.Configuration, temporal, worker);
+            services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count);
         }
 
         return builder;
     }
 
-    /// <summary>Registers workers only (<c>ghbot worker</c>): the Temporal client and the workflows and activities.</summary>
+    /// <summary>Registers workers only (<c>ghbot worker</c>): what <see cref="AddGitHubBot"/> registers, without the intake.</summary>
     public static HostApplicationBuilder AddGitHubBotWorkerOnly(this HostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ConfigureLogging(builder.Logging);
-        var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
-        var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
-        builder.Services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
-        AddWorkers(builder.Services, builder.Configuration, temporal, worker);
+        var settings = AddGitHubBotCore(builder);
+        builder.Services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count);
         return builder;
     }
 
-    private static void AddWorkers(IServiceCollection services, ConfigurationManager configuration, TemporalSettings temporal, WorkerSettings worker)
+    /// <summary>
+    /// What every GitHubBot process has: JSON logs, the settings (each section bound once), the Temporal client and
+    /// the links to its UI. Returns the settings composition itself depends on (task queue, worker count).
+    /// </summary>
+    private static (TemporalSettings Temporal, WorkerSettings Worker) AddGitHubBotCore(IHostApplicationBuilder builder)
     {
-        // The agents' model: a bad setting stops the worker at start-up, naming it.
-        var agents = configuration.GetSection(AgentOptions.SectionName).Get<AgentOptions>() ?? new AgentOptions();
-        _ = AgentClients.Create(agents);
-        services.AddSingleton(agents);
-
-        // The gates' checkouts live beside the embedded server's database: DataDir/workspaces.
-        var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
-        services.AddSingleton(new WorkspaceOptions(Path.Combine(Path.GetFullPath(dataDir), "workspaces"))
-        {
-            CheckUids = WorkspaceOptions.ParseUids(configuration["Gate:CheckUids"]),
-        }.Validate());
-        services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<GitHubOptions>, GitHubAppOptionsValidator>();
+        ConfigureLogging(builder.Logging);
+        var services = builder.Services;
+        var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+        var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
+        services.AddSingleton(Options.Create(temporal));
+        services.AddSingleton(Options.Create(worker));
+        services.AddGitHubBotSettings(builder.Configuration);
         services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));
-        services.AddGitHubBotWorkers(temporal.TaskQueue, worker.Count);
+        services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
+        return (temporal, worker);
     }
 
     /// <summary>Maps the webhook endpoint behind its guard, /healthz and /metrics (Prometheus).</summary>

@@ -1,6 +1,6 @@
 using GitHubBot.Core.Commands;
-using GitHubBot.Core.Contracts;
-using GitHubBot.Core.Workflows;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.QualityGate;
 using Octokit.Webhooks;
 using Octokit.Webhooks.Events;
 using Octokit.Webhooks.Events.CheckRun;

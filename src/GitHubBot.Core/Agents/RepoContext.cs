@@ -1,4 +1,5 @@
 using System.Text;
+using GitHubBot.Core.GitHub;
 
 namespace GitHubBot.Core.Agents;
 
@@ -60,7 +61,7 @@ public static class RepoContext
             var limit = Math.Min(limits.MaxFileChars, budget);
             var shown = content.Length > limit ? content[..limit] + $"\n… cut: {content.Length - limit} more characters" : content;
             budget -= Math.Min(content.Length, limit);
-            var fence = Checks.GitHubText.Fence(shown);
+            var fence = GitHubText.Fence(shown);
             text.Append("\n## ").Append(path).Append("\n\n").Append(fence).Append('\n').Append(shown).Append('\n').Append(fence).Append('\n');
         }
 

@@ -1,18 +1,17 @@
 using GitHubBot.Core.Agents;
-using GitHubBot.Core.Checks;
-using GitHubBot.Core.Contracts;
-using GitHubBot.Workflows.Tools;
-using Microsoft.Extensions.AI;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.Workspaces;
+using GitHubBot.Workflows.Workspaces;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.Agents;
 
 /// <summary>The agent activities: one role asked one thing, its answer validated against the role's schema.</summary>
-/// <param name="chat">The configured model; null when Agents:Provider is not set.</param>
+/// <param name="model">The configured model (none when Agents:Provider is not set).</param>
 /// <param name="options">The agent settings.</param>
 /// <param name="snapshots">Reads the repositories agents are shown (<see cref="AgentRequest.Repository"/>); null: requests carry their context.</param>
-public sealed class AgentActivities(IChatClient? chat, AgentOptions options, RepoSnapshots? snapshots = null)
+public sealed class AgentActivities(AgentModel model, AgentOptions options, RepoSnapshots? snapshots = null)
 {
     /// <summary>The most of a diff the reviewer is shown.</summary>
     public const int MaxDiffChars = 60_000;
@@ -28,7 +27,7 @@ public sealed class AgentActivities(IChatClient? chat, AgentOptions options, Rep
     public async Task<AgentReply> AskAsync(AgentRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (chat is null)
+        if (model.Chat is not { } chat)
         {
             throw new ApplicationFailureException(AgentOptions.NotConfigured, errorType: "AgentsNotConfigured", nonRetryable: true);
         }

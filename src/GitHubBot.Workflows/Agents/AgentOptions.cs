@@ -1,6 +1,7 @@
 using System.ClientModel;
 using Anthropic;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using OpenAI;
 
 namespace GitHubBot.Workflows.Agents;
@@ -23,6 +24,28 @@ public sealed class AgentOptions
     /// <summary>How often an answer that is not valid JSON for its schema is asked for again, the problems fed back.</summary>
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>What is wrong with the settings (naming the setting), or null when they describe a model or none.</summary>
+    public string? Problem()
+    {
+        if (string.IsNullOrWhiteSpace(Provider))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(Model))
+        {
+            return "Agents:Model is required when Agents:Provider is set.";
+        }
+
+        return Provider.Trim().ToLowerInvariant() switch
+        {
+            "openai" => null,
+            "anthropic" when string.IsNullOrWhiteSpace(ApiKey) => "Agents:ApiKey is required for the anthropic provider.",
+            "anthropic" => null,
+            _ => $"Agents:Provider must be openai or anthropic, not '{Provider}'.",
+        };
+    }
+
     /// <summary>What to set, for the comment of an LLM workflow that cannot run.</summary>
     public const string NotConfigured =
         "No LLM is configured: set Agents:Provider (openai or anthropic), Agents:Model, and Agents:ApiKey (and Agents:Endpoint for an OpenAI-compatible server such as Azure OpenAI, Ollama or vLLM).";
@@ -36,41 +59,41 @@ public static class AgentClients
     public static IChatClient? Create(AgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Problem() is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
         if (string.IsNullOrWhiteSpace(options.Provider))
         {
             return null;
         }
 
-        if (string.IsNullOrWhiteSpace(options.Model))
+        if (options.Provider.Trim().Equals("anthropic", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException("Agents:Model is required when Agents:Provider is set.");
+            var anthropic = options.Endpoint is { } endpoint
+                ? new AnthropicClient { ApiKey = options.ApiKey, BaseUrl = endpoint.ToString() }
+                : new AnthropicClient { ApiKey = options.ApiKey };
+            return anthropic.AsIChatClient(options.Model);
         }
 
-        switch (options.Provider.Trim().ToLowerInvariant())
-        {
-            case "openai":
-                {
-                    // Local OpenAI-compatible servers often need no key; the client requires one, so any text does.
-                    var credential = new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "none" : options.ApiKey);
-                    var client = new OpenAIClient(credential, new OpenAIClientOptions { Endpoint = options.Endpoint });
-                    return client.GetChatClient(options.Model).AsIChatClient();
-                }
+        // Local OpenAI-compatible servers often need no key; the client requires one, so any text does.
+        var credential = new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "none" : options.ApiKey);
+        var openAi = new OpenAIClient(credential, new OpenAIClientOptions { Endpoint = options.Endpoint });
+        return openAi.GetChatClient(options.Model).AsIChatClient();
+    }
+}
 
-            case "anthropic":
-                {
-                    if (string.IsNullOrWhiteSpace(options.ApiKey))
-                    {
-                        throw new InvalidOperationException("Agents:ApiKey is required for the anthropic provider.");
-                    }
+/// <summary>The configured model, made once per worker: null when Agents:Provider is not set.</summary>
+public sealed record AgentModel(IChatClient? Chat);
 
-                    var client = options.Endpoint is { } endpoint
-                        ? new AnthropicClient { ApiKey = options.ApiKey, BaseUrl = endpoint.ToString() }
-                        : new AnthropicClient { ApiKey = options.ApiKey };
-                    return client.AsIChatClient(options.Model);
-                }
-
-            default:
-                throw new InvalidOperationException($"Agents:Provider must be openai or anthropic, not '{options.Provider}'.");
-        }
+/// <summary>Fails start-up, naming the setting, when the agent settings describe no usable model.</summary>
+public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problem = options.Problem();
+        return problem is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problem);
     }
 }

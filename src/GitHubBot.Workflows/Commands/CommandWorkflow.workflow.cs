@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using GitHubBot.Core.Commands;
-using GitHubBot.Core.Contracts;
-using GitHubBot.Core.Plan;
-using GitHubBot.Core.Workflows;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
 using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -24,9 +26,6 @@ namespace GitHubBot.Workflows.Commands;
 [Workflow]
 public sealed class CommandWorkflow
 {
-    /// <summary>The label on a PR whose gate waits for /ok-to-test.</summary>
-    public const string NeedsOkToTestLabel = "needs-ok-to-test";
-
     /// <summary>The patch that maps /plan, /approve, /reject, and /cancel and /status on issues, to plan → patch → PR.</summary>
     public const string PlanCommandsPatch = "plan-commands";
 
@@ -45,10 +44,11 @@ public sealed class CommandWorkflow
 
         var target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
         var config = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.FetchRepoConfigAsync(target), ActivityOptionsCatalog.GitHubCall);
-        var levels = Levels(config.MergedJson);
+        var settings = config.Resolve();
+        var levels = Levels(settings.Commands);
         if (input.Label is { } label)
         {
-            return await LabelledAsync(input, target, label, config.MergedJson, levels);
+            return await LabelledAsync(input, target, label, settings, levels);
         }
 
         string? permission = null;
@@ -133,11 +133,9 @@ public sealed class CommandWorkflow
     /// An issue got a label: the repository's trigger label (trigger_label in .github/ghbot.yml, else the App's)
     /// starts plan → patch → PR when the person who added it may run /plan. Other labels are ignored.
     /// </summary>
-    private static async Task<CommandResult> LabelledAsync(CommandInput input, RepositoryTarget target, string label, string mergedJson, Dictionary<string, string> levels)
+    private static async Task<CommandResult> LabelledAsync(CommandInput input, RepositoryTarget target, string label, RepoConfig settings, Dictionary<string, string> levels)
     {
-        var trigger = JsonNode.Parse(mergedJson)?["trigger_label"] is not null
-            ? PlanSettings.From(mergedJson).TriggerLabel
-            : input.DefaultTriggerLabel ?? PlanSettings.DefaultTriggerLabel;
+        var trigger = settings.TriggerLabel ?? input.DefaultTriggerLabel ?? RepoConfig.DefaultTriggerLabel;
         if (!string.Equals(label, trigger, StringComparison.OrdinalIgnoreCase))
         {
             return new CommandResult([new CommandOutcome("label", "ignored", $"'{label}' is not the trigger label '{trigger}'")]);
@@ -298,7 +296,7 @@ public sealed class CommandWorkflow
     private static async Task<CommandOutcome> PlanCommandAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target, List<string> replies)
     {
         var plan = await Workflow.ExecuteActivityAsync(
-            (GateControlActivities control) => control.DescribePlanAsync(input.Owner, input.Repo, input.IssueNumber), ActivityOptionsCatalog.TemporalCall);
+            (CommandActivities commands) => commands.DescribePlanAsync(input.Owner, input.Repo, input.IssueNumber), ActivityOptionsCatalog.TemporalCall);
         var running = plan is { Running: true };
         switch (name)
         {
@@ -379,7 +377,7 @@ public sealed class CommandWorkflow
 
     private static Task<IReadOnlyList<GateInfo>> DescribeGatesAsync(CommandInput input) =>
         Workflow.ExecuteActivityAsync(
-            (GateControlActivities control) => control.DescribeGatesAsync(input.Owner, input.Repo, input.IssueNumber),
+            (CommandActivities commands) => commands.DescribeGatesAsync(input.Owner, input.Repo, input.IssueNumber),
             ActivityOptionsCatalog.TemporalCall);
 
     private static string StatusText(CommandInput input, IReadOnlyList<GateInfo> gates)
@@ -422,20 +420,16 @@ public sealed class CommandWorkflow
     private static Task<long> ReplyAsync(RepositoryTarget target, CommandInput input, string body) =>
         Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReplyAsync(new ReplyRequest(target, input.IssueNumber, body)), ActivityOptionsCatalog.GitHubCall);
 
-    /// <summary>The repository configuration's <c>commands</c> map: command → permission it needs.</summary>
-    private static Dictionary<string, string> Levels(string mergedJson)
+    /// <summary>The repository configuration's <c>commands</c> map: command → permission it needs (aliases resolved).</summary>
+    private static Dictionary<string, string> Levels(IReadOnlyDictionary<string, string> commands)
     {
         var levels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (JsonNode.Parse(mergedJson)?["commands"] is JsonObject commands)
+
+        // Ordered, so a command named both by its name and by an alias gets the same level on every replay.
+        foreach (var (name, level) in commands.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
-            foreach (var (name, value) in commands)
-            {
-                // Settings may name a command by an alias (retest: for gate).
-                if (value is JsonValue text && text.TryGetValue<string>(out var level))
-                {
-                    levels[SlashCommands.Find(name)?.Name ?? name] = level;
-                }
-            }
+            // Settings may name a command by an alias (retest: for gate).
+            levels[SlashCommands.Find(name)?.Name ?? name] = level;
         }
 
         return levels;

@@ -1,5 +1,5 @@
-using GitHubBot.Core.Checks;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.GitHub;
 using Octokit;
 using Temporalio.Activities;
 using Temporalio.Exceptions;

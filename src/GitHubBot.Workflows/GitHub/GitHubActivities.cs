@@ -1,6 +1,7 @@
-using GitHubBot.Core.Checks;
+using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Workflows.Temporal;
 using Octokit;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -306,7 +307,19 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
         }
 
         var load = RepoConfigLoader.Load([.. files]);
-        return new RepoConfigResult(load.Merged.ToJsonString(), load.Problems);
+        if (!load.IsValid)
+        {
+            return new RepoConfigResult { Problems = load.Problems };
+        }
+
+        try
+        {
+            return new RepoConfigResult { Config = RepoConfig.From(load.Merged) };
+        }
+        catch (FormatException ex)
+        {
+            return new RepoConfigResult { Problems = [new ConfigProblem(files[^1].Source, "(document)", null, ex.Message)] };
+        }
     }
 
     /// <summary>The check run an earlier attempt of this activity created (same name, this workflow as external ID), if any.</summary>

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.Common;
 using Microsoft.Extensions.Options;
 using Octokit;
 using Octokit.Internal;

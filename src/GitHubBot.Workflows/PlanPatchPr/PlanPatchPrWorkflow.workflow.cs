@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text;
 using GitHubBot.Core.Agents;
-using GitHubBot.Core.Contracts;
-using GitHubBot.Core.Plan;
-using GitHubBot.Core.Workflows;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -178,7 +182,7 @@ public sealed class PlanPatchPrWorkflow
                 "`.github/ghbot.yml` is not valid: " + string.Join("; ", config.Problems.Select(p => p.ToString())), errorType: "InvalidConfig", nonRetryable: true);
         }
 
-        var settings = PlanSettings.From(config.MergedJson);
+        var settings = PlanSettings.From(config.Resolve());
         var issue = input.IssueNumber is { } existing
             ? await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetIssueAsync(target, existing), With(ActivityOptionsCatalog.GitHubCall, token))
             : await OpenParentIssueAsync(input, token);
@@ -311,7 +315,7 @@ public sealed class PlanPatchPrWorkflow
         var branch = $"ghbot/issue-{issue.Number}-{Workflow.Info.RunId[..8]}";
         compensations.Add(($"the branch `{branch}`", undo => DeleteBranchAsync(branch, undo)));
         var pushRequest = new PushPatchesRequest(baseSnapshot, [.. merged], branch);
-        var head = await Uninterrupted((PlanRepoActivities repo) => repo.PushPatchesAsync(pushRequest), ActivityOptionsCatalog.Repo);
+        var head = await Uninterrupted((SnapshotActivities repo) => repo.PushPatchesAsync(pushRequest), ActivityOptionsCatalog.Repo);
         branchHead = head;
         Step("Branch", "done", $"`{branch}` at `{Short(head)}`");
         token.ThrowIfCancellationRequested();
@@ -370,7 +374,7 @@ public sealed class PlanPatchPrWorkflow
                 settings,
                 token);
             var fixPush = new PushPatchesRequest(headSnapshot, [fix], branch);
-            head = await Uninterrupted((PlanRepoActivities repo) => repo.PushPatchesAsync(fixPush), ActivityOptionsCatalog.Repo);
+            head = await Uninterrupted((SnapshotActivities repo) => repo.PushPatchesAsync(fixPush), ActivityOptionsCatalog.Repo);
             branchHead = head;
             patchesCount++;
         }
@@ -567,7 +571,7 @@ public sealed class PlanPatchPrWorkflow
     private static Task<IReadOnlyList<string>> CheckAsync(RepoSnapshot snapshot, IReadOnlyList<Patch> applied, Patch candidate, CancellationToken token)
     {
         var request = new CheckPatchRequest(snapshot, [.. applied], candidate);
-        return Workflow.ExecuteActivityAsync((PlanRepoActivities repo) => repo.CheckPatchAsync(request), With(ActivityOptionsCatalog.Repo, token));
+        return Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.CheckPatchAsync(request), With(ActivityOptionsCatalog.Repo, token));
     }
 
     /// <summary>

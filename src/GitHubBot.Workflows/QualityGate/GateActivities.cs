@@ -1,66 +1,21 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
-using GitHubBot.Core.Checks;
 using GitHubBot.Core.Config;
-using GitHubBot.Core.Contracts;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.GitHub;
-using GitHubBot.Workflows.Tools;
+using GitHubBot.Workflows.Temporal;
+using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.QualityGate;
-
-/// <summary>Where a worker keeps the gates' checkouts (<c>{DataDir}/workspaces</c>), and who runs the PR's code there.</summary>
-/// <param name="Root">The workspaces' directory.</param>
-public sealed record WorkspaceOptions(string Root)
-{
-    /// <summary>
-    /// User IDs for the PR's code (Gate:CheckUids, e.g. 200000-299999): each gate's workspace belongs to one of them
-    /// and its checks, fixes and git commands run as it. Null: they run as the worker's own user.
-    /// </summary>
-    public (int First, int Last)? CheckUids { get; init; }
-
-    /// <summary>"200000-299999" → (200000, 299999); empty → null.</summary>
-    public static (int First, int Last)? ParseUids(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var parts = text.Split('-', 2);
-        return parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
-            && first >= 1000 && last >= first
-            ? (first, last)
-            : throw new FormatException($"Gate:CheckUids must be a range of user IDs like 200000-299999 (from 1000 up), not '{text}'.");
-    }
-
-    /// <summary>The worker's own directory beside the workspaces: markers, push repositories, the user-ID pool.</summary>
-    public string WorkerDirectory => Path.Combine(Path.GetFullPath(Root), ".worker");
-
-    /// <summary>The pool of users for the PR's code, or null when it runs as the worker's own user.</summary>
-    public CheckUsers? Users() => CheckUids is { } range ? new CheckUsers(WorkerDirectory, Path.GetFullPath(Root), range.First, range.Last) : null;
-
-    /// <summary>Fails, saying what to change, when the PR's code cannot be run as other users here.</summary>
-    /// <exception cref="InvalidOperationException">CheckUids is set but the worker cannot change users.</exception>
-    public WorkspaceOptions Validate()
-    {
-        if (CheckUids is not null && CheckUsers.WhyNot() is { } why)
-        {
-            throw new InvalidOperationException($"Gate:CheckUids needs a worker that runs as root with setpriv, kill and pgrep installed ({why}).");
-        }
-
-        return this;
-    }
-}
 
 /// <summary>
 /// The quality gate's work on code: check out the PR's head, run one check in a worktree of its own, apply fixes,
@@ -70,9 +25,6 @@ public sealed record WorkspaceOptions(string Root)
 /// </summary>
 public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOptions options, ILogger<GateActivities> logger)
 {
-    /// <summary>How often long steps tell Temporal they are alive (their heartbeat timeout is several times this).</summary>
-    public static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(2);
-
     /// <summary>The largest report file read; a bigger one is a failed check saying so.</summary>
     public const long MaxReportBytes = 32L * 1024 * 1024;
 
@@ -97,7 +49,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task<QualityGateConfig> PrepareWorkspaceAsync(PrepareWorkspaceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (files, packageJson) = await WithHeartbeatsAsync(async token =>
+        var (files, packageJson) = await Heartbeats.RunAsync(async token =>
         {
             var checkout = await EnsureCheckoutAsync(request.Workspace, token);
             var runAs = RunAsFor(request.Workspace.Key);
@@ -105,15 +57,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             var packageJson = files.Contains("package.json") ? await ReadFileAsync(Path.Combine(checkout, "package.json"), 1024 * 1024, runAs, token) : null;
             return (files, packageJson);
         });
-        var merged = JsonNode.Parse(request.MergedConfigJson) as JsonObject ?? [];
-        try
-        {
-            return QualityGateConfig.From(merged, files, packageJson);
-        }
-        catch (FormatException ex)
-        {
-            throw new ApplicationFailureException($"The quality gate's configuration cannot be used: {ex.Message}", errorType: "InvalidConfig", nonRetryable: true);
-        }
+        return QualityGateConfig.From(request.ResolveGate(), files, packageJson);
     }
 
     /// <summary>
@@ -125,7 +69,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     {
         ArgumentNullException.ThrowIfNull(request);
         var attempt = ActivityExecutionContext.Current.Info.Attempt;
-        return await WithHeartbeatsAsync(token => RunCheckAsync(request, attempt, token));
+        return await Heartbeats.RunAsync(token => RunCheckAsync(request, attempt, token));
     }
 
     private async Task<CheckRunResult> RunCheckAsync(RunCheckRequest request, int attempt, CancellationToken cancellationToken)
@@ -186,7 +130,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await WithHeartbeatsAsync(token => ApplyFixesAsync(request, token));
+        return await Heartbeats.RunAsync(token => ApplyFixesAsync(request, token));
     }
 
     private async Task<ApplyFixesResult> ApplyFixesAsync(ApplyFixesRequest request, CancellationToken cancellationToken)
@@ -516,45 +460,6 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             gate.Release();
         }
     }
-
-    /// <summary>Runs <paramref name="work"/> while heartbeating; the activity's cancellation (delivered by heartbeats) cancels it.</summary>
-    internal static async Task<T> WithHeartbeatsAsync<T>(Func<CancellationToken, Task<T>> work)
-    {
-        var context = ActivityExecutionContext.Current;
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var beats = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(HeartbeatEvery);
-            while (await timer.WaitForNextTickAsync(done.Token).ConfigureAwait(false))
-            {
-                context.Heartbeat();
-            }
-        });
-        context.Heartbeat();
-        try
-        {
-            return await work(context.CancellationToken);
-        }
-        finally
-        {
-            await done.CancelAsync();
-            try
-            {
-                await beats;
-            }
-            catch (OperationCanceledException)
-            {
-                // The heartbeat loop ends by cancellation.
-            }
-        }
-    }
-
-    private static async Task WithHeartbeatsAsync(Func<CancellationToken, Task> work) =>
-        await WithHeartbeatsAsync(async token =>
-        {
-            await work(token);
-            return true;
-        });
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Check {Check} exited with {ExitCode} after {Duration} (timed out: {TimedOut})")]
     private static partial void LogCheckEnded(ILogger logger, string check, int exitCode, TimeSpan duration, bool timedOut);

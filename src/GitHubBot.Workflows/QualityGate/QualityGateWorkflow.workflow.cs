@@ -1,10 +1,11 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
-using GitHubBot.Core.Checks;
+using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
-using GitHubBot.Core.Contracts;
-using GitHubBot.Core.Workflows;
+using GitHubBot.Core.GitHub;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.Temporal;
 using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -218,9 +219,8 @@ public sealed class QualityGateWorkflow
             return await InvalidConfigAsync(input, target, config, token);
         }
 
-        var merged = JsonNode.Parse(config.MergedJson) as JsonObject ?? [];
-        var trustForks = merged["quality_gate"]?["trust_forks"]?.GetValue<bool>() ?? false;
-        if (Untrusted(input, trustForks) is { } why)
+        var gateSection = config.Resolve().QualityGate;
+        if (Untrusted(input, gateSection.TrustForks) is { } why)
         {
             stage = "waiting for /ok-to-test";
             waitingForOkToTest = true;
@@ -232,7 +232,7 @@ public sealed class QualityGateWorkflow
 
             // Closed as cancelled, with the reason, when the gate stops while it waits.
             checkRunId = waiting;
-            var label = new LabelRequest(target, input.PullRequestNumber, Commands.CommandWorkflow.NeedsOkToTestLabel, true);
+            var label = new LabelRequest(target, input.PullRequestNumber, GateLabels.NeedsOkToTest, true);
             await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.SetLabelAsync(label), With(ActivityOptionsCatalog.GitHubCall, token));
             if (!await Workflow.WaitConditionAsync(() => okToTest, OkToTestWait, token))
             {
@@ -274,7 +274,7 @@ public sealed class QualityGateWorkflow
         QualityGateResult result;
         try
         {
-            result = await CheckAsync(input, target, workspace, config.MergedJson, token);
+            result = await CheckAsync(input, target, workspace, gateSection, token);
         }
         finally
         {
@@ -302,11 +302,11 @@ public sealed class QualityGateWorkflow
         return result;
     }
 
-    private async Task<QualityGateResult> CheckAsync(QualityGateInput input, RepositoryTarget target, WorkspaceRef workspace, string mergedJson, CancellationToken token)
+    private async Task<QualityGateResult> CheckAsync(QualityGateInput input, RepositoryTarget target, WorkspaceRef workspace, QualityGateSection gateSection, CancellationToken token)
     {
         stage = "checking out";
         var settings = await Workflow.ExecuteActivityAsync(
-            (GateActivities gate) => gate.PrepareWorkspaceAsync(new PrepareWorkspaceRequest(workspace, mergedJson)),
+            (GateActivities gate) => gate.PrepareWorkspaceAsync(new PrepareWorkspaceRequest(workspace, gateSection)),
             With(ActivityOptionsCatalog.Workspace, token));
         var requiredScore = input.RequiredScore ?? settings.RequiredScore;
         var requiredCoverage = input.RequiredCoverage ?? settings.RequiredCoverage;
@@ -536,7 +536,7 @@ public sealed class QualityGateWorkflow
             requiredScore);
 
     private static List<GateCommentRow> Rows(QualityGateConfig settings, Dictionary<string, CheckRunResult> results) =>
-        [.. QualityGateConfig.CheckNames.Select(name =>
+        [.. CheckConfig.Names.Select(name =>
         {
             var check = settings.Checks.FirstOrDefault(c => c.Name == name);
             return results.TryGetValue(name, out var result)
@@ -634,7 +634,7 @@ public sealed class QualityGateWorkflow
     private static async Task RemoveWaitingLabelAsync(RepositoryTarget target, int pullRequest)
     {
         using var detached = new CancellationTokenSource();
-        var request = new LabelRequest(target, pullRequest, Commands.CommandWorkflow.NeedsOkToTestLabel, false);
+        var request = new LabelRequest(target, pullRequest, GateLabels.NeedsOkToTest, false);
         try
         {
             await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.SetLabelAsync(request), With(ActivityOptionsCatalog.GitHubCall, detached.Token));

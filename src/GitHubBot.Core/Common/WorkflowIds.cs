@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace GitHubBot.Core.Common;
+
+/// <summary>
+/// Business-key workflow IDs (PRODUCT.md §2). The same key always yields the same ID, so a
+/// redelivered event finds the workflow it already started. IDs are not encrypted: no secrets here.
+/// </summary>
+public static class WorkflowIds
+{
+    public static string QualityGate(string owner, string repo, int pullRequest, string headSha) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}");
+
+    /// <summary>What every gate ID of one PR starts with (the trailing slash keeps PR 1 apart from PR 12).</summary>
+    public static string QualityGatePrefix(string owner, string repo, int pullRequest) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/");
+
+    /// <summary>A gate an operator started (its head is looked up when it runs).</summary>
+    public static string QualityGateManual(string owner, string repo, int pullRequest, string requestId) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/manual-{requestId}");
+
+    public static string QualityGateRerun(string owner, string repo, int pullRequest, string headSha, string deliveryId) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}/rerun-{deliveryId}");
+
+    /// <summary>The commands of one comment: a redelivered comment finds the workflow that already ran them.</summary>
+    public static string CommentCommands(string owner, string repo, long commentId) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/comment-{commentId}");
+
+    /// <summary>One click of a check-run button.</summary>
+    public static string ButtonCommand(string owner, string repo, string deliveryId) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/button-{deliveryId}");
+
+    /// <summary>One label added to an issue (the trigger label starts plan → patch → PR).</summary>
+    public static string LabelCommand(string owner, string repo, string deliveryId) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/label-{deliveryId}");
+
+    /// <summary>Plan → patch → PR started by an operator from a requirement alone (the same text finds the same run).</summary>
+    public static string PlanPatchPrRequirement(string owner, string repo, string requirement) =>
+        PlanPatchPrRequirementPrefix(owner, repo) + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requirement.Trim())))[..12];
+
+    /// <summary>What the IDs of every plan started from a requirement alone on the repository start with.</summary>
+    public static string PlanPatchPrRequirementPrefix(string owner, string repo) =>
+        string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/requirement-");
+
+    public static string PlanPatchPr(string owner, string repo, int issue) =>
+        string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/{issue}");
+
+    public static string GitHubIncident(string owner, string repo, string alertKind, int number) =>
+        string.Create(CultureInfo.InvariantCulture, $"incident/github/{owner}/{repo}/{alertKind}/{number}");
+}

@@ -1,0 +1,11 @@
+namespace GitHubBot.Core.Common;
+
+/// <summary>Workflow type names as registered on the worker (the workflow class names).</summary>
+public static class WorkflowTypes
+{
+    public const string QualityGate = "QualityGateWorkflow";
+    public const string PlanPatchPr = "PlanPatchPrWorkflow";
+    public const string IncidentSwarm = "IncidentSwarmWorkflow";
+    public const string CodeMigration = "CodeMigrationWorkflow";
+    public const string Command = "CommandWorkflow";
+}

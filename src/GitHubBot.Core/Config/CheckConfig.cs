@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace GitHubBot.Core.Config;
+
+/// <summary>The report format a check writes (the <c>report</c> key of a check in .github/ghbot.yml).</summary>
+public enum ReportFormat
+{
+    ExitCode,
+    Trx,
+    JUnit,
+    Cobertura,
+    Lcov,
+    Sarif,
+}
+
+/// <summary>One check the gate runs: a command in the checkout, how long it may take, how much it counts.</summary>
+/// <param name="Name">One of <see cref="Names"/>.</param>
+/// <param name="Run">The shell command.</param>
+/// <param name="Fix">The command that fixes what it can, if any.</param>
+/// <param name="Timeout">How long the command may run.</param>
+/// <param name="Weight">Its share of the weighted score.</param>
+/// <param name="Required">Whether it must pass.</param>
+/// <param name="Report">The format of its report.</param>
+/// <param name="ReportPath">A glob of the report file in the checkout.</param>
+/// <param name="Detected">Chosen from the repository's files, not configured.</param>
+public sealed record CheckConfig(
+    string Name,
+    string Run,
+    string? Fix,
+    TimeSpan Timeout,
+    double Weight,
+    bool Required,
+    ReportFormat Report,
+    string? ReportPath,
+    bool Detected)
+{
+    /// <summary>The seed's eight checks, in report order. Those neither configured nor detected are skipped.</summary>
+    public static readonly IReadOnlyList<string> Names =
+        ["unit_tests", "integration_tests", "linting", "security_scan", "coverage", "performance", "dependency_check", "static_analysis"];
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>The longest a check may be given.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(6);
+
+    /// <summary>"90s", "10m", "1h" (at most <see cref="MaxTimeout"/>); empty: <see cref="DefaultTimeout"/>.</summary>
+    /// <exception cref="FormatException">Not a timeout.</exception>
+    public static TimeSpan ParseTimeout(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return DefaultTimeout;
+        }
+
+        if (text.Length is < 2 or > 6 || !int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            throw new FormatException($"'{text}' is not a timeout like 90s, 10m or 1h.");
+        }
+
+        var timeout = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(value),
+            'm' => TimeSpan.FromMinutes(value),
+            'h' => TimeSpan.FromHours(value),
+            _ => throw new FormatException($"'{text}' is not a timeout like 90s, 10m or 1h."),
+        };
+        return timeout < MaxTimeout ? timeout : MaxTimeout;
+    }
+
+    /// <summary>trx, junit, cobertura, lcov, sarif or exit-code (the default).</summary>
+    /// <exception cref="FormatException">Not a report format.</exception>
+    public static ReportFormat ParseFormat(string? format) => format switch
+    {
+        null or "exit-code" => ReportFormat.ExitCode,
+        "trx" => ReportFormat.Trx,
+        "junit" => ReportFormat.JUnit,
+        "cobertura" => ReportFormat.Cobertura,
+        "lcov" => ReportFormat.Lcov,
+        "sarif" => ReportFormat.Sarif,
+        _ => throw new FormatException($"'{format}' is not a report format."),
+    };
+}

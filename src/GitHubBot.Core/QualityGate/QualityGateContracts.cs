@@ -1,0 +1,93 @@
+namespace GitHubBot.Core.QualityGate;
+
+/// <summary>Input of QualityGateWorkflow (PRODUCT.md §5). New fields get defaults so running histories keep working.</summary>
+public sealed record QualityGateInput
+{
+    public required string Owner { get; init; }
+
+    public required string Repo { get; init; }
+
+    public required int PullRequestNumber { get; init; }
+
+    public required string HeadSha { get; init; }
+
+    public required string Branch { get; init; }
+
+    /// <summary>The App installation that owns the repository; null when unknown (looked up through the API).</summary>
+    public long? InstallationId { get; init; }
+
+    /// <summary>Where the PR head can be fetched from (the head repository's clone_url).</summary>
+    public string? CloneUrl { get; init; }
+
+    public bool AttemptAutoFix { get; init; }
+
+    /// <summary>Line coverage the PR needs; null: the repository's configuration, else 80.</summary>
+    public int? RequiredCoverage { get; init; }
+
+    /// <summary>Weighted score the PR needs; null: the repository's configuration, else 85.</summary>
+    public int? RequiredScore { get; init; }
+
+    /// <summary>The PR comes from a fork (its head repository is not the base repository).</summary>
+    public bool FromFork { get; init; }
+
+    /// <summary>
+    /// GitHub's author_association of the PR's author (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR,
+    /// FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE, MANNEQUIN); null when the trigger was a trusted person
+    /// (a re-run button, an operator's CLI).
+    /// </summary>
+    public string? AuthorAssociation { get; init; }
+
+    /// <summary>Fixes an earlier gate pushed into this commit, for the report (the gate re-checking them says so).</summary>
+    public IReadOnlyList<string> FixesBefore { get; init; } = [];
+
+    /// <summary>What started the gate, e.g. "pull_request.opened" or "check_run.rerequested".</summary>
+    public string Trigger { get; init; } = "pull_request";
+}
+
+/// <summary>One check's outcome in a gate result.</summary>
+public sealed record CheckOutcome(string Name, bool Passed, double Score, bool Required, string Summary, int AnnotationsCount);
+
+/// <summary>Result of QualityGateWorkflow (PRODUCT.md §5).</summary>
+public sealed record QualityGateResult
+{
+    public required double OverallScore { get; init; }
+
+    public required bool CanMerge { get; init; }
+
+    public required string Conclusion { get; init; }
+
+    public long CheckRunId { get; init; }
+
+    public IReadOnlyList<CheckOutcome> Checks { get; init; } = [];
+
+    public IReadOnlyList<string> AutoFixesApplied { get; init; } = [];
+
+    public IReadOnlyList<string> BlockingIssues { get; init; } = [];
+
+    /// <summary>The commit of fixes the gate pushed to the PR's branch, if it pushed one.</summary>
+    public string? FixedSha { get; init; }
+
+    /// <summary>The result of the gate that re-checked <see cref="FixedSha"/>.</summary>
+    public QualityGateResult? Recheck { get; init; }
+}
+
+/// <summary>One check's state in the Status query: queued, running, passed, failed, timed_out, cancelled or skipped.</summary>
+public sealed record CheckProgress(string Name, string State);
+
+/// <summary>What the gate's Status query answers.</summary>
+public sealed record QualityGateStatus(string Stage, int ChecksDone, int ChecksTotal, long? CheckRunId)
+{
+    public IReadOnlyList<CheckProgress> Checks { get; init; } = [];
+
+    /// <summary>The gate waits for a trusted user's /ok-to-test before it runs the PR's code.</summary>
+    public bool WaitingForOkToTest { get; init; }
+
+    /// <summary>The commit the gate checks (empty until a gate started by hand has looked it up).</summary>
+    public string? HeadSha { get; init; }
+}
+
+/// <summary>Why a gate stops early: a person asked, or a newer head of the same PR replaced it.</summary>
+/// <param name="Reason">Said on the check run.</param>
+/// <param name="SupersededBy">The newer gate's workflow ID, when a newer push replaced this one.</param>
+/// <param name="SupersededByUrl">A link to the newer gate (its Temporal UI page), when known.</param>
+public sealed record CancelGate(string Reason, string? SupersededBy = null, string? SupersededByUrl = null);

@@ -1,0 +1,26 @@
+using GitHubBot.Core.Common;
+
+namespace GitHubBot.Core.Workspaces;
+
+/// <summary>
+/// A commit of a repository as the agents see it, with patches on top that are not committed yet: the agents'
+/// context and their edits' checks read files through it.
+/// </summary>
+/// <param name="Target">The repository (for the git token).</param>
+/// <param name="CloneUrl">Where git fetches the commit.</param>
+/// <param name="Sha">The commit.</param>
+public sealed record RepoSnapshot(RepositoryTarget Target, string CloneUrl, string Sha);
+
+/// <summary>What an agent is shown of the repository: the tree and named files of the snapshot after the patches, and the config.</summary>
+/// <param name="Snapshot">The commit.</param>
+/// <param name="Patches">Patches applied on top, in order.</param>
+/// <param name="Files">Files to show in full (within limits), most important first.</param>
+/// <param name="FilesNamedInTask">Also show files of the tree the task's text names.</param>
+/// <param name="Diff">Show the patches as a unified diff (for the reviewer).</param>
+public sealed record RepoView(RepoSnapshot Snapshot, IReadOnlyList<Patch> Patches, IReadOnlyList<string> Files, bool FilesNamedInTask = false, bool Diff = false);
+
+/// <summary>Input of CheckPatch: does <paramref name="Candidate"/> apply on the snapshot after <paramref name="Applied"/>?</summary>
+public sealed record CheckPatchRequest(RepoSnapshot Snapshot, IReadOnlyList<Patch> Applied, Patch Candidate);
+
+/// <summary>Input of PushPatches: one commit per patch on the snapshot, pushed to <paramref name="Branch"/> (fast-forward only).</summary>
+public sealed record PushPatchesRequest(RepoSnapshot Snapshot, IReadOnlyList<Patch> Patches, string Branch);

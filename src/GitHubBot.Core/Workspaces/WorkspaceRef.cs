@@ -1,0 +1,10 @@
+using GitHubBot.Core.Common;
+
+namespace GitHubBot.Core.Workspaces;
+
+/// <summary>The checkout a gate works in: one commit of a repository, in a directory named by <paramref name="Key"/>.</summary>
+/// <param name="Key">Names the gate's workspace under the worker's DataDir (safe characters only).</param>
+/// <param name="Target">The repository, for the installation token.</param>
+/// <param name="CloneUrl">Where the commit is fetched from (https, or file for local repositories).</param>
+/// <param name="HeadSha">The commit.</param>
+public sealed record WorkspaceRef(string Key, RepositoryTarget Target, string CloneUrl, string HeadSha);

@@ -1,0 +1,109 @@
+using GitHubBot.Core.Commands;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.PlanPatchPr;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Workflows.PlanPatchPr;
+using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Temporal;
+using Temporalio.Activities;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace GitHubBot.Workflows.Commands;
+
+/// <summary>What the command workflow asks Temporal about other workflows: the gates of a PR and the plan of an issue.</summary>
+public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks links)
+{
+    /// <summary>
+    /// The gates of a PR, newest first (at most 20): whether each still runs and, for running ones, its Status query.
+    /// </summary>
+    [Activity]
+    public async Task<IReadOnlyList<GateInfo>> DescribeGatesAsync(string owner, string repo, int pullRequest)
+    {
+        var prefix = WorkflowIds.QualityGatePrefix(owner, repo, pullRequest);
+        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        var gates = new List<GateInfo>();
+        await foreach (var gate in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
+        {
+            var running = gate.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
+            QualityGateStatus? status = null;
+            if (running)
+            {
+                try
+                {
+                    status = await temporal.GetWorkflowHandle<QualityGateWorkflow>(gate.Id, gate.RunId).QueryAsync(wf => wf.Status);
+                }
+                catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+                {
+                    // A gate no worker can answer for right now: listed without its status.
+                }
+            }
+
+            gates.Add(new GateInfo(gate.Id, running, status, links.WorkflowUrl(gate.Id)?.ToString()));
+        }
+
+        return [.. gates.OrderByDescending(g => g.Running)];
+    }
+
+    /// <summary>The plan → patch → PR run of an issue (its latest run), with its status while it runs; null when there was none.</summary>
+    [Activity]
+    public async Task<PlanInfo?> DescribePlanAsync(string owner, string repo, int issue)
+    {
+        var id = WorkflowIds.PlanPatchPr(owner, repo, issue);
+        var handle = temporal.GetWorkflowHandle<PlanPatchPrWorkflow>(id);
+        Temporalio.Client.WorkflowExecutionDescription description;
+        try
+        {
+            description = await handle.DescribeAsync();
+        }
+        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+        {
+            return await RequirementPlanAsync(owner, repo, issue);
+        }
+
+        var running = description.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
+        PlanPatchPrStatus? status = null;
+        if (running)
+        {
+            try
+            {
+                status = await handle.QueryAsync(wf => wf.Status);
+            }
+            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+            {
+                // No worker can answer for it right now: described without its status.
+            }
+        }
+
+        return new PlanInfo(id, running, status, links.WorkflowUrl(id)?.ToString());
+    }
+
+    /// <summary>
+    /// The running plan an operator started from a requirement alone (its ID names the requirement, not the issue
+    /// it filed): found by the issue its Status reports.
+    /// </summary>
+    private async Task<PlanInfo?> RequirementPlanAsync(string owner, string repo, int issue)
+    {
+        var prefix = WorkflowIds.PlanPatchPrRequirementPrefix(owner, repo);
+        var query = $"WorkflowType = '{WorkflowTypes.PlanPatchPr}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        await foreach (var plan in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
+        {
+            try
+            {
+                var status = await temporal.GetWorkflowHandle<PlanPatchPrWorkflow>(plan.Id, plan.RunId).QueryAsync(wf => wf.Status);
+                if (status.IssueNumber == issue)
+                {
+                    return new PlanInfo(plan.Id, true, status, links.WorkflowUrl(plan.Id)?.ToString());
+                }
+            }
+            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+            {
+                // Cannot tell which issue it works for right now.
+            }
+        }
+
+        return null;
+    }
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
+}
