@@ -1,5 +1,6 @@
 using System.Net;
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;

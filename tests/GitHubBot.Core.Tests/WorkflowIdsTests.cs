@@ -1,4 +1,5 @@
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
@@ -9,6 +10,7 @@ using GitHubBot.Core.PlanPatchPr;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;

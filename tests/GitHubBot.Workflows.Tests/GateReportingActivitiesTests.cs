@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
@@ -9,6 +10,7 @@ using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
@@ -63,7 +65,7 @@ public sealed class GateReportingActivitiesTests : IDisposable
     }
 
     [Fact]
-    public async Task Annotations_github_would_refuse_are_mended_or_dropped_and_at_most_a_thousand_are_sent()
+    public async Task Annotations_github_would_refuse_are_mended_or_dropped_and_at_most_five_hundred_are_sent()
     {
         fake.ExpectCreateCheckRun("octo", "app", 502, "ghs_report").ExpectUpdateCheckRun("octo", "app", 502, "ghs_report");
         var annotations = new List<Annotation>
@@ -79,12 +81,13 @@ public sealed class GateReportingActivitiesTests : IDisposable
 
         var bodies = fake.Requests.Where(e => e.RequestMessage.Path.StartsWith("/repos/octo/app/check-runs", StringComparison.Ordinal)).Select(e => JsonNode.Parse(e.RequestMessage.Body!)!).ToList();
         var sent = bodies.SelectMany(b => b["output"]!["annotations"]!.AsArray()).ToList();
-        Assert.Equal(1000, sent.Count);
+        Assert.Equal(GitHubText.MaxAnnotationsPerCheckRun, sent.Count);
+        Assert.Equal(500, sent.Count);
         Assert.Equal(("src/c.cs", "failure"), ((string?)sent[0]!["path"], (string?)sent[0]!["annotation_level"]));
         Assert.Equal("(no message)", (string?)sent[1]!["message"]);
         Assert.Equal(255, ((string?)sent[1]!["title"])!.Length);
         Assert.DoesNotContain(sent, a => (string?)a!["path"] == string.Empty || (int)a!["start_line"]! < 1);
-        Assert.Contains("102 more annotations are not shown.", (string?)bodies[0]["output"]!["summary"], StringComparison.Ordinal);
+        Assert.Contains("602 more annotations are not shown.", (string?)bodies[0]["output"]!["summary"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
@@ -10,6 +11,7 @@ using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
@@ -133,7 +135,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             // Sub-issues, labelled and linked from the parent's task list.
             foreach (var sub in result.SubIssues)
             {
-                Assert.Contains(PlanPatchPrWorkflow.SubIssueLabel, rig.GitHub.Labels(sub));
+                Assert.Contains(PlanTexts.SubIssueLabel, rig.GitHub.Labels(sub));
                 Assert.Contains($"Part of #{issue}.", rig.GitHub.Issues[sub]["body"]!.GetValue<string>(), StringComparison.Ordinal);
                 Assert.Contains($"- [ ] #{sub}", rig.GitHub.Issues[issue]["body"]!.GetValue<string>(), StringComparison.Ordinal);
             }
@@ -164,7 +166,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Assert.True(rig.WorkspacesEmpty);
             rig.GitHub.AssertNoUnexpectedRequests();
 
-            await WriteHistoryAsync(handle.Id, null);
+            await WriteHistoryAsync(rig, handle.Id, null);
         });
     }
 
@@ -234,7 +236,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             return await handle.GetResultAsync();
         });
 
-        await WriteHistoryAsync(planId!, "fix-round");
+        await WriteHistoryAsync(rig, planId!, "fix-round");
         Assert.Equal("merged", result.Outcome);
 
         // GitHub had not worked out mergeability at the first try: the merge was asked for again.
@@ -289,7 +291,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         var pr = Assert.Single(rig.GitHub.PullRequests);
         Assert.Equal("closed", pr["state"]!.GetValue<string>());
         Assert.DoesNotContain("ghbot/", await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
-        Assert.All(result.SubIssues, sub => Assert.Contains(PlanPatchPrWorkflow.AbandonedLabel, rig.GitHub.Labels(sub)));
+        Assert.All(result.SubIssues, sub => Assert.Contains(PlanTexts.AbandonedLabel, rig.GitHub.Labels(sub)));
         var progress = Progress(rig, issue);
         Assert.Contains("still failed", progress.Body, StringComparison.Ordinal);
         Assert.Contains("FAIL: mul 2 3 gave 5, expected 6", progress.Body, StringComparison.Ordinal);
@@ -321,7 +323,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         {
             Assert.Equal("closed", rig.GitHub.Issues[sub]["state"]!.GetValue<string>());
             Assert.Equal("not_planned", rig.GitHub.Issues[sub]["state_reason"]!.GetValue<string>());
-            Assert.Contains(PlanPatchPrWorkflow.AbandonedLabel, rig.GitHub.Labels(sub));
+            Assert.Contains(PlanTexts.AbandonedLabel, rig.GitHub.Labels(sub));
         }
 
         Assert.Empty(rig.GitHub.PullRequests);
@@ -412,7 +414,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             var cancel = await CommandAsync(rig, issue, "maintainer", "/cancel");
             Assert.Equal("done", Assert.Single(cancel.Outcomes).Outcome);
             var result = await handle.GetResultAsync();
-            await WriteHistoryAsync(handle.Id, "cancelled");
+            await WriteHistoryAsync(rig, handle.Id, "cancelled");
 
             Assert.Equal("cancelled", result.Outcome);
             Assert.DoesNotContain(branch, await rig.Repository.RemoteGitAsync("branch", "--list"), StringComparison.Ordinal);
@@ -420,7 +422,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             foreach (var sub in result.SubIssues)
             {
                 Assert.Equal("closed", rig.GitHub.Issues[sub]["state"]!.GetValue<string>());
-                Assert.Contains(PlanPatchPrWorkflow.AbandonedLabel, rig.GitHub.Labels(sub));
+                Assert.Contains(PlanTexts.AbandonedLabel, rig.GitHub.Labels(sub));
             }
 
             var progress = Progress(rig, issue);
@@ -580,13 +582,25 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 
-    /// <summary>With GHBOT_WRITE_HISTORIES=vN, keeps this run's history as plan-patch-pr-vN[-scenario].json for the replay tests.</summary>
-    private async Task WriteHistoryAsync(string workflowId, string? scenario)
+    /// <summary>
+    /// With GHBOT_WRITE_HISTORIES (see <see cref="ReplayTests.HistoryVersion"/>), keeps this run's history as
+    /// plan-patch-pr-vN[-scenario].json, and its change request's as change-request-vN[-scenario].json, for the replay tests.
+    /// </summary>
+    private async Task WriteHistoryAsync(GateRig rig, string workflowId, string? scenario)
     {
-        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
+        var suffix = scenario is null ? string.Empty : $"-{scenario}";
+        if (ReplayTests.HistoryVersion("plan-patch-pr") is { } version)
         {
             var history = await temporal.Client.GetWorkflowHandle(workflowId).FetchHistoryAsync();
-            await ReplayTests.WriteHistoryAsync(scenario is null ? $"plan-patch-pr-{version}" : $"plan-patch-pr-{version}-{scenario}", history);
+            await ReplayTests.WriteHistoryAsync($"plan-patch-pr-{version}{suffix}", history);
+        }
+
+        if (ReplayTests.HistoryVersion("change-request") is { } changeVersion)
+        {
+            var branch = Assert.Single(rig.GitHub.PullRequests)["head"]!["ref"]!.GetValue<string>();
+            var change = temporal.Client.GetWorkflowHandle(WorkflowIds.ChangeRequest(GateRig.Owner, rig.Repo, branch));
+            await change.GetResultAsync<ChangeRequestResult>();
+            await ReplayTests.WriteHistoryAsync($"change-request-{changeVersion}{suffix}", await change.FetchHistoryAsync());
         }
     }
 
@@ -639,7 +653,7 @@ public sealed class PlanPatchPrWorkflowTests(TemporalServerFixture temporal)
             Author = author,
             Commands = [],
             Label = label,
-            DefaultTriggerLabel = PlanSettings.DefaultTriggerLabel,
+            DefaultTriggerLabel = RepoConfig.DefaultTriggerLabel,
         };
         return rig.Temporal.ExecuteWorkflowAsync((Commands.CommandWorkflow wf) => wf.RunAsync(input), new WorkflowOptions($"label-{Guid.NewGuid():N}", rig.TaskQueue));
     }

@@ -1,4 +1,5 @@
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
@@ -8,6 +9,7 @@ using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
@@ -81,7 +83,7 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         Assert.Null(replay.ReplayFailure);
 
         // Histories of released versions are kept: only a file that does not exist yet is written.
-        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version)
+        if (HistoryVersion("quality-gate") is { } version)
         {
             await WriteHistoryAsync($"quality-gate-{version}{scenario}", history);
         }
@@ -98,6 +100,28 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         }
     }
 
+    /// <summary>
+    /// The version to write <paramref name="workflow"/>'s fresh histories as, from GHBOT_WRITE_HISTORIES: one version
+    /// for all ("v3"), or one per workflow ("plan-patch-pr=v2,change-request=v1"); null: none is written.
+    /// </summary>
+    internal static string? HistoryVersion(string workflow)
+    {
+        var setting = Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES");
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return null;
+        }
+
+        if (!setting.Contains('=', StringComparison.Ordinal))
+        {
+            return setting.Trim();
+        }
+
+        return setting.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .FirstOrDefault(pair => pair[0] == workflow)?[1];
+    }
+
     /// <summary>Writes a history of a released version beside the others; an existing file is never overwritten.</summary>
     internal static async Task WriteHistoryAsync(string name, WorkflowHistory history)
     {
@@ -106,6 +130,14 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         {
             await File.WriteAllTextAsync(file, history.ToJson());
         }
+    }
+
+    [Fact]
+    public async Task Committed_change_request_histories_replay_without_nondeterminism()
+    {
+        var files = Directory.GetFiles(HistoryDir, "change-request-*.json");
+        Assert.NotEmpty(files);
+        await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<ChangeRequests.ChangeRequestWorkflow>()));
     }
 
     [Fact]
@@ -147,7 +179,7 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         var files = Directory.GetFiles(HistoryDir, "command-*.json");
         await ReplayAllAsync(files, replayer);
 
-        if (Environment.GetEnvironmentVariable("GHBOT_WRITE_HISTORIES") is { Length: > 0 } version
+        if (HistoryVersion("command") is { } version
             && Path.Combine(HistoryDir, $"command-{version}.json") is var path && !File.Exists(path))
         {
             await File.WriteAllTextAsync(path, history.ToJson());

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace GitHubBot.Core.Common;
 
 /// <summary>
-/// Business-key workflow IDs (PRODUCT.md §2). The same key always yields the same ID, so a
+/// Business-key workflow IDs. The same key always yields the same ID, so a
 /// redelivered event finds the workflow it already started. IDs are not encrypted: no secrets here.
 /// </summary>
 public static class WorkflowIds
@@ -44,6 +44,10 @@ public static class WorkflowIds
 
     public static string PlanPatchPr(string owner, string repo, int issue) =>
         string.Create(CultureInfo.InvariantCulture, $"plan/{owner}/{repo}/{issue}");
+
+    /// <summary>The change request of one branch: a plan's, a hotfix's or a migration's pull request (branches are unique per run).</summary>
+    public static string ChangeRequest(string owner, string repo, string branch) =>
+        string.Create(CultureInfo.InvariantCulture, $"change/{owner}/{repo}/{branch}");
 
     public static string GitHubIncident(string owner, string repo, string alertKind, int number) =>
         string.Create(CultureInfo.InvariantCulture, $"incident/github/{owner}/{repo}/{alertKind}/{number}");

@@ -8,4 +8,6 @@ public static class WorkflowTypes
     public const string IncidentSwarm = "IncidentSwarmWorkflow";
     public const string CodeMigration = "CodeMigrationWorkflow";
     public const string Command = "CommandWorkflow";
+
+    public const string ChangeRequest = "ChangeRequestWorkflow";
 }

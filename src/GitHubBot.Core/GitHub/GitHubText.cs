@@ -11,6 +11,12 @@ public static class GitHubText
     /// <summary>Annotations one check-run request may carry.</summary>
     public const int MaxAnnotationsPerRequest = 50;
 
+    /// <summary>
+    /// The most annotations one check run gets, and one check hands back to its workflow: each batch of 50 is a
+    /// request against GitHub's rate limit, and every finding travels through the workflow's history.
+    /// </summary>
+    public const int MaxAnnotationsPerCheckRun = 500;
+
     /// <summary>A markdown code fence longer than any run of backticks in <paramref name="text"/>, so the text cannot close it.</summary>
     public static string Fence(string text)
     {

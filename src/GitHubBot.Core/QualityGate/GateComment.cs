@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GitHubBot.Core.Common;
 using GitHubBot.Core.GitHub;
 
 namespace GitHubBot.Core.QualityGate;
@@ -29,7 +30,7 @@ public static class GateComment
         void Line(string value) => text.Append(value).Append('\n');
 
         Line(Marker);
-        var sha = headSha.Length > 7 ? headSha[..7] : headSha;
+        var sha = Shas.Abbreviate(headSha);
         Line(string.Create(CultureInfo.InvariantCulture, $"## {(verdict.CanMerge ? "✅" : "❌")} GitHubBot quality gate: {verdict.Score:0.#}/100 on `{sha}`"));
         Line(string.Empty);
         Line("| check | result | score | required |");

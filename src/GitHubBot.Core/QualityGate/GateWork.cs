@@ -24,7 +24,7 @@ public sealed record RunCheckRequest(WorkspaceRef Workspace, CheckConfig Check);
 /// <param name="State">How it ended.</param>
 /// <param name="Score">0–100.</param>
 /// <param name="Summary">Markdown: what the report says, and the end of the command's output.</param>
-/// <param name="Annotations">Findings in the code (at most <see cref="MaxAnnotations"/>).</param>
+/// <param name="Annotations">Findings in the code (at most <see cref="GitHubText.MaxAnnotationsPerCheckRun"/>).</param>
 /// <param name="CoveragePercent">Line coverage, when the check measured it.</param>
 /// <param name="DurationSeconds">Wall time of the command.</param>
 public sealed record CheckRunResult(
@@ -34,11 +34,7 @@ public sealed record CheckRunResult(
     string Summary,
     IReadOnlyList<Annotation> Annotations,
     double? CoveragePercent,
-    double DurationSeconds)
-{
-    /// <summary>The most annotations a check hands back to the workflow (GitHub gets at most 1000 per check run).</summary>
-    public const int MaxAnnotations = 1000;
-}
+    double DurationSeconds);
 
 /// <summary>Input of ApplyFixes: run the fix commands in the checkout, then push a commit or describe the change.</summary>
 /// <param name="Workspace">The checkout.</param>

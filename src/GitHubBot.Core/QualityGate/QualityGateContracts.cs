@@ -69,6 +69,16 @@ public sealed record QualityGateResult
 
     /// <summary>The result of the gate that re-checked <see cref="FixedSha"/>.</summary>
     public QualityGateResult? Recheck { get; init; }
+
+    /// <summary>A gate that stopped before its verdict: cancelled, saying why.</summary>
+    public static QualityGateResult Cancelled(string reason, long checkRunId = 0) => new()
+    {
+        OverallScore = 0,
+        CanMerge = false,
+        Conclusion = "cancelled",
+        CheckRunId = checkRunId,
+        BlockingIssues = [reason],
+    };
 }
 
 /// <summary>One check's state in the Status query: queued, running, passed, failed, timed_out, cancelled or skipped.</summary>

@@ -184,7 +184,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     /// go with the creation and each further batch with an update (GitHub appends them).
     /// </summary>
     /// <remarks>
-    /// At most <see cref="MaxAnnotations"/> annotations are sent, failures first, and the summary says how many were
+    /// At most <see cref="GitHubText.MaxAnnotationsPerCheckRun"/> annotations are sent, failures first, and the summary says how many were
     /// left out. A retried attempt finds the run an earlier attempt created (by name and external ID) and sends only
     /// the batches that attempt had not sent (recorded in heartbeat details), so nothing is created or added twice.
     /// </remarks>
@@ -206,10 +206,10 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             .Select(Sanitize)
             .OfType<NewCheckRunAnnotation>()
             .ToList();
-        var dropped = valid.Count - MaxAnnotations;
+        var dropped = valid.Count - GitHubText.MaxAnnotationsPerCheckRun;
         var title = GitHubText.Truncate(request.Title, 1000);
         var summary = GitHubText.Truncate(dropped > 0 ? $"{request.Summary}\n\n{dropped} more annotations are not shown." : request.Summary);
-        var batches = GitHubText.Batches(valid.Take(MaxAnnotations)).ToList();
+        var batches = GitHubText.Batches(valid.Take(GitHubText.MaxAnnotationsPerCheckRun)).ToList();
 
         long? runId = null;
         var sent = 0;
@@ -258,9 +258,6 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             context.Heartbeat(sent);
         }
     }
-
-    /// <summary>The most annotations one check run gets (GitHub's rate limits make thousands of updates unwise).</summary>
-    public const int MaxAnnotations = 1000;
 
     /// <summary>Edits the or PR's comment that carries the marker, or creates it: one comment, however often it is written.</summary>
     [Activity]

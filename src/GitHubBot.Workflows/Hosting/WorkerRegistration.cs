@@ -1,4 +1,5 @@
 using GitHubBot.Workflows.Agents;
+using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.PlanPatchPr;
@@ -27,6 +28,7 @@ public static class WorkerRegistration
     public static IReadOnlyList<Type> Workflows { get; } =
     [
         typeof(QualityGateWorkflow),
+        typeof(ChangeRequestWorkflow),
         typeof(PlanPatchPrWorkflow),
         typeof(CommandWorkflow),
     ];

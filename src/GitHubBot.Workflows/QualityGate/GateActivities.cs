@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
+using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
 using GitHubBot.Core.GitHub;
 using GitHubBot.Core.QualityGate;
@@ -34,9 +35,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     /// <summary>How much of a fix's diff comes back to the workflow (and into a fork's comment).</summary>
     public const int MaxDiff = 48 * 1024;
 
-    /// <summary>The most findings one check hands back to the workflow, and the longest message each keeps.</summary>
-    public const int MaxAnnotations = 500;
-
+    /// <summary>The longest message a finding keeps (a check hands back <see cref="GitHubText.MaxAnnotationsPerCheckRun"/> at most).</summary>
     public const int MaxAnnotationMessage = 1000;
 
     /// <summary>The longest report summary kept (the output's tail comes on top).</summary>
@@ -100,7 +99,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             var report = await ReadReportAsync(check, worktree, run.ExitCode, runAs, cancellationToken);
 
             // Results travel through the workflow's history: bounded, however much a tool reports.
-            var annotations = report.Annotations.Take(MaxAnnotations).Select(a => a with
+            var annotations = report.Annotations.Take(GitHubText.MaxAnnotationsPerCheckRun).Select(a => a with
             {
                 Message = GitHubText.Truncate(a.Message, MaxAnnotationMessage),
                 Title = a.Title is null ? null : GitHubText.Truncate(a.Title, 255),
@@ -174,7 +173,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return new ApplyFixesResult(applied, failed, shownDiff, null, null);
         }
 
-        var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {request.Workspace.HeadSha[..Math.Min(7, request.Workspace.HeadSha.Length)]}.";
+        var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {Shas.Abbreviate(request.Workspace.HeadSha)}.";
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
         var token = await clients.GitTokenAsync(cloneUrl, request.Workspace.Target, cancellationToken);
         string sha;

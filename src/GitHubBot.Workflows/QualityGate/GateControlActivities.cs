@@ -31,7 +31,7 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
             }
 
             var cancel = new CancelGate(
-                $"A newer commit ({Short(request.HeadSha)}) was pushed to the pull request; its gate replaces this one.",
+                $"A newer commit ({Shas.Abbreviate(request.HeadSha)}) was pushed to the pull request; its gate replaces this one.",
                 request.WorkflowId,
                 links.WorkflowUrl(request.WorkflowId)?.ToString());
             try
@@ -76,6 +76,4 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
     private static partial void LogSuperseded(ILogger logger, string older, string newer);
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
-
-    private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
 }

@@ -4,7 +4,7 @@ using Temporalio.Workflows;
 namespace GitHubBot.Workflows.Temporal;
 
 /// <summary>Timeouts and retry policies of activity calls, named by the kind of work they do.</summary>
-internal static class ActivityOptionsCatalog
+internal static class ActivityPresets
 {
     /// <summary>
     /// One GitHub REST call. Retries follow GitHub's own wait on rate limits (the failure's next retry delay, up to an
@@ -114,4 +114,25 @@ internal static class ActivityOptionsCatalog
             NonRetryableErrorTypes = ["GateFailed"],
         },
     };
+
+    /// <summary>These options, cancelled with <paramref name="token"/> (a preset is a new object each time it is read).</summary>
+    public static ActivityOptions WithCancellation(this ActivityOptions options, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.CancellationToken = token;
+        return options;
+    }
+
+    /// <summary>
+    /// These options for a step that creates something (an issue, a PR, a pushed branch): it runs to its end even when
+    /// the run is cancelled meanwhile, so its undo is registered with what it really made, and the cancellation is
+    /// noticed after. Bounded, so a cancel waits minutes at most, not the hours a rate-limited GitHub call may retry for.
+    /// </summary>
+    public static ActivityOptions Uninterrupted(this ActivityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ScheduleToCloseTimeout = TimeSpan.FromMinutes(10);
+        options.CancellationToken = CancellationToken.None;
+        return options;
+    }
 }

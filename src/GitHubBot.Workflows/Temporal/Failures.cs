@@ -1,6 +1,8 @@
+using Temporalio.Exceptions;
+
 namespace GitHubBot.Workflows.Temporal;
 
-/// <summary>Words for failures that reach people (check runs, replies).</summary>
+/// <summary>What a failure in a workflow was, and the words for it that reach people (check runs, replies, comments).</summary>
 internal static class Failures
 {
     /// <summary>The innermost failure's message: an activity or child failure's own text is only "Activity task failed".</summary>
@@ -14,4 +16,21 @@ internal static class Failures
 
         return inner.Message;
     }
+
+    /// <summary>The application failure that caused <paramref name="ex"/> (itself, or inside an activity or child failure).</summary>
+    public static ApplicationFailureException? Cause(Exception ex)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ApplicationFailureException application)
+            {
+                return application;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="ex"/> is a cancellation: of the workflow, a step, a timer or a child.</summary>
+    public static bool IsCancellation(Exception ex) => TemporalException.IsCanceledException(ex) || ex is OperationCanceledException;
 }

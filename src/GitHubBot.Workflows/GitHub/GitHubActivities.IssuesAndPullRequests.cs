@@ -6,14 +6,9 @@ using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.GitHub;
 
-/// <summary>The GitHub side effects of plan → patch → PR: issues, the task list, the PR, marking it ready, merging, cleaning up.</summary>
+/// <summary>Issues and pull requests: reading and opening issues, the task list, opening, readying, merging and closing PRs, deleting branches.</summary>
 public sealed partial class GitHubActivities
 {
-    /// <summary>Where GitHubBot keeps the sub-issues' task list in the parent issue's body.</summary>
-    public const string TaskListStart = "<!-- ghbot:tasks -->";
-
-    public const string TaskListEnd = "<!-- /ghbot:tasks -->";
-
     /// <summary>The issue's title, body and page.</summary>
     [Activity]
     public async Task<IssueInfo> GetIssueAsync(RepositoryTarget target, int number)
@@ -66,11 +61,11 @@ public sealed partial class GitHubActivities
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.IssueNumber), time);
         var body = issue.Body ?? string.Empty;
-        var block = $"{TaskListStart}\n{request.Markdown.Trim()}\n{TaskListEnd}";
-        var start = body.IndexOf(TaskListStart, StringComparison.Ordinal);
-        var end = start < 0 ? -1 : body.IndexOf(TaskListEnd, start, StringComparison.Ordinal);
+        var block = $"{TaskListRequest.Start}\n{request.Markdown.Trim()}\n{TaskListRequest.End}";
+        var start = body.IndexOf(TaskListRequest.Start, StringComparison.Ordinal);
+        var end = start < 0 ? -1 : body.IndexOf(TaskListRequest.End, start, StringComparison.Ordinal);
         var updated = start >= 0 && end > start
-            ? string.Concat(body.AsSpan(0, start), block, body.AsSpan(end + TaskListEnd.Length))
+            ? string.Concat(body.AsSpan(0, start), block, body.AsSpan(end + TaskListRequest.End.Length))
             : $"{body.TrimEnd()}\n\n{block}\n";
         if (updated != body)
         {
