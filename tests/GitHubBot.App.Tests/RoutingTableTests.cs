@@ -245,6 +245,23 @@ public sealed class RoutingTableTests
         Assert.Contains("head", Assert.IsType<RouteDecision.BadPayload>(decision).Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ping", "anything", true)]
+    [InlineData("pull_request", "synchronize", true)]
+    [InlineData("pull_request", "closed", false)]
+    [InlineData("check_run", "requested_action", true)]
+    [InlineData("check_run", "completed", false)]
+    [InlineData("issues", "labeled", true)]
+    [InlineData("issues", null, false)]
+    [InlineData("dependabot_alert", "reopened", true)]
+    [InlineData("installation", "created", false)]
+    [InlineData("star", "created", false)]
+    public void What_the_table_handles_is_what_its_routes_decide(string eventName, string? action, bool handled)
+    {
+        Assert.Equal(handled, WebhookRoutes.Routes(eventName, action));
+        Assert.Equal(handled || eventName is "issues" or "check_run" or "pull_request", WebhookRoutes.RoutesEvent(eventName));
+    }
+
     private static RouteDecision Route(string eventName, JsonObject payload)
     {
         var headers = WebhookHeaders.Parse(new Dictionary<string, StringValues>

@@ -5,87 +5,82 @@ using Octokit.Webhooks;
 using Octokit.Webhooks.Events;
 using Octokit.Webhooks.Events.CheckRun;
 using Octokit.Webhooks.Events.CheckSuite;
-using Octokit.Webhooks.Events.CodeScanningAlert;
-using Octokit.Webhooks.Events.DependabotAlert;
 using Octokit.Webhooks.Events.IssueComment;
 using Octokit.Webhooks.Events.Issues;
-using Octokit.Webhooks.Events.PullRequest;
-using Octokit.Webhooks.Events.SecretScanningAlert;
 
 namespace GitHubBot.App.Webhooks;
 
 /// <summary>
-/// The routing table: every GitHub event GitHubBot reacts to, and what it does (PRODUCT.md §2).
-/// Anything not listed here is answered 200 and logged. Keep this the only place that decides.
+/// The routing table: every GitHub event GitHubBot reacts to, and what it does — one entry each, in
+/// <see cref="Table"/>, from which the set of handled events and actions is derived, so the two cannot drift.
+/// Anything not listed is answered 200 and logged (installation events as bookkeeping).
 /// </summary>
+/// <remarks>
+/// One decision is finished elsewhere, on purpose: a label added to an issue by a person goes to a
+/// <c>CommandWorkflow</c>, which compares it with the repository's trigger label and checks the labeller's
+/// permission (<c>CommandWorkflow.LabelledAsync</c> in src/GitHubBot.Workflows/Commands/CommandWorkflow.Plan.workflow.cs):
+/// the trigger label may be renamed in the repository's .github/ghbot.yml, which only a worker can read — the
+/// request makes no GitHub call.
+/// </remarks>
 public static class WebhookRoutes
 {
-    /// <summary>The event/action pairs this table acts on (null: any action, e.g. ping).</summary>
-    private static readonly HashSet<(string Event, string? Action)> Routed =
+    /// <summary>The routes: an event, the actions it is routed for (empty: any), and what a delivery of it comes to.</summary>
+    private static readonly IReadOnlyList<RouteEntry> Table =
     [
-        ("ping", null),
-        ("pull_request", "opened"), ("pull_request", "reopened"), ("pull_request", "synchronize"), ("pull_request", "ready_for_review"),
-        ("check_suite", "rerequested"), ("check_run", "rerequested"), ("check_run", "requested_action"),
-        ("issues", "labeled"), ("issue_comment", "created"),
-        ("code_scanning_alert", "created"), ("code_scanning_alert", "reopened"),
-        ("secret_scanning_alert", "created"), ("secret_scanning_alert", "reopened"),
-        ("dependabot_alert", "created"), ("dependabot_alert", "reopened"),
+        new("ping", [], (_, _) => new RouteDecision.Ignore("ping")),
+        new("pull_request", ["opened", "reopened", "synchronize", "ready_for_review"], Typed<PullRequestEvent>(QualityGate)),
+        new("check_suite", ["rerequested"], Typed<CheckSuiteRerequestedEvent>((e, route) =>
+            Rerun(e, e.CheckSuite?.HeadSha, e.CheckSuite?.HeadBranch, e.CheckSuite?.PullRequests is [var first, ..] ? first.Number : null, route))),
+        new("check_run", ["rerequested"], Typed<CheckRunRerequestedEvent>((e, route) =>
+            Rerun(e, e.CheckRun?.HeadSha, e.CheckRun?.CheckSuite?.HeadBranch, e.CheckRun?.PullRequests is [var first, ..] ? first.Number : null, route))),
+        new("check_run", ["requested_action"], Typed<CheckRunRequestedActionEvent>((e, route) => e.RequestedAction?.Identifier switch
+        {
+            GateButtons.ApplyFixes => Button(e, "fix", route.DeliveryId),
+            GateButtons.Rerun => Button(e, "gate", route.DeliveryId),
+            var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
+        })),
+        new("issues", ["labeled"], Typed<IssuesLabeledEvent>((e, route) => Labelled(e, route.DeliveryId, route.Options))),
+        new("issue_comment", ["created"], Typed<IssueCommentCreatedEvent>((e, _) => Comment(e))),
+        new("code_scanning_alert", ["created", "reopened"], Typed<CodeScanningAlertEvent>((e, _) => Incident(e, "code_scanning", e.Alert?.Number))),
+        new("secret_scanning_alert", ["created", "reopened"], Typed<SecretScanningAlertEvent>((e, _) => Incident(e, "secret_scanning", e.Alert?.Number))),
+        new("dependabot_alert", ["created", "reopened"], Typed<DependabotAlertEvent>((e, _) => Incident(e, "dependabot", e.Alert?.Number))),
     ];
 
     /// <summary>
     /// Whether this table acts on <paramref name="eventName"/> with <paramref name="action"/>: a payload of such a
     /// delivery that cannot be read is a bad request; anything else is simply not handled.
     /// </summary>
-    public static bool Routes(string eventName, string? action) => Routed.Contains((eventName, action)) || Routed.Contains((eventName, null));
+    public static bool Routes(string eventName, string? action) => Find(eventName, action) is not null;
 
     /// <summary>Whether this table acts on some action of <paramref name="eventName"/>.</summary>
-    public static bool RoutesEvent(string eventName) => Routed.Any(route => route.Event == eventName);
+    public static bool RoutesEvent(string eventName) => Table.Any(route => route.Event == eventName);
 
     public static RouteDecision Route(string eventName, WebhookEvent payload, string deliveryId, RoutingOptions options)
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(options);
         var kind = $"{eventName}.{payload.Action ?? "-"}";
-
-        return payload switch
+        if (Find(eventName, payload.Action) is { } route)
         {
-            PingEvent => new RouteDecision.Ignore("ping"),
+            return route.Decide(payload, new RouteContext(kind, deliveryId, options));
+        }
 
-            PullRequestOpenedEvent or PullRequestReopenedEvent or PullRequestSynchronizeEvent or PullRequestReadyForReviewEvent
-                => QualityGate((PullRequestEvent)payload, kind),
-
-            CheckSuiteRerequestedEvent e => Rerun(e, e.CheckSuite?.HeadSha, e.CheckSuite?.HeadBranch, e.CheckSuite?.PullRequests is [var first, ..] ? first.Number : null, autoFix: false, kind, deliveryId),
-
-            CheckRunRerequestedEvent e => CheckRunRerun(e, autoFix: false, kind, deliveryId),
-
-            CheckRunRequestedActionEvent e => e.RequestedAction?.Identifier switch
-            {
-                GateButtons.ApplyFixes => Button(e, "fix", deliveryId),
-                GateButtons.Rerun => Button(e, "gate", deliveryId),
-                var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
-            },
-
-            IssuesLabeledEvent e => Labelled(e, deliveryId, options),
-
-            IssueCommentCreatedEvent e => Comment(e),
-
-            CodeScanningAlertCreatedEvent or CodeScanningAlertReopenedEvent
-                => Incident(payload, "code_scanning", ((CodeScanningAlertEvent)payload).Alert?.Number),
-
-            SecretScanningAlertCreatedEvent or SecretScanningAlertReopenedEvent
-                => Incident(payload, "secret_scanning", ((SecretScanningAlertEvent)payload).Alert?.Number),
-
-            DependabotAlertCreatedEvent or DependabotAlertReopenedEvent
-                => Incident(payload, "dependabot", ((DependabotAlertEvent)payload).Alert?.Number),
-
-            _ when eventName is "installation" or "installation_repositories" => new RouteDecision.Ignore($"bookkeeping: {kind}"),
-
-            _ => new RouteDecision.Ignore($"{kind} is not handled"),
-        };
+        return eventName is "installation" or "installation_repositories"
+            ? new RouteDecision.Ignore($"bookkeeping: {kind}")
+            : new RouteDecision.Ignore($"{kind} is not handled");
     }
 
-    private static RouteDecision QualityGate(PullRequestEvent e, string kind)
+    private static RouteEntry? Find(string eventName, string? action) =>
+        Table.FirstOrDefault(route => route.Event == eventName && (route.Actions.Count == 0 || action is not null && route.Actions.Contains(action)));
+
+    /// <summary>A route's decision for payloads of type <typeparamref name="T"/>; any other payload is a bad one.</summary>
+    private static Func<WebhookEvent, RouteContext, RouteDecision> Typed<T>(Func<T, RouteContext, RouteDecision> decide)
+        where T : WebhookEvent =>
+        (payload, route) => payload is T typed ? decide(typed, route) : new RouteDecision.BadPayload($"{route.Kind} is not a {typeof(T).Name} payload");
+
+    private static RouteDecision QualityGate(PullRequestEvent e, RouteContext route)
     {
+        var kind = route.Kind;
         var pr = e.PullRequest;
         if (pr?.Head?.Sha is not { Length: > 0 } sha || pr.Head.Ref is not { Length: > 0 } branch)
         {
@@ -114,11 +109,9 @@ public static class WebhookRoutes
             }));
     }
 
-    private static RouteDecision CheckRunRerun(CheckRunEvent e, bool autoFix, string kind, string deliveryId) =>
-        Rerun(e, e.CheckRun?.HeadSha, e.CheckRun?.CheckSuite?.HeadBranch, e.CheckRun?.PullRequests is [var first, ..] ? first.Number : null, autoFix, kind, deliveryId);
-
-    private static RouteDecision Rerun(WebhookEvent e, string? headSha, string? branch, long? pullRequest, bool autoFix, string kind, string deliveryId)
+    private static RouteDecision Rerun(WebhookEvent e, string? headSha, string? branch, long? pullRequest, RouteContext route)
     {
+        var (kind, deliveryId) = (route.Kind, route.DeliveryId);
         if (headSha is not { Length: > 0 })
         {
             return new RouteDecision.BadPayload($"{kind} has no head_sha");
@@ -144,7 +137,6 @@ public static class WebhookRoutes
                 // Left to the gate to look up: a re-run's payload does not say whether the PR comes from a fork,
                 // and fixes must never be pushed to a same-named branch of the base repository.
                 CloneUrl = null,
-                AttemptAutoFix = autoFix,
                 Trigger = kind,
             }));
     }
@@ -274,3 +266,9 @@ public sealed record RoutingOptions(string TriggerLabel)
 {
     public static RoutingOptions Default { get; } = new("ghbot:implement");
 }
+
+/// <summary>One route of the table: an event, its actions (empty: any), and its decision.</summary>
+internal sealed record RouteEntry(string Event, IReadOnlyList<string> Actions, Func<WebhookEvent, RouteContext, RouteDecision> Decide);
+
+/// <summary>What a route's decision knows besides the payload: "event.action", the delivery, the settings.</summary>
+internal sealed record RouteContext(string Kind, string DeliveryId, RoutingOptions Options);
