@@ -2,25 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
-using GitHubBot.Core.Agents;
-using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
-using GitHubBot.Core.Common;
-using GitHubBot.Core.Config;
-using GitHubBot.Core.GitHub;
 using GitHubBot.Core.PlanPatchPr;
 using GitHubBot.Core.QualityGate;
-using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
-using GitHubBot.Workflows.Agents;
-using GitHubBot.Workflows.ChangeRequests;
-using GitHubBot.Workflows.Commands;
-using GitHubBot.Workflows.GitHub;
-using GitHubBot.Workflows.Hosting;
-using GitHubBot.Workflows.PlanPatchPr;
-using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Temporal;
-using GitHubBot.Workflows.Workspaces;
 
 namespace GitHubBot.App.Tests;
 

@@ -1,30 +1,15 @@
 using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
-using GitHubBot.Core.Agents;
-using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
-using GitHubBot.Core.Config;
-using GitHubBot.Core.GitHub;
-using GitHubBot.Core.PlanPatchPr;
 using GitHubBot.Core.QualityGate;
-using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
-using GitHubBot.Workflows.Agents;
-using GitHubBot.Workflows.ChangeRequests;
-using GitHubBot.Workflows.Commands;
-using GitHubBot.Workflows.GitHub;
-using GitHubBot.Workflows.Hosting;
-using GitHubBot.Workflows.PlanPatchPr;
-using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Temporal;
-using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.Primitives;
 using Octokit.Webhooks;
 
 namespace GitHubBot.App.Tests;
 
-/// <summary>Every real fixture goes through the routing table as PRODUCT.md §2 says.</summary>
+/// <summary>Every real fixture goes through the routing table as the README's "Webhook intake" says.</summary>
 public sealed class RoutingTableTests
 {
     private const string Delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958";

@@ -1,13 +1,5 @@
 using System.Net;
-using GitHubBot.Core.Agents;
-using GitHubBot.Core.ChangeRequests;
-using GitHubBot.Core.Commands;
-using GitHubBot.Core.Common;
-using GitHubBot.Core.Config;
 using GitHubBot.Core.GitHub;
-using GitHubBot.Core.PlanPatchPr;
-using GitHubBot.Core.QualityGate;
-using GitHubBot.Core.Workspaces;
 
 namespace GitHubBot.Core.Tests;
 

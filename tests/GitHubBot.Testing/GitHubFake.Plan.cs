@@ -46,7 +46,15 @@ public sealed partial class GitHubFake
                 ["name"] = "main",
                 ["commit"] = new JsonObject { ["sha"] = remote.HeadOfAsync("main").GetAwaiter().GetResult() },
             })));
+        ServeIssues(owner, repo, authorized);
+        ServeOpenedPullRequests(owner, repo, authorized, remote);
+        ServeBranches(owner, repo, authorized, remote);
+        return this;
+    }
 
+    /// <summary>Issues kept in memory: read, filed and edited.</summary>
+    private void ServeIssues(string owner, string repo, string authorized)
+    {
         Server.Given(Request.Create().UsingGet().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/[0-9]+$")).WithHeader("Authorization", authorized))
             .RespondWith(Response.Create().WithCallback(request =>
                 issues.TryGetValue(int.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture), out var issue)
@@ -86,7 +94,11 @@ public sealed partial class GitHubFake
 
                 return Json(200, issue.DeepClone());
             }));
+    }
 
+    /// <summary>PRs opened, edited, marked ready (GraphQL) and merged; a merge moves the remote's main to the PR's head.</summary>
+    private void ServeOpenedPullRequests(string owner, string repo, string authorized, FixtureRepository remote)
+    {
         Server.Given(Request.Create().UsingPost().WithPath($"/repos/{owner}/{repo}/pulls").WithHeader("Authorization", authorized))
             .RespondWith(Response.Create().WithCallback(request =>
             {
@@ -178,6 +190,11 @@ public sealed partial class GitHubFake
                 pr["draft"] = false;
                 return Json(200, new JsonObject { ["data"] = new JsonObject { ["markPullRequestReadyForReview"] = new JsonObject { ["pullRequest"] = new JsonObject { ["isDraft"] = false } } } });
             }));
+    }
+
+    /// <summary>Branches of the remote read and deleted through the git references API.</summary>
+    private void ServeBranches(string owner, string repo, string authorized, FixtureRepository remote)
+    {
         Server.Given(Request.Create().UsingGet().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/git/refs?/heads/.+$")).WithHeader("Authorization", authorized))
             .RespondWith(Response.Create().WithCallback(request =>
             {
@@ -207,7 +224,6 @@ public sealed partial class GitHubFake
 
                 return new WireMock.ResponseMessage { StatusCode = 204 };
             }));
-        return this;
     }
 
     /// <summary>Files an issue as if a person had opened it; returns its number.</summary>

@@ -6,6 +6,7 @@ using GitHubBot.Testing;
 using GitHubBot.Workflows.ChangeRequests;
 using Temporalio.Client;
 using Temporalio.Exceptions;
+using static GitHubBot.Workflows.Tests.PlanScenarios;
 
 namespace GitHubBot.Workflows.Tests;
 
@@ -48,7 +49,7 @@ public sealed class ChangeRequestWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal(("squash", result.HeadSha, $"Hotfix: multiply (#{pr.Number})"), (merge["merge_method"]!.GetValue<string>(), merge["sha"]!.GetValue<string>(), merge["commit_title"]!.GetValue<string>()));
         Assert.Equal(["done", "done", "done", "done"], result.Status.Steps.Select(s => s.State));
         Assert.True(result.Status.Kept);
-        var (exit, output) = await PlanPatchPrWorkflowTests.RunTestsAsync(rig.Repository, "main");
+        var (exit, output) = await RunTestsAsync(rig.Repository, "main");
         Assert.True(exit == 0, output);
         rig.GitHub.AssertNoUnexpectedRequests();
     }
@@ -116,9 +117,9 @@ public sealed class ChangeRequestWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal(await rig.Repository.HeadOfAsync("main"), onMain.Base.Sha);
     }
 
-    private async Task<GateRig> RigAsync(string config = PlanPatchPrWorkflowTests.Config)
+    private async Task<GateRig> RigAsync(string config = Config)
     {
-        var rig = await GateRig.CreateAsync(temporal.Client, PlanPatchPrWorkflowTests.Calc);
+        var rig = await GateRig.CreateAsync(temporal.Client, Calc);
         rig.WithConfig(config);
         rig.GitHub.ExpectPlan(GateRig.Owner, rig.Repo, GateRig.Token, rig.Repository);
         return rig;

@@ -1,22 +1,9 @@
-using GitHubBot.Core.Agents;
-using GitHubBot.Core.ChangeRequests;
-using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
-using GitHubBot.Core.Config;
-using GitHubBot.Core.GitHub;
-using GitHubBot.Core.PlanPatchPr;
-using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
-using GitHubBot.Workflows.Agents;
-using GitHubBot.Workflows.ChangeRequests;
-using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
-using GitHubBot.Workflows.Hosting;
-using GitHubBot.Workflows.PlanPatchPr;
-using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Temporal;
 using GitHubBot.Workflows.Workspaces;
+using NSubstitute;
 using Temporalio.Exceptions;
 using Temporalio.Testing;
 
@@ -27,17 +14,13 @@ public sealed class RepoSnapshotsTests : IDisposable
 {
     private static readonly (string, string) Author = ("ghbot-test[bot]", "ghbot-test[bot]@users.noreply.github.com");
     private readonly TempDirectory temp = new("ghbot-snapshots-");
-    private readonly GitHubFake github = new();
-    private readonly GitHubClients clients;
 
-    public RepoSnapshotsTests() => clients = TestApp.Clients(github);
+    /// <summary>The App as far as local repositories need it: its slug (file remotes take no token, and no host is GitHub's).</summary>
+    private readonly IGitHubClients clients = Substitute.For<IGitHubClients>();
 
-    public void Dispose()
-    {
-        clients.Dispose();
-        github.Dispose();
-        temp.Dispose();
-    }
+    public RepoSnapshotsTests() => clients.AppSlugAsync().Returns("ghbot-test");
+
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public async Task Files_are_read_from_the_commit_with_their_tree_and_nothing_is_checked_out()
@@ -111,7 +94,7 @@ public sealed class RepoSnapshotsTests : IDisposable
         Assert.Equal("PatchDoesNotApply", bad.ErrorType);
         Assert.Contains("not a path inside the repository", bad.Message, StringComparison.Ordinal);
         Assert.Equal("InvalidRequest", elsewhere.ErrorType);
-        Assert.Empty(github.RequestsTo("POST", "/app/installations/1/access_tokens"));
+        await clients.DidNotReceiveWithAnyArgs().InstallationTokenAsync(default!, default);
     }
 
     [Fact]
@@ -139,7 +122,6 @@ public sealed class RepoSnapshotsTests : IDisposable
     [Fact]
     public async Task A_push_to_a_branch_someone_else_moved_fails_as_branch_moved_without_retrying()
     {
-        github.ExpectApp();
         using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["a.txt"] = "a\n" });
         var snapshot = new RepoSnapshot(new RepositoryTarget("o", "r", 1), remote.CloneUrl, await remote.HeadOfAsync("main"));
         await remote.CommitAsync("ghbot/issue-3", new Dictionary<string, string> { ["human.txt"] = "mine\n" });

@@ -1,22 +1,5 @@
-using GitHubBot.Core.Agents;
-using GitHubBot.Core.ChangeRequests;
-using GitHubBot.Core.Commands;
-using GitHubBot.Core.Common;
-using GitHubBot.Core.Config;
-using GitHubBot.Core.GitHub;
-using GitHubBot.Core.PlanPatchPr;
-using GitHubBot.Core.QualityGate;
-using GitHubBot.Core.Workspaces;
 using GitHubBot.Testing;
-using GitHubBot.Workflows.Agents;
-using GitHubBot.Workflows.ChangeRequests;
-using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
-using GitHubBot.Workflows.Hosting;
-using GitHubBot.Workflows.PlanPatchPr;
-using GitHubBot.Workflows.QualityGate;
-using GitHubBot.Workflows.Temporal;
-using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.Options;
 
 namespace GitHubBot.Workflows.Tests;

@@ -12,7 +12,7 @@ using Temporalio.Exceptions;
 namespace GitHubBot.App.Cli;
 
 /// <summary>
-/// The operator's client commands (PRODUCT.md §7): <c>ghbot start|status|wait|signal|list</c>. They reach Temporal at
+/// The operator's client commands: <c>ghbot start|status|wait|signal|list</c>. They reach Temporal at
 /// --address, else Temporal:Address, else the embedded server of a local <c>ghbot serve</c> (127.0.0.1:EmbeddedPort).
 /// </summary>
 internal static class OperatorCommands

@@ -15,7 +15,7 @@ public abstract record RouteDecision
 
     /// <summary>Start (or find) the workflow with this business-key ID.</summary>
     /// <param name="WorkflowType">The workflow type name.</param>
-    /// <param name="WorkflowId">The business-key workflow ID (PRODUCT.md §2).</param>
+    /// <param name="WorkflowId">The business-key workflow ID.</param>
     /// <param name="Input">The workflow's input record.</param>
     public sealed record Start(string WorkflowType, string WorkflowId, object Input) : RouteDecision;
 

@@ -13,7 +13,7 @@ public sealed record AgentOutputCheck(JsonNode? Value, IReadOnlyList<string> Pro
 }
 
 /// <summary>
-/// Reads structured agent output (PRODUCT.md §6): the answer must be JSON valid against the role's schema. Models
+/// Reads structured agent output: the answer must be JSON valid against the role's schema. Models
 /// often wrap JSON in a markdown fence or add a sentence around it; the fence is accepted, anything else is a
 /// problem reported back to the model, never guessed at.
 /// </summary>

@@ -13,7 +13,7 @@ public sealed record ContextLimits(int MaxTreeEntries = 2000, int MaxFileChars =
 }
 
 /// <summary>
-/// The bounded repository context agents receive (PRODUCT.md §6): the file tree, the files the task names, and the
+/// The bounded repository context agents receive: the file tree, the files the task names, and the
 /// repository's configuration, each cut to its limit with a note saying so, so no prompt grows without bound.
 /// </summary>
 public static class RepoContext

@@ -21,7 +21,7 @@ public enum AccessLevel
     Admin,
 }
 
-/// <summary>One command GitHubBot knows (PRODUCT.md §4).</summary>
+/// <summary>One command GitHubBot knows.</summary>
 /// <param name="Name">Its name, lower case, without the slash.</param>
 /// <param name="Aliases">Other names for it.</param>
 /// <param name="Scope">Where it may be used.</param>
@@ -37,7 +37,7 @@ public sealed record CommandSpec(string Name, IReadOnlyList<string> Aliases, Com
 public sealed record SlashCommand(string Name, IReadOnlyList<string> Arguments, string Line, bool Known);
 
 /// <summary>
-/// Slash commands in comments (PRODUCT.md §4): each line that starts with <c>/</c> is one; several per comment;
+/// Slash commands in comments: each line that starts with <c>/</c> is one; several per comment;
 /// names are case-insensitive; arguments may be quoted. Lines inside code blocks and quoted replies (<c>&gt;</c>)
 /// are not commands, so quoting someone's <c>/approve</c> does not approve again.
 /// </summary>

@@ -28,7 +28,7 @@ public sealed record ConfigLoad(JsonObject Merged, IReadOnlyList<ConfigProblem> 
 }
 
 /// <summary>
-/// Reads <c>.github/ghbot.yml</c> (PRODUCT.md §3): the organization's copy first, the repository's merged over it
+/// Reads <c>.github/ghbot.yml</c>: the organization's copy first, the repository's merged over it
 /// (mappings merge key by key, anything else is replaced). Each file is validated on its own against the schema
 /// shipped with GitHubBot (<c>schemas/ghbot.schema.json</c>), so every problem names its file, key and line.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace GitHubBot.Core.PlanPatchPr;
 
 /// <summary>
-/// Input of PlanPatchPrWorkflow (PRODUCT.md §5): an issue of a repository, or a requirement the workflow files as
+/// Input of PlanPatchPrWorkflow: an issue of a repository, or a requirement the workflow files as
 /// an issue first (so the design, the progress and the PR have a home). New fields get defaults.
 /// </summary>
 public sealed record PlanPatchPrInput
@@ -28,7 +28,7 @@ public sealed record PlanPatchPrInput
     public string Trigger { get; init; } = "label";
 }
 
-/// <summary>Result of PlanPatchPrWorkflow (PRODUCT.md §5: pr url, qa score, merged).</summary>
+/// <summary>Result of PlanPatchPrWorkflow: the PR, its quality score, whether it was merged.</summary>
 public sealed record PlanPatchPrResult
 {
     /// <summary>merged, ready (gate passed, not merged), draft (gate failed after the fix rounds), closed, cancelled or rejected.</summary>

@@ -1,4 +1,4 @@
-using GitHubBot.Core.Common;
+using GitHubBot.Core.GitHub;
 
 namespace GitHubBot.Core.PlanPatchPr;
 

@@ -1,6 +1,6 @@
 namespace GitHubBot.Core.QualityGate;
 
-/// <summary>Input of QualityGateWorkflow (PRODUCT.md §5). New fields get defaults so running histories keep working.</summary>
+/// <summary>Input of QualityGateWorkflow. New fields get defaults so running histories keep working.</summary>
 public sealed record QualityGateInput
 {
     public required string Owner { get; init; }
@@ -47,7 +47,7 @@ public sealed record QualityGateInput
 /// <summary>One check's outcome in a gate result.</summary>
 public sealed record CheckOutcome(string Name, bool Passed, double Score, bool Required, string Summary, int AnnotationsCount);
 
-/// <summary>Result of QualityGateWorkflow (PRODUCT.md §5).</summary>
+/// <summary>Result of QualityGateWorkflow.</summary>
 public sealed record QualityGateResult
 {
     public required double OverallScore { get; init; }

@@ -30,7 +30,7 @@ public sealed record CheckOutcomeInput(string Name, CheckState State, double Sco
 /// <param name="BlockingIssues">Why not, in plain words.</param>
 public sealed record Verdict(double Score, bool CanMerge, IReadOnlyList<string> BlockingIssues);
 
-/// <summary>The quality gate's verdict (PRODUCT.md §5): weighted score, required checks, coverage, score.</summary>
+/// <summary>The quality gate's verdict: weighted score, required checks, coverage, score.</summary>
 public static class VerdictRules
 {
     public static Verdict Decide(IReadOnlyList<CheckOutcomeInput> checks, double requiredCoverage, double requiredScore)

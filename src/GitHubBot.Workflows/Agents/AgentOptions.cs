@@ -6,7 +6,7 @@ using OpenAI;
 
 namespace GitHubBot.Workflows.Agents;
 
-/// <summary>The LLM behind GitHubBot's agents (PRODUCT.md §3, the "Agents" section).</summary>
+/// <summary>The LLM behind GitHubBot's agents (configuration section "Agents"; the README lists its keys).</summary>
 public sealed class AgentOptions
 {
     public const string SectionName = "Agents";

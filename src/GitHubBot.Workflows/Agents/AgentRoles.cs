@@ -6,7 +6,7 @@ namespace GitHubBot.Workflows.Agents;
 public sealed record AgentRole(string Name, string Instructions, JsonElement Schema);
 
 /// <summary>
-/// The agents' roles (PRODUCT.md §6): architect, planner, coder, reviewer. Their prompts and schemas are files in
+/// The agents' roles: architect, planner, coder, reviewer. Their prompts and schemas are files in
 /// <c>Agents/Roles</c>, embedded in the assembly, not strings in code.
 /// </summary>
 public static class AgentRoles

@@ -25,7 +25,7 @@ public sealed class AgentOutputException(string message, int attempts, long toke
 }
 
 /// <summary>
-/// Asks a model for JSON matching a schema (PRODUCT.md §6): the schema goes with the request as the response format,
+/// Asks a model for JSON matching a schema: the schema goes with the request as the response format,
 /// the answer is validated before anyone uses it, and an invalid answer is asked for again with the problems fed
 /// back, up to a number of attempts; then the step fails clearly. Token usage is summed for budgets.
 /// </summary>

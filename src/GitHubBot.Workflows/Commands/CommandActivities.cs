@@ -21,7 +21,7 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
     public async Task<IReadOnlyList<GateInfo>> DescribeGatesAsync(string owner, string repo, int pullRequest)
     {
         var prefix = WorkflowIds.QualityGatePrefix(owner, repo, pullRequest);
-        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND WorkflowId STARTS_WITH '{VisibilityQuery.Escape(prefix)}'";
         var gates = new List<GateInfo>();
         await foreach (var gate in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
         {
@@ -85,7 +85,7 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
     private async Task<PlanInfo?> RequirementPlanAsync(string owner, string repo, int issue)
     {
         var prefix = WorkflowIds.PlanPatchPrRequirementPrefix(owner, repo);
-        var query = $"WorkflowType = '{WorkflowTypes.PlanPatchPr}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        var query = $"WorkflowType = '{WorkflowTypes.PlanPatchPr}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{VisibilityQuery.Escape(prefix)}'";
         await foreach (var plan in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
         {
             try
@@ -104,6 +104,4 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
 
         return null;
     }
-
-    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
 }

@@ -20,7 +20,7 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
     {
         ArgumentNullException.ThrowIfNull(request);
         var prefix = WorkflowIds.QualityGatePrefix(request.Owner, request.Repo, request.PullRequestNumber);
-        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{Escape(prefix)}'";
+        var query = $"WorkflowType = '{WorkflowTypes.QualityGate}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{VisibilityQuery.Escape(prefix)}'";
         var signalled = new List<string>();
         await foreach (var gate in temporal.ListWorkflowsAsync(query))
         {
@@ -64,7 +64,7 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
         catch (WorkflowFailedException ex) when (TemporalException.IsCanceledException(ex.InnerException!))
         {
             // Cancelled through Temporal: what a gate stopped by someone else says.
-            return new QualityGateResult { OverallScore = 0, CanMerge = false, Conclusion = "cancelled", BlockingIssues = [$"The gate {workflowId} was cancelled through Temporal."] };
+            return QualityGateResult.Cancelled($"The gate {workflowId} was cancelled through Temporal.");
         }
         catch (WorkflowFailedException ex)
         {
@@ -74,6 +74,4 @@ public sealed partial class GateControlActivities(ITemporalClient temporal, Temp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gate {Older} superseded by {Newer}")]
     private static partial void LogSuperseded(ILogger logger, string older, string newer);
-
-    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
 }

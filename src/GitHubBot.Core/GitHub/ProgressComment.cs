@@ -1,7 +1,6 @@
 using System.Text;
-using GitHubBot.Core.GitHub;
 
-namespace GitHubBot.Core.Common;
+namespace GitHubBot.Core.GitHub;
 
 /// <summary>One step of a run's progress: its state (pending, running, done, failed, skipped, waiting, undone) and a detail.</summary>
 public sealed record ProgressStep(string Name, string State, string? Detail = null);
