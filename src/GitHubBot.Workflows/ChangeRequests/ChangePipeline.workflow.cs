@@ -8,7 +8,6 @@ using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.QualityGate;
 using GitHubBot.Workflows.Temporal;
 using GitHubBot.Workflows.Workspaces;
-using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
@@ -32,7 +31,7 @@ internal sealed class ChangePipeline
     private readonly bool legacy;
     private readonly List<ProgressStep> steps = [.. ChangeTexts.Steps.Select(name => new ProgressStep(name, "pending"))];
     private readonly List<string> notes = [];
-    private readonly List<(string What, Func<CancellationToken, Task<string>> Undo)> undo = [];
+    private readonly Compensations undo = new();
     private readonly List<string> undone = [];
     private string stage = "starting";
     private int fixRound;
@@ -108,23 +107,8 @@ internal sealed class ChangePipeline
     /// </summary>
     public async Task<IReadOnlyList<string>> UndoAsync(string why)
     {
-        using var detached = new CancellationTokenSource();
-        var done = new List<string>();
-        for (var i = undo.Count - 1; i >= 0; i--)
-        {
-            var (what, action) = undo[i];
-            try
-            {
-                done.Add(await action(detached.Token));
-            }
-            catch (Exception ex) when (ex is ActivityFailureException or ApplicationFailureException)
-            {
-                Workflow.Logger.LogWarning(ex, "Could not undo {What}", what);
-                notes.Add($"Could not undo {what}: {Failures.Reason(ex)}");
-            }
-        }
-
-        undo.Clear();
+        var (done, failed) = await undo.RunAsync();
+        notes.AddRange(failed);
         undone.AddRange(done);
         foreach (var step in steps.Where(s => s.State == "running").ToList())
         {
@@ -152,7 +136,7 @@ internal sealed class ChangePipeline
         Step("Branch", "running");
         if (legacy)
         {
-            undo.Add(($"the branch `{input.Branch}`", DeleteBranchAsync));
+            undo.Add($"the branch `{input.Branch}`", DeleteBranchAsync);
         }
 
         var pushRequest = new PushPatchesRequest(input.Base, [.. input.Commits], input.Branch);
@@ -160,7 +144,7 @@ internal sealed class ChangePipeline
         if (!legacy)
         {
             // Only a branch this run pushed is ever deleted, and only while it still points at what the run pushed.
-            undo.Add(($"the branch `{input.Branch}`", DeleteBranchAsync));
+            undo.Add($"the branch `{input.Branch}`", DeleteBranchAsync);
         }
 
         Step("Branch", "done", $"`{input.Branch}` at `{Shas.Abbreviate(head)}`");
@@ -172,7 +156,7 @@ internal sealed class ChangePipeline
         var openRequest = new OpenPullRequestRequest(input.Target, input.Branch, input.BaseBranch, input.PullRequest.Title, input.PullRequest.Body, Draft: true);
         var pr = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.OpenPullRequestAsync(openRequest), ActivityPresets.GitHubCall.Uninterrupted());
         pullRequest = pr;
-        undo.Add(($"#{pr.Number}", undoToken => ClosePullRequestAsync(pr, undoToken)));
+        undo.Add($"#{pr.Number}", undoToken => ClosePullRequestAsync(pr, undoToken));
         token.ThrowIfCancellationRequested();
         foreach (var label in input.PullRequest.Labels)
         {

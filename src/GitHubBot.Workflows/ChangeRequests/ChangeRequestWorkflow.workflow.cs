@@ -23,9 +23,8 @@ namespace GitHubBot.Workflows.ChangeRequests;
 [Workflow]
 public sealed class ChangeRequestWorkflow
 {
+    private readonly StopSwitch stop = new();
     private ChangePipeline? pipeline;
-    private string? cancelReason;
-    private CancellationTokenSource? stop;
 
     [WorkflowRun]
     public async Task<ChangeRequestResult> RunAsync(ChangeRequestInput input)
@@ -38,20 +37,13 @@ public sealed class ChangeRequestWorkflow
 
         var agents = new AgentSession(input.Fix.Budget, input.Fix.Attempts);
         pipeline = new ChangePipeline(input, agents, ReportAsync, legacy: false);
-        using var stopSource = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
-        stop = stopSource;
-        if (cancelReason is not null)
-        {
-            stopSource.Cancel();
-        }
-
         try
         {
-            return await pipeline.RunAsync(stopSource.Token);
+            return await stop.RunAsync(pipeline.RunAsync);
         }
-        catch (Exception ex) when (Failures.IsCancellation(ex) && (cancelReason is not null || Workflow.CancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (stop.IsStop(ex))
         {
-            var why = cancelReason ?? "The change request was cancelled.";
+            var why = stop.Reason ?? "The change request was cancelled.";
             var undone = await pipeline.UndoAsync(why);
             return new ChangeRequestResult
             {
@@ -72,18 +64,13 @@ public sealed class ChangeRequestWorkflow
             // parent explains it as if it had happened in its own run and knows what was undone.
             throw new ApplicationFailureException(why, ex, errorType: cause?.ErrorType ?? "ChangeFailed", nonRetryable: true, details: [pipeline.Status]);
         }
-        finally
-        {
-            stop = null;
-        }
     }
 
     /// <summary>Stops the change: its gate and fixer are cancelled, and the branch and PR it made are undone.</summary>
     [WorkflowSignal(WorkflowSignals.Cancel)]
     public Task CancelAsync(string? reason)
     {
-        cancelReason ??= string.IsNullOrWhiteSpace(reason) ? "Cancelled." : reason;
-        stop?.Cancel();
+        stop.Stop(reason);
         return Task.CompletedTask;
     }
 

@@ -128,13 +128,12 @@ public sealed partial class PlanPatchPrWorkflow
             var created = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.CreateIssueAsync(request), ActivityPresets.GitHubCall.Uninterrupted());
             subIssues.Add(created);
             var number = created.Number;
-            compensations.Add(($"#{number}", async undo =>
+            compensations.Add($"#{number}", async undo =>
             {
                 var close = new CloseIssueRequest(target, number, PlanTexts.AbandonedLabel, $"Closed by GitHubBot: the run for #{issue.Number} was stopped. See the progress comment there.");
                 await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.CloseIssueAsync(close), ActivityPresets.GitHubCall.WithCancellation(undo));
                 return $"closed #{number}";
-            }
-            ));
+            });
             token.ThrowIfCancellationRequested();
         }
 

@@ -37,8 +37,9 @@ public sealed partial class PlanPatchPrWorkflow
     private readonly List<ProgressStep> steps = [.. PlanProgress.Steps.Select(name => new ProgressStep(name, "pending"))];
     private readonly List<string> notes = [];
 
-    /// <summary>What the run made before its change (the sub-issues), newest last, each with its undo (which says what it did).</summary>
-    private readonly List<(string What, Func<CancellationToken, Task<string>> Undo)> compensations = [];
+    /// <summary>What the run made before its change (the sub-issues), each with its undo.</summary>
+    private readonly Compensations compensations = new();
+    private readonly StopSwitch stop = new();
     private readonly List<IssueInfo> subIssues = [];
     private readonly ChangeRequestChild child = new();
 
@@ -47,8 +48,6 @@ public sealed partial class PlanPatchPrWorkflow
     private int patchesCount;
     private bool waitingForApproval;
     private PlanDecision? decision;
-    private string? cancelReason;
-    private CancellationTokenSource? stop;
     private AgentSession? agents;
 
     /// <summary>The change pipeline of a run that runs it inline (<see cref="ChangeRequestPatch"/> absent).</summary>
@@ -71,20 +70,13 @@ public sealed partial class PlanPatchPrWorkflow
 
         target = new RepositoryTarget(input.Owner, input.Repo, input.InstallationId);
         requestedBy = input.RequestedBy;
-        using var stopSource = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
-        stop = stopSource;
-        if (cancelReason is not null)
-        {
-            stopSource.Cancel();
-        }
-
         try
         {
-            return await PlanAsync(input, stopSource.Token);
+            return await stop.RunAsync(token => PlanAsync(input, token));
         }
-        catch (Exception ex) when (Failures.IsCancellation(ex) && (cancelReason is not null || Workflow.CancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (stop.IsStop(ex))
         {
-            var why = cancelReason ?? "The run was cancelled through Temporal.";
+            var why = stop.Reason ?? "The run was cancelled through Temporal.";
             var undone = await CompensateAsync(why);
             stage = "cancelled";
             if (issueNumber > 0)
@@ -113,18 +105,13 @@ public sealed partial class PlanPatchPrWorkflow
             // an exception of any other kind would fail only the workflow task, and retry forever.
             throw new ApplicationFailureException(why, ex, errorType: Failures.Cause(ex)?.ErrorType ?? "PlanFailed", nonRetryable: true);
         }
-        finally
-        {
-            stop = null;
-        }
     }
 
     /// <summary>Stops the run: running agents and the change are cancelled, the branch, PR and sub-issues are undone.</summary>
     [WorkflowSignal(WorkflowSignals.Cancel)]
     public Task CancelAsync(string? reason)
     {
-        cancelReason ??= string.IsNullOrWhiteSpace(reason) ? "Cancelled." : reason;
-        stop?.Cancel();
+        stop.Stop(reason);
         return Task.CompletedTask;
     }
 
@@ -312,22 +299,9 @@ public sealed partial class PlanPatchPrWorkflow
             done.AddRange(change.Undone);
         }
 
-        using var detached = new CancellationTokenSource();
-        for (var i = compensations.Count - 1; i >= 0; i--)
-        {
-            var (what, undo) = compensations[i];
-            try
-            {
-                done.Add(await undo(detached.Token));
-            }
-            catch (Exception ex) when (ex is ActivityFailureException or ApplicationFailureException)
-            {
-                Workflow.Logger.LogWarning(ex, "Could not undo {What}", what);
-                notes.Add($"Could not undo {what}: {Failures.Reason(ex)}");
-            }
-        }
-
-        compensations.Clear();
+        var (undone, failed) = await compensations.RunAsync();
+        done.AddRange(undone);
+        notes.AddRange(failed);
         foreach (var step in steps.Where(s => s.State == "running").ToList())
         {
             Step(step.Name, "failed", why);
@@ -356,7 +330,7 @@ public sealed partial class PlanPatchPrWorkflow
         try
         {
             await Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(detached ? own.Token : stop?.Token ?? own.Token));
+                (GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(detached ? own.Token : stop.Token ?? own.Token));
         }
         catch (ActivityFailureException ex) when (detached)
         {
