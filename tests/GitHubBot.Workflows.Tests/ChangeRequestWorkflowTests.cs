@@ -104,17 +104,45 @@ public sealed class ChangeRequestWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task Without_commits_or_with_the_base_branch_as_its_branch_it_refuses_to_start()
+    public async Task A_branch_that_exists_at_an_older_commit_is_not_fast_forwarded_and_a_cancel_leaves_it_alone()
     {
         using var rig = await RigAsync();
         using var worker = rig.Worker();
-        var onMain = await InputAsync(rig, "main", MulFix);
 
-        var failure = await worker.ExecuteAsync(async () => await Assert.ThrowsAsync<WorkflowFailedException>(async () => await (await StartAsync(rig, onMain)).GetResultAsync()));
+        // Someone's branch at the base commit: a plain fast-forward push would take it over.
+        var base_ = await rig.Repository.HeadOfAsync("main");
+        await rig.Repository.RemoteGitAsync("update-ref", "refs/heads/ghbot/feature-x", base_);
+        var input = await InputAsync(rig, "ghbot/feature-x", MulFix);
+
+        var failure = await worker.ExecuteAsync(async () => await Assert.ThrowsAsync<WorkflowFailedException>(async () => await (await StartAsync(rig, input)).GetResultAsync()));
+
+        Assert.Equal("BranchMoved", Assert.IsType<ApplicationFailureException>(failure.InnerException).ErrorType);
+        Assert.Equal(base_, await rig.Repository.HeadOfAsync("ghbot/feature-x"));
+        Assert.Empty(rig.GitHub.RequestsTo("DELETE", $"/repos/{GateRig.Owner}/{rig.Repo}/git/refs/heads/ghbot/feature-x"));
+        rig.GitHub.AssertNoUnexpectedRequests();
+    }
+
+    [Theory]
+    [InlineData("main", "o")]
+    [InlineData("feature", "o")]
+    [InlineData("ghbot/ok-branch", "someone-else")]
+    public async Task A_forged_input_is_refused_before_anything_is_pushed(string branch, string baseOwner)
+    {
+        using var rig = await RigAsync();
+        using var worker = rig.Worker();
+        var input = await InputAsync(rig, branch, MulFix);
+        if (baseOwner != "o")
+        {
+            input = input with { Base = input.Base with { Target = new RepositoryTarget(baseOwner, "elsewhere", 1) } };
+        }
+
+        var branches = await rig.Repository.RemoteGitAsync("branch", "--list", "-v");
+
+        var failure = await worker.ExecuteAsync(async () => await Assert.ThrowsAsync<WorkflowFailedException>(async () => await (await StartAsync(rig, input)).GetResultAsync()));
 
         Assert.Equal("InvalidInput", Assert.IsType<ApplicationFailureException>(failure.InnerException).ErrorType);
         Assert.Empty(rig.GitHub.PullRequests);
-        Assert.Equal(await rig.Repository.HeadOfAsync("main"), onMain.Base.Sha);
+        Assert.Equal(branches, await rig.Repository.RemoteGitAsync("branch", "--list", "-v"));
     }
 
     private async Task<GateRig> RigAsync(string config = Config)

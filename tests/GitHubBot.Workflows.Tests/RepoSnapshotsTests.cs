@@ -134,6 +134,27 @@ public sealed class RepoSnapshotsTests : IDisposable
         Assert.True(moved.NonRetryable);
     }
 
+    [Fact]
+    public async Task A_first_push_creates_its_branch_or_finds_its_own_commits_there_and_never_takes_over_an_existing_one()
+    {
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["a.txt"] = "a\n" });
+        var main = await remote.HeadOfAsync("main");
+        var snapshot = new RepoSnapshot(new RepositoryTarget("o", "r", 1), remote.CloneUrl, main);
+        await remote.RemoteGitAsync("update-ref", "refs/heads/ghbot/theirs", main);
+        var activities = new SnapshotActivities(Snapshots(), clients);
+        var patch = new Patch("A", [new FileEdit("a.txt", "a", "b")], DateTimeOffset.UnixEpoch);
+
+        var pushed = await new ActivityEnvironment().RunAsync(() => activities.PushPatchesAsync(new PushPatchesRequest(snapshot, [patch], "ghbot/mine") { NewBranch = true }));
+        var again = await new ActivityEnvironment().RunAsync(() => activities.PushPatchesAsync(new PushPatchesRequest(snapshot, [patch], "ghbot/mine") { NewBranch = true }));
+        var refused = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.PushPatchesAsync(
+            new PushPatchesRequest(snapshot, [patch], "ghbot/theirs") { NewBranch = true })));
+
+        Assert.Equal((pushed, pushed), (again, await remote.HeadOfAsync("ghbot/mine")));
+        Assert.Equal("BranchMoved", refused.ErrorType);
+        Assert.Contains("already exists", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(main, await remote.HeadOfAsync("ghbot/theirs"));
+    }
+
     [Theory]
     [InlineData("https://api.github.com/", "https://api.github.com/graphql")]
     [InlineData("https://ghe.example.com/api/v3/", "https://ghe.example.com/api/graphql")]

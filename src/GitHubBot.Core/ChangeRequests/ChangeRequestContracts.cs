@@ -21,7 +21,10 @@ public sealed record ChangeRequestInput
     /// <summary>The branch the PR goes into (the repository's default branch).</summary>
     public required string BaseBranch { get; init; }
 
-    /// <summary>The branch the commits are pushed to: new, and used by no other run (see <see cref="ChangeBranches"/>).</summary>
+    /// <summary>
+    /// The branch the commits are pushed to: under <see cref="ChangeBranches.Namespace"/>, and new — the first push
+    /// is refused when the branch exists (see <see cref="ChangeBranches.For"/> for a name no other run uses).
+    /// </summary>
     public required string Branch { get; init; }
 
     /// <summary>One commit per patch, in order, authored by the App.</summary>

@@ -8,6 +8,9 @@ namespace GitHubBot.Core.ChangeRequests;
 /// <summary>Branch names of change requests: new for every run, so no run ever pushes to, or undoes, another's branch.</summary>
 public static class ChangeBranches
 {
+    /// <summary>Where every branch GitHubBot pushes a change to lives; a change request refuses any other.</summary>
+    public const string Namespace = "ghbot/";
+
     /// <summary>
     /// "{prefix}-{eight hex digits of the run ID's hash}". Run IDs are time-ordered, so their first characters repeat
     /// for runs started within a minute; a hash of the whole ID does not.

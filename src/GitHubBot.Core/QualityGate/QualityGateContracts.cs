@@ -40,6 +40,12 @@ public sealed record QualityGateInput
     /// <summary>Fixes an earlier gate pushed into this commit, for the report (the gate re-checking them says so).</summary>
     public IReadOnlyList<string> FixesBefore { get; init; } = [];
 
+    /// <summary>
+    /// <see cref="RequiredCoverage"/> and <see cref="RequiredScore"/> may only raise the repository's own thresholds,
+    /// never lower them (gates a workflow asked for; an operator's gate may lower them).
+    /// </summary>
+    public bool ThresholdsRaiseOnly { get; init; }
+
     /// <summary>What started the gate, e.g. "pull_request.opened" or "check_run.rerequested".</summary>
     public string Trigger { get; init; } = "pull_request";
 }

@@ -23,4 +23,11 @@ public sealed record RepoView(RepoSnapshot Snapshot, IReadOnlyList<Patch> Patche
 public sealed record CheckPatchRequest(RepoSnapshot Snapshot, IReadOnlyList<Patch> Applied, Patch Candidate);
 
 /// <summary>Input of PushPatches: one commit per patch on the snapshot, pushed to <paramref name="Branch"/> (fast-forward only).</summary>
-public sealed record PushPatchesRequest(RepoSnapshot Snapshot, IReadOnlyList<Patch> Patches, string Branch);
+public sealed record PushPatchesRequest(RepoSnapshot Snapshot, IReadOnlyList<Patch> Patches, string Branch)
+{
+    /// <summary>
+    /// The branch must not exist yet (a run's first push): a branch that exists is someone else's and is left alone,
+    /// unless it already points at exactly these commits (an earlier attempt of the same push).
+    /// </summary>
+    public bool NewBranch { get; init; }
+}

@@ -28,6 +28,7 @@ internal sealed class ChangePipeline
     private readonly ChangeRequestInput input;
     private readonly AgentSession agents;
     private readonly Func<string, Task> publish;
+    private readonly Func<Task>? report;
     private readonly bool legacy;
     private readonly List<ProgressStep> steps = [.. ChangeTexts.Steps.Select(name => new ProgressStep(name, "pending"))];
     private readonly List<string> notes = [];
@@ -46,12 +47,14 @@ internal sealed class ChangePipeline
     /// <param name="input">The change and its policies.</param>
     /// <param name="agents">The run's agents (the fixer is asked through them, within the run's budget).</param>
     /// <param name="publish">Shows a headline with the current status to people (the parent's progress comment).</param>
+    /// <param name="report">Tells the parent the status without a headline of its own; null: nobody listens.</param>
     /// <param name="legacy">Run inline for a plan started before change requests were child workflows.</param>
-    public ChangePipeline(ChangeRequestInput input, AgentSession agents, Func<string, Task> publish, bool legacy)
+    public ChangePipeline(ChangeRequestInput input, AgentSession agents, Func<string, Task> publish, Func<Task>? report, bool legacy)
     {
         this.input = input;
         this.agents = agents;
         this.publish = publish;
+        this.report = report;
         this.legacy = legacy;
         commits = input.Commits.Count;
     }
@@ -138,8 +141,13 @@ internal sealed class ChangePipeline
         {
             undo.Add($"the branch `{input.Branch}`", DeleteBranchAsync);
         }
+        else
+        {
+            // A push cannot be interrupted: a cancel that came first stops the change before it.
+            token.ThrowIfCancellationRequested();
+        }
 
-        var pushRequest = new PushPatchesRequest(input.Base, [.. input.Commits], input.Branch);
+        var pushRequest = new PushPatchesRequest(input.Base, [.. input.Commits], input.Branch) { NewBranch = !legacy };
         head = await Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.PushPatchesAsync(pushRequest), ActivityPresets.Repo.Uninterrupted());
         if (!legacy)
         {
@@ -233,6 +241,7 @@ internal sealed class ChangePipeline
             RequiredScore = input.Gate.RequiredScore,
             RequiredCoverage = input.Gate.RequiredCoverage,
             Trigger = input.Gate.Trigger,
+            ThresholdsRaiseOnly = true,
         };
         var child = await Children.StartOrFindAsync(
             (QualityGateWorkflow wf) => wf.RunAsync(gateInput),
@@ -301,6 +310,12 @@ internal sealed class ChangePipeline
         }
 
         stage = "merging";
+        if (report is not null)
+        {
+            sequence++;
+            await report();
+        }
+
         var mergeRequest = new MergeRequest(input.Target, pr.Number, head!, input.Merge.Method, $"{input.PullRequest.Title} (#{pr.Number})");
         var outcome = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.MergePullRequestAsync(mergeRequest), ActivityPresets.GitHubCall.WithCancellation(token));
         for (var retry = 0; retry < 2 && !outcome.Merged && outcome.Message.Contains("not mergeable", StringComparison.OrdinalIgnoreCase); retry++)
@@ -363,13 +378,18 @@ internal sealed class ChangePipeline
 
     private void Step(string name, string state, string? detail = null) => ProgressComment.Set(steps, name, state, detail);
 
-    /// <summary>Deletes the branch while it still points at what the run pushed last; someone else's push keeps it.</summary>
+    /// <summary>
+    /// Deletes the branch while it still points at what the run pushed last; someone else's push keeps it. (Only a
+    /// legacy run gets here before its push: then it expects no commit, and a branch that exists is left alone.)
+    /// </summary>
     private async Task<string> DeleteBranchAsync(CancellationToken undoToken)
     {
-        var request = new DeleteBranchRequest(input.Target, input.Branch, head);
+        var request = new DeleteBranchRequest(input.Target, input.Branch, head ?? string.Empty);
         return await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.DeleteBranchAsync(request), ActivityPresets.GitHubCall.WithCancellation(undoToken))
             ? $"deleted the branch `{input.Branch}`"
-            : $"left the branch `{input.Branch}` as it is: someone else pushed to it";
+            : head is null
+                ? $"left the branch `{input.Branch}` as it is: this run pushed nothing to it"
+                : $"left the branch `{input.Branch}` as it is: someone else pushed to it";
     }
 
     /// <summary>Closes the PR unless someone else pushed to its branch (then it is theirs to finish or close).</summary>

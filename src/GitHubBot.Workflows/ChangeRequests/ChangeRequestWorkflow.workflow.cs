@@ -1,3 +1,4 @@
+using GitHubBot.Core.Agents;
 using GitHubBot.Core.ChangeRequests;
 using GitHubBot.Core.Common;
 using GitHubBot.Workflows.Agents;
@@ -23,20 +24,28 @@ namespace GitHubBot.Workflows.ChangeRequests;
 [Workflow]
 public sealed class ChangeRequestWorkflow
 {
+    /// <summary>The most an agent budget handed to a change may allow, whatever its input says.</summary>
+    public static readonly AgentBudget BudgetCeiling = new() { MaxTokens = 10_000_000, MaxCalls = 500 };
+
     private readonly StopSwitch stop = new();
+    private readonly List<Task> reports = [];
     private ChangePipeline? pipeline;
 
     [WorkflowRun]
     public async Task<ChangeRequestResult> RunAsync(ChangeRequestInput input)
     {
-        if (input is null || input.Commits is not { Count: > 0 } || string.IsNullOrWhiteSpace(input.Branch) || input.Branch == input.BaseBranch)
+        if (Problem(input) is { } problem)
         {
-            throw new ApplicationFailureException(
-                "ChangeRequestWorkflow needs commits and a branch of its own (not the base branch).", errorType: "InvalidInput", nonRetryable: true);
+            throw new ApplicationFailureException($"ChangeRequestWorkflow cannot run this input: {problem}", errorType: "InvalidInput", nonRetryable: true);
         }
 
-        var agents = new AgentSession(input.Fix.Budget, input.Fix.Attempts);
-        pipeline = new ChangePipeline(input, agents, ReportAsync, legacy: false);
+        var budget = input.Fix.Budget with
+        {
+            MaxTokens = Math.Min(input.Fix.Budget.MaxTokens, BudgetCeiling.MaxTokens),
+            MaxCalls = Math.Min(input.Fix.Budget.MaxCalls, BudgetCeiling.MaxCalls),
+        };
+        var agents = new AgentSession(budget, Math.Clamp(input.Fix.Attempts, 1, 10));
+        pipeline = new ChangePipeline(input, agents, ReportAsync, () => ReportAsync(string.Empty), legacy: false);
         try
         {
             return await stop.RunAsync(pipeline.RunAsync);
@@ -64,6 +73,11 @@ public sealed class ChangeRequestWorkflow
             // parent explains it as if it had happened in its own run and knows what was undone.
             throw new ApplicationFailureException(why, ex, errorType: cause?.ErrorType ?? "ChangeFailed", nonRetryable: true, details: [pipeline.Status]);
         }
+        finally
+        {
+            // The parent's news went out with the commands that followed it; they have reached it long since.
+            await DeliveredAsync();
+        }
     }
 
     /// <summary>Stops the change: its gate and fixer are cancelled, and the branch and PR it made are undone.</summary>
@@ -77,23 +91,59 @@ public sealed class ChangeRequestWorkflow
     [WorkflowQuery]
     public ChangeRequestStatus Status => pipeline?.Status ?? new ChangeRequestStatus();
 
-    /// <summary>Sends the parent (when there is one) the status with a headline for its progress comment.</summary>
-    private async Task ReportAsync(string headline)
+    /// <summary>
+    /// What is wrong with an input (anyone who reaches Temporal can start this workflow), or null: the policies are
+    /// all there, the change is of the repository it names, and its branch is one of GitHubBot's own.
+    /// </summary>
+    private static string? Problem(ChangeRequestInput? input) => input switch
     {
-        if (Workflow.Info.Parent is not { } parent || pipeline is null)
+        null => "no input.",
+        { Target: null } or { Base: null } or { PullRequest: null } or { Gate: null } or { Fix: null } or { Merge: null } or { Undo: null } or { Fix.Budget: null }
+            => "the target, base, pull request and every policy are required.",
+        { Commits: not { Count: > 0 } } => "there are no commits.",
+        _ when input.Base.Target != input.Target => "the base is not a commit of the target repository.",
+        _ when string.IsNullOrWhiteSpace(input.Branch) || !input.Branch.StartsWith(ChangeBranches.Namespace, StringComparison.Ordinal) || input.Branch == input.BaseBranch
+            => $"the branch must be one of GitHubBot's own ({ChangeBranches.Namespace}…), not the base branch.",
+        _ when input.Undo.OnGateFailure is not ("draft" or "close") => "undo.on_gate_failure must be draft or close.",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Sends the parent (when there is one) the status with a headline for its progress comment (empty: keep the
+    /// comment's). The signal goes out with the change's next command and is not waited for: the change goes on.
+    /// </summary>
+    private Task ReportAsync(string headline)
+    {
+        if (Workflow.Info.Parent is { } parent && pipeline is not null)
         {
-            return;
+            reports.Add(SignalAsync(parent.WorkflowId, parent.RunId, new ChangeProgress(pipeline.Status, headline)));
         }
 
+        return Task.CompletedTask;
+    }
+
+    private static async Task SignalAsync(string workflowId, string? runId, ChangeProgress progress)
+    {
         try
         {
-            await Workflow.GetExternalWorkflowHandle(parent.WorkflowId, parent.RunId)
-                .SignalAsync(ChangeRequestSignals.Progress, [new ChangeProgress(pipeline.Status, headline)]);
+            await Workflow.GetExternalWorkflowHandle(workflowId, runId).SignalAsync(ChangeRequestSignals.Progress, [progress], new() { CancellationToken = CancellationToken.None });
         }
         catch (FailureException ex) when (!Failures.IsCancellation(ex))
         {
             // The parent has ended: nobody waits for the news.
-            Workflow.Logger.LogWarning(ex, "Could not tell {Parent} about the change's progress", parent.WorkflowId);
+            Workflow.Logger.LogWarning(ex, "Could not tell {Parent} about the change's progress", workflowId);
+        }
+    }
+
+    private async Task DeliveredAsync()
+    {
+        try
+        {
+            await Workflow.WhenAllAsync(reports);
+        }
+        catch (Exception ex) when (Failures.IsCancellation(ex))
+        {
+            // Cancelled with the change: the parent hears of it from the result.
         }
     }
 }
@@ -101,6 +151,6 @@ public sealed class ChangeRequestWorkflow
 /// <summary>The signal a change request sends its parent.</summary>
 public static class ChangeRequestSignals
 {
-    /// <summary>A <see cref="ChangeProgress"/>: the change's status and a headline for the parent's progress comment.</summary>
+    /// <summary>A <see cref="ChangeProgress"/>: the change's status and a headline for the parent's progress comment (empty: none).</summary>
     public const string Progress = "ChangeProgress";
 }

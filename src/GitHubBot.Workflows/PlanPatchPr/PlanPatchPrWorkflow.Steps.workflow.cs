@@ -56,7 +56,7 @@ public sealed partial class PlanPatchPrWorkflow
     {
         stage = "designing";
         Step("Design", "running");
-        await ProgressAsync("Working on it.");
+        await NewsAsync("Working on it.");
         var repository = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetRepositoryAsync(target), ActivityPresets.GitHubCall.WithCancellation(token));
         var baseSnapshot = new RepoSnapshot(target, repository.CloneUrl, repository.HeadSha);
         var design = await agents!.AskAsync<DesignAnswer>("architect", $"{PlanTexts.Heading(issue)}\n\n{requirement}", new RepoView(baseSnapshot, [], [], FilesNamedInTask: true), token);
@@ -73,7 +73,7 @@ public sealed partial class PlanPatchPrWorkflow
         stage = "waiting for approval";
         waitingForApproval = true;
         Step("Approval", "waiting", "comment `/approve` to go on, or `/reject [reason]` to stop");
-        await ProgressAsync("The design is waiting for approval.");
+        await NewsAsync("The design is waiting for approval.");
         var answered = await Workflow.WaitConditionAsync(() => decision is not null, timeout, token);
         waitingForApproval = false;
         if (answered && decision is { Approved: true } approved)
@@ -94,7 +94,7 @@ public sealed partial class PlanPatchPrWorkflow
     {
         stage = "planning";
         Step("Sub-issues", "running");
-        await ProgressAsync("Splitting the work into sub-issues.");
+        await NewsAsync("Splitting the work into sub-issues.");
         var plannerTask = PlanTexts.PlannerTask(issue, requirement, design);
         var plan = await agents!.AskAsync<PlanAnswer>("planner", plannerTask, new RepoView(baseSnapshot, [], design.Files), token);
         var (order, graphProblems) = PlanGraph.Order([.. plan.SubIssues.Select(s => s.DependsOn)]);
@@ -150,7 +150,7 @@ public sealed partial class PlanPatchPrWorkflow
         var (plan, order) = planned;
         stage = "coding";
         Step("Patches", "running", $"{plan.SubIssues.Count} coders at work");
-        await ProgressAsync("Writing the patches.");
+        await NewsAsync("Writing the patches.");
         Task<Patch> CodeAsync(int i, IReadOnlyList<Patch> applied, string? feedback) => agents!.CodeAsync(
             PlanTexts.CoderTask(issue, design, plan.SubIssues[i], subIssues[i].Number),
             PlanTexts.CoderFiles(plan.SubIssues[i], design),
@@ -185,7 +185,7 @@ public sealed partial class PlanPatchPrWorkflow
     {
         stage = "reviewing";
         Step("Review", "running");
-        await ProgressAsync("Reviewing the change.");
+        await NewsAsync("Reviewing the change.");
         var touched = merged.SelectMany(p => p.Edits).Select(e => e.Path).Distinct(StringComparer.Ordinal).ToList();
         var review = await agents!.AskAsync<ReviewAnswer>(
             "reviewer", $"{PlanTexts.Heading(issue)}\n\n{requirement}\n\n# Design\n\n{design.Design}", new RepoView(baseSnapshot, [.. merged], touched, Diff: true), token);

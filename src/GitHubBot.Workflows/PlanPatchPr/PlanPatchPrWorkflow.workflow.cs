@@ -34,6 +34,12 @@ public sealed partial class PlanPatchPrWorkflow
     /// </summary>
     public const string ChangeRequestPatch = "change-request-child";
 
+    /// <summary>
+    /// The patch that lets the progress comment's updates along the way run beside the work instead of before it
+    /// (each waits for the one before it; the last waits for them all). Earlier runs wait for each update.
+    /// </summary>
+    public const string BackgroundNewsPatch = "background-progress";
+
     private readonly List<ProgressStep> steps = [.. PlanProgress.Steps.Select(name => new ProgressStep(name, "pending"))];
     private readonly List<string> notes = [];
 
@@ -55,6 +61,12 @@ public sealed partial class PlanPatchPrWorkflow
 
     /// <summary>The run is in its change: the change's stage is the run's.</summary>
     private bool changing;
+
+    /// <summary>Updates along the way go out in the background (<see cref="BackgroundNewsPatch"/>).</summary>
+    private bool backgroundNews;
+
+    /// <summary>The last update sent in the background; the next one, and the final one, go after it.</summary>
+    private Task news = Task.CompletedTask;
 
     private RepositoryTarget target = null!;
     private int issueNumber;
@@ -133,12 +145,15 @@ public sealed partial class PlanPatchPrWorkflow
 
     /// <summary>The change request's news: shown in the progress comment.</summary>
     [WorkflowSignal(ChangeRequestSignals.Progress)]
-    public Task ChangeProgressAsync(ChangeProgress progress)
+    public Task ChangeProgressAsync(ChangeProgress? progress)
     {
-        child.Receive(progress);
-        if (child.Status is { } status)
+        if (changing && pipeline is null)
         {
-            agents?.Adopt(status.Usage);
+            child.Receive(progress);
+            if (child.Status is { } status)
+            {
+                agents?.Adopt(status.Usage);
+            }
         }
 
         return Task.CompletedTask;
@@ -169,6 +184,7 @@ public sealed partial class PlanPatchPrWorkflow
 
     private async Task<PlanPatchPrResult> PlanAsync(PlanPatchPrInput input, CancellationToken token)
     {
+        backgroundNews = Workflow.Patched(BackgroundNewsPatch);
         var (settings, issue) = await ReadAsync(input, token);
         agents = new AgentSession(new AgentBudget { MaxTokens = settings.Agents.MaxTokens, MaxCalls = settings.Agents.MaxIterations }, settings.Agents.CoderAttempts);
         var requirement = PlanTexts.Requirement(issue, input.IssueNumber is not null ? input.Requirement : null);
@@ -231,12 +247,21 @@ public sealed partial class PlanPatchPrWorkflow
             if (asChild)
             {
                 var id = WorkflowIds.ChangeRequest(target.Owner, target.Repo, change.Branch);
-                result = await child.RunAsync(change, id, headline => ProgressAsync(headline), token);
-                agents.Adopt(result.Status.Usage);
+                try
+                {
+                    result = await child.RunAsync(change, id, headline => NewsAsync(headline), () => stop.Reason ?? "The run was cancelled through Temporal.", token);
+                }
+                finally
+                {
+                    if (child.Status is { } last)
+                    {
+                        agents.Adopt(last.Usage);
+                    }
+                }
             }
             else
             {
-                pipeline = new ChangePipeline(change, agents, headline => ProgressAsync(headline), legacy: true);
+                pipeline = new ChangePipeline(change, agents, headline => NewsAsync(headline), report: null, legacy: true);
                 result = await pipeline.RunAsync(token);
             }
         }
@@ -268,7 +293,7 @@ public sealed partial class PlanPatchPrWorkflow
             case "cancelled":
                 // The child undid its part because it was cancelled: with this run (go on undoing), or through Temporal.
                 token.ThrowIfCancellationRequested();
-                throw new ApplicationFailureException($"The change request was cancelled through Temporal. {change.Explanation}", errorType: "ChangeCancelled", nonRetryable: true);
+                throw new ApplicationFailureException("The change request was cancelled through Temporal.", errorType: "ChangeCancelled", nonRetryable: true);
 
             case "stopped":
                 stage = "done";
@@ -288,6 +313,12 @@ public sealed partial class PlanPatchPrWorkflow
     /// </summary>
     private async Task<List<string>> CompensateAsync(string why)
     {
+        if (Change is { Kept: true })
+        {
+            // The PR passed or was taken over: it stands on its own, and so do its sub-issues.
+            compensations.Clear();
+        }
+
         var done = new List<string>();
         if (pipeline is not null)
         {
@@ -315,17 +346,44 @@ public sealed partial class PlanPatchPrWorkflow
         return done;
     }
 
+    /// <summary>
+    /// An update along the way: with <see cref="BackgroundNewsPatch"/> it goes out beside the work (after the one
+    /// before it; a failure is logged), otherwise the run waits for it.
+    /// </summary>
+    private Task NewsAsync(string headline)
+    {
+        if (!backgroundNews)
+        {
+            return ProgressAsync(headline);
+        }
+
+        var request = ProgressRequest(headline, null);
+        var token = stop.Token ?? CancellationToken.None;
+        news = AfterAsync(news, async () =>
+        {
+            try
+            {
+                await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(token));
+            }
+            catch (Exception ex) when (ex is ActivityFailureException || Failures.IsCancellation(ex))
+            {
+                Workflow.Logger.LogWarning(ex, "Could not update the progress comment on #{Issue}", issueNumber);
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    private static async Task AfterAsync(Task before, Func<Task> next)
+    {
+        await before;
+        await next();
+    }
+
+    /// <summary>Writes the progress comment and waits for it, after every update sent in the background.</summary>
     private async Task ProgressAsync(string headline, string? extra = null, bool detached = false)
     {
-        var usage = agents?.Usage ?? new AgentUsage(0, 0);
-        var footer = $"{usage.Calls} agent calls, {usage.Tokens} tokens · workflow `{Workflow.Info.WorkflowId}`{(requestedBy is null ? string.Empty : $" · asked by @{requestedBy}")}";
-        var change = Change;
-        var body = PlanProgress.Render(
-            extra is null ? headline : $"{headline} {extra}",
-            [.. steps, .. change?.Steps ?? ChangeTexts.Steps.Select(name => new ProgressStep(name, "pending"))],
-            [.. notes, .. change?.Notes ?? []],
-            footer);
-        var request = new UpsertCommentRequest(target, issueNumber, PlanProgress.Marker, body);
+        await news;
+        var request = ProgressRequest(headline, extra);
         using var own = new CancellationTokenSource();
         try
         {
@@ -336,6 +394,20 @@ public sealed partial class PlanPatchPrWorkflow
         {
             Workflow.Logger.LogWarning(ex, "Could not update the progress comment on #{Issue}", issueNumber);
         }
+    }
+
+    /// <summary>The progress comment as the run stands now.</summary>
+    private UpsertCommentRequest ProgressRequest(string headline, string? extra)
+    {
+        var usage = agents?.Usage ?? new AgentUsage(0, 0);
+        var footer = $"{usage.Calls} agent calls, {usage.Tokens} tokens · workflow `{Workflow.Info.WorkflowId}`{(requestedBy is null ? string.Empty : $" · asked by @{requestedBy}")}";
+        var change = Change;
+        var body = PlanProgress.Render(
+            extra is null ? headline : $"{headline} {extra}",
+            [.. steps, .. change?.Steps ?? ChangeTexts.Steps.Select(name => new ProgressStep(name, "pending"))],
+            [.. notes, .. change?.Notes ?? []],
+            footer);
+        return new UpsertCommentRequest(target, issueNumber, PlanProgress.Marker, body);
     }
 
     private void Step(string name, string state, string? detail = null) => ProgressComment.Set(steps, name, state, detail);

@@ -23,8 +23,8 @@ public sealed partial class QualityGateWorkflow
         var settings = await Workflow.ExecuteActivityAsync(
             (GateActivities gate) => gate.PrepareWorkspaceAsync(new PrepareWorkspaceRequest(workspace, gateSection)),
             ActivityPresets.Workspace.WithCancellation(token));
-        var requiredScore = input.RequiredScore ?? settings.RequiredScore;
-        var requiredCoverage = input.RequiredCoverage ?? settings.RequiredCoverage;
+        var requiredScore = Threshold(input.RequiredScore, settings.RequiredScore, input.ThresholdsRaiseOnly);
+        var requiredCoverage = Threshold(input.RequiredCoverage, settings.RequiredCoverage, input.ThresholdsRaiseOnly);
 
         var results = await RunChecksAsync(target, workspace, settings.Checks, token);
         var verdict = Decide(settings, results, requiredCoverage, requiredScore);
@@ -101,6 +101,10 @@ public sealed partial class QualityGateWorkflow
 
         return ([.. fixes.Applied], notes, fixes.NotAttempted is null ? fixes.PushedSha : null);
     }
+
+    /// <summary>The threshold a gate holds the PR to: the one asked for, else the repository's; never below the repository's when asked to only raise.</summary>
+    private static double Threshold(int? asked, double configured, bool raiseOnly) =>
+        asked is not { } value ? configured : raiseOnly ? Math.Max(value, configured) : value;
 
     /// <summary>The summary run's buttons. GitHub sends a fork PR's button clicks without the PR, so forks get none.</summary>
     private static List<CheckRunButton> Buttons(QualityGateInput input, bool canFix)

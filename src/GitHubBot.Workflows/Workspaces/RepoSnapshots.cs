@@ -175,16 +175,35 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
         return diff.Length > maxChars ? diff[..maxChars] + "\n[diff cut]\n" : diff;
     }
 
-    /// <summary>Pushes <paramref name="sha"/> (made by <see cref="CommitAsync"/>) to <paramref name="branch"/>, fast-forward only.</summary>
-    public async Task PushAsync(RepoSnapshot snapshot, string sha, string branch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes <paramref name="sha"/> (made by <see cref="CommitAsync"/>) to <paramref name="branch"/>: fast-forward
+    /// only, and with <paramref name="newBranch"/> only when the branch does not exist yet.
+    /// </summary>
+    public async Task PushAsync(RepoSnapshot snapshot, string sha, string branch, CancellationToken cancellationToken, bool newBranch = false)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var repository = await EnsureAsync(snapshot, cancellationToken);
         await GitWorkspace.GitAsync("check-ref-format", ["check-ref-format", "--branch", branch], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
         var url = CloneUrl(snapshot);
         var token = await clients.GitTokenAsync(url, snapshot.Target, cancellationToken);
+
+        // An empty lease: the push is refused when the branch exists at all.
+        string[] lease = newBranch ? [$"--force-with-lease=refs/heads/{branch}:"] : [];
         await GitWorkspace.GitAsync(
-            "push", ["--git-dir", repository, "push", "--quiet", "--no-verify", "--end-of-options", url.ToString(), $"{sha}:refs/heads/{branch}"], repository, GitWorkspace.Environment(url, token), token, cancellationToken);
+            "push", ["--git-dir", repository, "push", "--quiet", "--no-verify", .. lease, "--end-of-options", url.ToString(), $"{sha}:refs/heads/{branch}"], repository, GitWorkspace.Environment(url, token), token, cancellationToken);
+    }
+
+    /// <summary>Where <paramref name="branch"/> of the snapshot's remote points now; null when it does not exist.</summary>
+    public async Task<string?> RemoteHeadAsync(RepoSnapshot snapshot, string branch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var repository = await EnsureAsync(snapshot, cancellationToken);
+        var url = CloneUrl(snapshot);
+        var token = await clients.GitTokenAsync(url, snapshot.Target, cancellationToken);
+        var listing = await GitWorkspace.GitAsync(
+            "ls-remote", ["--git-dir", repository, "ls-remote", "--end-of-options", url.ToString(), $"refs/heads/{branch}"], repository, GitWorkspace.Environment(url, token), token, cancellationToken);
+        var line = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => l.EndsWith($"\trefs/heads/{branch}", StringComparison.Ordinal));
+        return line?.Split('\t')[0];
     }
 
     /// <summary>The worker's bare repository for the snapshot's remote, holding the snapshot's commit (fetched when missing).</summary>

@@ -60,12 +60,23 @@ public sealed class SnapshotActivities(RepoSnapshots snapshots, IGitHubClients c
         var sha = await snapshots.CommitAsync(request.Snapshot, request.Patches, ($"{slug}[bot]", $"{slug}[bot]@users.noreply.github.com"), token);
         try
         {
-            await snapshots.PushAsync(request.Snapshot, sha, request.Branch, token);
+            await snapshots.PushAsync(request.Snapshot, sha, request.Branch, token, request.NewBranch);
         }
-        catch (GitCommandException ex) when (ex.Message.Contains("non-fast-forward", StringComparison.Ordinal) || ex.Message.Contains("(fetch first)", StringComparison.Ordinal))
+        catch (GitCommandException ex) when (ex.Message.Contains("non-fast-forward", StringComparison.Ordinal) || ex.Message.Contains("(fetch first)", StringComparison.Ordinal)
+            || request.NewBranch && ex.Message.Contains("(stale info)", StringComparison.Ordinal))
         {
+            if (request.NewBranch && await snapshots.RemoteHeadAsync(request.Snapshot, request.Branch, token) == sha)
+            {
+                // An earlier attempt of this push got there; only its answer was lost.
+                return sha;
+            }
+
             throw new ApplicationFailureException(
-                $"{request.Branch} moved since GitHubBot last pushed it, so nothing was pushed: {ex.Message}", errorType: "BranchMoved", nonRetryable: true);
+                request.NewBranch
+                    ? $"{request.Branch} already exists and holds commits that are not this run's, so nothing was pushed: {ex.Message}"
+                    : $"{request.Branch} moved since GitHubBot last pushed it, so nothing was pushed: {ex.Message}",
+                errorType: "BranchMoved",
+                nonRetryable: true);
         }
 
         return sha;
