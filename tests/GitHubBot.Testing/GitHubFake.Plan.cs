@@ -57,9 +57,28 @@ public sealed partial class GitHubFake
     {
         Server.Given(Request.Create().UsingGet().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/[0-9]+$")).WithHeader("Authorization", authorized))
             .RespondWith(Response.Create().WithCallback(request =>
-                issues.TryGetValue(int.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture), out var issue)
-                    ? Json(200, issue.DeepClone())
-                    : Json(404, new JsonObject { ["message"] = "Not Found" })));
+            {
+                var number = int.Parse(request.Path.Split('/')[^1], CultureInfo.InvariantCulture);
+                if (issues.TryGetValue(number, out var issue))
+                {
+                    return Json(200, issue.DeepClone());
+                }
+
+                // As on GitHub, a PR is an issue too: its title, body and page.
+                return pulls.TryGetValue((owner, repo, number), out var pr)
+                    ? Json(200, new JsonObject
+                    {
+                        ["id"] = number,
+                        ["number"] = number,
+                        ["title"] = pr["title"]?.DeepClone(),
+                        ["body"] = pr["body"]?.DeepClone(),
+                        ["state"] = pr["state"]?.DeepClone(),
+                        ["html_url"] = pr["html_url"]?.DeepClone(),
+                        ["pull_request"] = new JsonObject { ["html_url"] = pr["html_url"]?.DeepClone() },
+                        ["user"] = new JsonObject { ["login"] = $"{AppSlug}[bot]", ["id"] = 2, ["type"] = "Bot" },
+                    })
+                    : Json(404, new JsonObject { ["message"] = "Not Found" });
+            }));
         Server.Given(Request.Create().UsingPost().WithPath($"/repos/{owner}/{repo}/issues").WithHeader("Authorization", authorized))
             .RespondWith(Response.Create().WithCallback(request =>
             {
@@ -173,6 +192,8 @@ public sealed partial class GitHubFake
                 // Merged as a fast-forward of main, which is all this fake's remotes need.
                 remote.RemoteGitAsync("update-ref", "refs/heads/main", head).GetAwaiter().GetResult();
                 pr["merged"] = true;
+                pr["merged_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+                pr["closed_at"] = pr["merged_at"]!.DeepClone();
                 pr["state"] = "closed";
                 return Json(200, new JsonObject { ["sha"] = head, ["merged"] = true, ["message"] = "Pull Request successfully merged" });
             }));

@@ -57,10 +57,10 @@ internal sealed class GateRig : IDisposable
         return this;
     }
 
-    /// <summary>A worker with every workflow and activity; the agents answer through <paramref name="chat"/> (none: not configured).</summary>
-    public TemporalWorker Worker(IChatClient? chat = null)
+    /// <summary>A worker with every workflow and activity; the agents answer through <paramref name="chat"/> (none: not configured); <paramref name="settings"/> add to the App's.</summary>
+    public TemporalWorker Worker(IChatClient? chat = null, IDictionary<string, string?>? settings = null)
     {
-        var services = TestWorkers.Services(Temporal, GitHub, WorkspaceRoot, chat, Links, CheckUids);
+        var services = TestWorkers.Services(Temporal, GitHub, WorkspaceRoot, chat, Links, CheckUids, settings);
         providers.Add(services);
         return TestWorkers.Create(Temporal, TaskQueue, services);
     }

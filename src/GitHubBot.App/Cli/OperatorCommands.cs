@@ -15,7 +15,7 @@ namespace GitHubBot.App.Cli;
 /// The operator's client commands: <c>ghbot start|status|wait|signal|list</c>. They reach Temporal at
 /// --address, else Temporal:Address, else the embedded server of a local <c>ghbot serve</c> (127.0.0.1:EmbeddedPort).
 /// </summary>
-internal static class OperatorCommands
+internal static partial class OperatorCommands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -36,7 +36,8 @@ internal static class OperatorCommands
         var command = new Command("start", "Start a workflow.");
         command.Subcommands.Add(StartQualityGate());
         command.Subcommands.Add(StartPlanPatchPr());
-        foreach (var (name, what) in new[] { ("incident", "the incident swarm"), ("migration", "code migration") })
+        command.Subcommands.Add(StartIncident());
+        foreach (var (name, what) in new[] { ("migration", "code migration") })
         {
             var later = new Command(name, $"Start {what} (not available yet).") { TreatUnmatchedTokensAsErrors = false };
             later.SetAction(async (parse, _) =>
@@ -334,14 +335,14 @@ internal static class OperatorCommands
         _ => status.ToString(),
     };
 
-    private static TemporalSettings LoadSettings()
-    {
-        var configuration = new ConfigurationBuilder()
+    private static IConfigurationRoot LoadConfiguration() =>
+        new ConfigurationBuilder()
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .Build();
-        return configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
-    }
+
+    private static TemporalSettings LoadSettings() =>
+        LoadConfiguration().GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
 
     private static Task<TemporalClient> ConnectAsync(ParseResult parse)
     {

@@ -25,6 +25,8 @@ public static class GitHubBotHost
         services.AddScoped<DeliveryOutcome>();
         services.AddScoped<WorkflowStarter>();
         services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
+        services.AddOptions<AlertSettings>().BindConfiguration(AlertSettings.SectionName);
+        services.AddScoped<AlertIntakeHandler>();
         services.AddHealthChecks();
         if (settings.Worker.Enabled)
         {
@@ -61,7 +63,7 @@ public static class GitHubBotHost
         return (temporal, worker);
     }
 
-    /// <summary>Maps the webhook endpoint behind its guard, /healthz and /metrics (Prometheus).</summary>
+    /// <summary>Maps the webhook endpoint behind its guard, the alert endpoints, /healthz and /metrics (Prometheus).</summary>
     public static WebApplication UseGitHubBot(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -72,6 +74,7 @@ public static class GitHubBotHost
             branch => branch.UseMiddleware<WebhookIntakeMiddleware>());
         app.MapGitHubWebhooks(IntakeSettings.WebhookPath, app.Services.GetRequiredService<IOptions<GitHubOptions>>().Value.WebhookSecret ?? string.Empty)
             .WithMetadata(new WebhookIntakeMiddleware.Marker());
+        app.MapAlertIntake();
         app.MapHealthChecks("/healthz");
         app.MapMetrics("/metrics");
         return app;

@@ -16,4 +16,10 @@ public static class IntakeMetrics
         "ghbot_workflow_start_seconds",
         "Time for Temporal to accept a workflow start from the webhook intake.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
+
+    /// <summary>Alert deliveries by source (alertmanager, grafana, generic) and outcome (accepted, acknowledged, ignored, rejected, unavailable).</summary>
+    public static readonly Counter AlertDeliveries = Metrics.CreateCounter(
+        "ghbot_alert_deliveries_total",
+        "Alert deliveries by source and outcome.",
+        new CounterConfiguration { LabelNames = ["source", "outcome"] });
 }

@@ -17,7 +17,11 @@ public abstract record RouteDecision
     /// <param name="WorkflowType">The workflow type name.</param>
     /// <param name="WorkflowId">The business-key workflow ID.</param>
     /// <param name="Input">The workflow's input record.</param>
-    public sealed record Start(string WorkflowType, string WorkflowId, object Input) : RouteDecision;
+    public sealed record Start(string WorkflowType, string WorkflowId, object Input) : RouteDecision
+    {
+        /// <summary>A finished workflow with the ID is started again (a reopened alert is a new incident); otherwise it has handled the key.</summary>
+        public bool RestartFinished { get; init; }
+    }
 
     /// <summary>The event belongs to a capability this version does not have yet: answered 200 and logged as a warning.</summary>
     public sealed record NotAvailable(string Capability, string? WorkflowId) : RouteDecision;

@@ -41,9 +41,9 @@ public static class WebhookRoutes
         })),
         new("issues", ["labeled"], Typed<IssuesLabeledEvent>((e, route) => Labelled(e, route.DeliveryId, route.Options))),
         new("issue_comment", ["created"], Typed<IssueCommentCreatedEvent>((e, _) => Comment(e))),
-        new("code_scanning_alert", ["created", "reopened"], Typed<CodeScanningAlertEvent>((e, _) => Incident(e, "code_scanning", e.Alert?.Number))),
-        new("secret_scanning_alert", ["created", "reopened"], Typed<SecretScanningAlertEvent>((e, _) => Incident(e, "secret_scanning", e.Alert?.Number))),
-        new("dependabot_alert", ["created", "reopened"], Typed<DependabotAlertEvent>((e, _) => Incident(e, "dependabot", e.Alert?.Number))),
+        new("code_scanning_alert", ["created", "reopened"], Typed<CodeScanningAlertEvent>((e, _) => GitHubAlerts.CodeScanning(e))),
+        new("secret_scanning_alert", ["created", "reopened"], Typed<SecretScanningAlertEvent>((e, _) => GitHubAlerts.SecretScanning(e))),
+        new("dependabot_alert", ["created", "reopened"], Typed<DependabotAlertEvent>((e, _) => GitHubAlerts.Dependabot(e))),
     ];
 
     /// <summary>
@@ -250,12 +250,7 @@ public static class WebhookRoutes
             }));
     }
 
-    private static RouteDecision Incident(WebhookEvent e, string alertKind, long? number) =>
-        number is null
-            ? new RouteDecision.BadPayload("alert.number is required")
-            : WithRepository(e, (owner, repo) => new RouteDecision.NotAvailable("incident swarm", WorkflowIds.GitHubIncident(owner, repo, alertKind, (int)number.Value)));
-
-    private static RouteDecision WithRepository(WebhookEvent e, Func<string, string, RouteDecision> route) =>
+    internal static RouteDecision WithRepository(WebhookEvent e, Func<string, string, RouteDecision> route) =>
         e.Repository?.Owner?.Login is { Length: > 0 } owner && e.Repository.Name is { Length: > 0 } repo
             ? route(owner, repo)
             : new RouteDecision.BadPayload("repository.owner.login and repository.name are required");

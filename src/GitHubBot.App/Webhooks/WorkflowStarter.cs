@@ -53,7 +53,7 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
                     var handle = await client.StartWorkflowAsync(start.WorkflowType, [start.Input], new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
                     {
                         IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
-                        IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
+                        IdReusePolicy = start.RestartFinished ? WorkflowIdReusePolicy.AllowDuplicate : WorkflowIdReusePolicy.RejectDuplicate,
                         Memo = new Dictionary<string, object> { ["deliveryId"] = deliveryId, ["event"] = eventKind },
                         Rpc = new RpcOptions { Retry = false, CancellationToken = token },
                     }).WaitAsync(token); // the lazy first connect may not watch the token: do not wait past the timeout
@@ -72,6 +72,69 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
         catch (RpcException ex)
         {
             throw new TemporalUnavailableException($"Temporal refused the start ({ex.Code}): {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex) when (IsConnectFailure(ex))
+        {
+            throw new TemporalUnavailableException($"Temporal is not reachable: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Signal-with-start: the workflow with <paramref name="workflowId"/> gets <paramref name="signal"/>, started first
+    /// when none runs (a finished one is started again: a new incident of an alert that fired again after it ended).
+    /// </summary>
+    public async Task<StartedWorkflow> SignalWithStartAsync(string workflowType, string workflowId, object input, string signal, object?[] args, IReadOnlyDictionary<string, object> memo, CancellationToken cancellationToken)
+    {
+        var options = new WorkflowOptions(workflowId, settings.Value.TaskQueue)
+        {
+            IdReusePolicy = WorkflowIdReusePolicy.AllowDuplicate,
+            Memo = memo,
+            Rpc = new RpcOptions { Retry = false },
+        };
+        options.SignalWithStart(signal, args);
+        return await RunAsync(
+            async token =>
+            {
+                options.Rpc.CancellationToken = token;
+                var handle = await client.StartWorkflowAsync(workflowType, [input], options).WaitAsync(token);
+                return new StartedWorkflow(handle.Id, handle.ResultRunId, AlreadyFinished: false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Signals the running workflow with <paramref name="workflowId"/>; false when none runs (nothing is started).</summary>
+    public async Task<bool> SignalAsync(string workflowId, string signal, object?[] args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(
+                async token =>
+                {
+                    await client.GetWorkflowHandle(workflowId).SignalAsync(signal, args, new WorkflowSignalOptions { Rpc = new RpcOptions { Retry = false, CancellationToken = token } }).WaitAsync(token);
+                    return true;
+                },
+                cancellationToken);
+            return true;
+        }
+        catch (TemporalUnavailableException ex) when (ex.InnerException is RpcException { Code: RpcException.StatusCode.NotFound })
+        {
+            return false;
+        }
+    }
+
+    private static async Task<T> RunAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartPipeline.ExecuteAsync(call, cancellationToken);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TemporalUnavailableException($"Temporal did not answer within {StartTimeout.TotalSeconds:0}s", ex);
+        }
+        catch (RpcException ex)
+        {
+            throw new TemporalUnavailableException($"Temporal refused the call ({ex.Code}): {ex.Message}", ex);
         }
         catch (InvalidOperationException ex) when (IsConnectFailure(ex))
         {

@@ -49,6 +49,14 @@ public static class WorkflowIds
     public static string ChangeRequest(string owner, string repo, string branch) =>
         string.Create(CultureInfo.InvariantCulture, $"change/{owner}/{repo}/{branch}");
 
+    /// <summary>The incident of one alert: its source (alertmanager, grafana, generic) and the alert's fingerprint there.</summary>
+    public static string Incident(string source, string fingerprint) =>
+        string.Create(CultureInfo.InvariantCulture, $"incident/{source}/{fingerprint}");
+
+    /// <summary>The monitor that polls one configured Alertmanager.</summary>
+    public static string AlertmanagerMonitor(string name) =>
+        string.Create(CultureInfo.InvariantCulture, $"monitor/alertmanager/{name}");
+
     public static string GitHubIncident(string owner, string repo, string alertKind, int number) =>
         string.Create(CultureInfo.InvariantCulture, $"incident/github/{owner}/{repo}/{alertKind}/{number}");
 }

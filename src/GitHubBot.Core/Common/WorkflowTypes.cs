@@ -10,4 +10,6 @@ public static class WorkflowTypes
     public const string Command = "CommandWorkflow";
 
     public const string ChangeRequest = "ChangeRequestWorkflow";
+
+    public const string AlertmanagerMonitor = "AlertmanagerMonitorWorkflow";
 }

@@ -70,7 +70,9 @@ public sealed record RepoConfig
             Incidents = new IncidentsSection
             {
                 Agents = Number(incidents["agents"]) is { } count ? (int)count : null,
-                ConfidenceThreshold = Number(incidents["confidence_threshold"]),
+                ConfidenceThreshold = Number(incidents["auto_fix_threshold"]) ?? Number(incidents["confidence_threshold"]),
+                AutoFix = Flag(incidents["auto_fix"]),
+                PostmortemPullRequest = Flag(incidents["postmortem_pr"]),
                 Services = (incidents["services"] as JsonObject ?? []).ToDictionary(
                     s => s.Key,
                     s => new IncidentService(
@@ -167,8 +169,14 @@ public sealed record IncidentsSection
     /// <summary>Diagnostic agents per incident; null: the App's default.</summary>
     public int? Agents { get; init; }
 
-    /// <summary>The consensus confidence a hotfix needs (0–1); null: the App's default.</summary>
+    /// <summary>auto_fix_threshold (or its older name confidence_threshold): the consensus confidence a hotfix needs (0–1); null: the App's default.</summary>
     public double? ConfidenceThreshold { get; init; }
+
+    /// <summary>auto_fix: whether a sure consensus gets a hotfix PR; null: the App's default.</summary>
+    public bool? AutoFix { get; init; }
+
+    /// <summary>postmortem_pr: whether the postmortem also goes into a PR; null: the App's default.</summary>
+    public bool? PostmortemPullRequest { get; init; }
 
     /// <summary>Service name → its repository and the queries that describe it.</summary>
     public IReadOnlyDictionary<string, IncidentService> Services { get; init; } = new Dictionary<string, IncidentService>(StringComparer.Ordinal);

@@ -49,4 +49,8 @@ public sealed record ReactionRequest(RepositoryTarget Target, long CommentId, st
 public sealed record LabelRequest(RepositoryTarget Target, int IssueNumber, string Label, bool Present);
 
 /// <summary>The PR's head as GitHub reports it now (for gates started without a webhook payload).</summary>
-public sealed record PullRequestHead(string Sha, string Branch, string CloneUrl, bool FromFork, bool Open);
+public sealed record PullRequestHead(string Sha, string Branch, string CloneUrl, bool FromFork, bool Open)
+{
+    /// <summary>Whether it was merged (by GitHubBot or by a person).</summary>
+    public bool Merged { get; init; }
+}

@@ -20,3 +20,6 @@ public sealed record TaskListRequest(RepositoryTarget Target, int IssueNumber, s
 
 /// <summary>Input of CloseIssue: closed as not planned, with <paramref name="Label"/> added and <paramref name="Comment"/> said.</summary>
 public sealed record CloseIssueRequest(RepositoryTarget Target, int IssueNumber, string Label, string Comment);
+
+/// <summary>Input of EditIssue: a new body (null: unchanged), closed as completed when <paramref name="Close"/>.</summary>
+public sealed record EditIssueRequest(RepositoryTarget Target, int Number, string? Body, bool Close);

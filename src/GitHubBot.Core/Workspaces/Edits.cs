@@ -1,10 +1,11 @@
 namespace GitHubBot.Core.Workspaces;
 
 /// <summary>
-/// One edit a coder or reviewer proposes: <paramref name="Search"/> → <paramref name="Replace"/> inside an existing
-/// file, or the whole <paramref name="Content"/> of a file.
+/// One edit of a file: <paramref name="Search"/> → <paramref name="Replace"/> inside an existing file, the whole
+/// <paramref name="Content"/> of a file, or (<paramref name="Delete"/>) its removal. Agents' answers never delete
+/// (their schemas have no such key); GitHubBot's own reverts do.
 /// </summary>
-public sealed record FileEdit(string Path, string? Search = null, string? Replace = null, string? Content = null);
+public sealed record FileEdit(string Path, string? Search = null, string? Replace = null, string? Content = null, bool Delete = false);
 
 /// <summary>The files after the edits, or why they do not apply (fed back to the agent that wrote them).</summary>
 /// <param name="Files">Path → text, for every file an edit touched.</param>
@@ -12,6 +13,9 @@ public sealed record FileEdit(string Path, string? Search = null, string? Replac
 public sealed record EditResult(IReadOnlyDictionary<string, string> Files, IReadOnlyList<string> Problems)
 {
     public bool Applies => Problems.Count == 0;
+
+    /// <summary>Files the edits removed.</summary>
+    public IReadOnlySet<string> Deleted { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -27,6 +31,7 @@ public static class Edits
         ArgumentNullException.ThrowIfNull(edits);
         ArgumentNullException.ThrowIfNull(read);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var deleted = new HashSet<string>(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var edit in edits)
         {
@@ -43,9 +48,23 @@ public static class Edits
                 continue;
             }
 
+            if (edit.Delete)
+            {
+                if ((files.TryGetValue(path, out var current) ? current : deleted.Contains(path) ? null : read(path)) is null)
+                {
+                    problems.Add($"{path}: the file does not exist, so it cannot be removed.");
+                    continue;
+                }
+
+                files.Remove(path);
+                deleted.Add(path);
+                continue;
+            }
+
             if (edit.Content is { } content)
             {
                 files[path] = content;
+                deleted.Remove(path);
                 continue;
             }
 
@@ -55,7 +74,7 @@ public static class Edits
                 continue;
             }
 
-            var text = files.TryGetValue(path, out var edited) ? edited : read(path);
+            var text = files.TryGetValue(path, out var edited) ? edited : deleted.Contains(path) ? null : read(path);
             if (text is null)
             {
                 problems.Add($"{path}: the file does not exist; give its whole content to create it.");
@@ -78,7 +97,7 @@ public static class Edits
             files[path] = string.Concat(text.AsSpan(0, first), edit.Replace ?? string.Empty, text.AsSpan(first + search.Length));
         }
 
-        return problems.Count == 0 ? new EditResult(files, []) : new EditResult(new Dictionary<string, string>(), problems);
+        return problems.Count == 0 ? new EditResult(files, []) { Deleted = deleted } : new EditResult(new Dictionary<string, string>(), problems);
     }
 
     /// <summary>A path as edits use it: forward slashes, no surrounding spaces.</summary>
@@ -110,12 +129,16 @@ public sealed record Patch(string Message, IReadOnlyList<FileEdit> Edits, DateTi
 public sealed class PatchedTree(Func<string, string?> read)
 {
     private readonly Dictionary<string, string> changed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> deleted = new(StringComparer.Ordinal);
 
-    /// <summary>Path → text of every file the applied patches touched.</summary>
+    /// <summary>Path → text of every file the applied patches wrote.</summary>
     public IReadOnlyDictionary<string, string> Changed => changed;
 
+    /// <summary>Files the applied patches removed.</summary>
+    public IReadOnlySet<string> Deleted => deleted;
+
     /// <summary>A file after the patches applied so far; null when it does not exist.</summary>
-    public string? Read(string path) => changed.TryGetValue(path, out var text) ? text : read(path);
+    public string? Read(string path) => changed.TryGetValue(path, out var text) ? text : deleted.Contains(path) ? null : read(path);
 
     /// <summary>Applies <paramref name="edits"/> on top, all or nothing; the result says why when they do not apply.</summary>
     public EditResult Apply(IReadOnlyList<FileEdit> edits)
@@ -124,6 +147,13 @@ public sealed class PatchedTree(Func<string, string?> read)
         foreach (var (path, text) in result.Files)
         {
             changed[path] = text;
+            deleted.Remove(path);
+        }
+
+        foreach (var path in result.Deleted)
+        {
+            changed.Remove(path);
+            deleted.Add(path);
         }
 
         return result;

@@ -31,3 +31,9 @@ public sealed record PushPatchesRequest(RepoSnapshot Snapshot, IReadOnlyList<Pat
     /// </summary>
     public bool NewBranch { get; init; }
 }
+
+/// <summary>
+/// Input of Revert: the change from <paramref name="From"/> to <paramref name="To"/> (a merged PR's base and head)
+/// undone on top of <paramref name="Onto"/> (the default branch now), as one patch.
+/// </summary>
+public sealed record RevertRequest(RepoSnapshot Onto, string From, string To, string Message, DateTimeOffset When);

@@ -69,7 +69,7 @@ public sealed class AgentActivities(AgentModel model, AgentOptions options, Repo
 
             return [.. named, config];
         }, cancellationToken);
-        var allFiles = files.Tree.Union(patched.Changed.Keys, StringComparer.Ordinal).ToList();
+        var allFiles = files.Tree.Union(patched.Changed.Keys, StringComparer.Ordinal).Except(patched.Deleted, StringComparer.Ordinal).ToList();
         var text = RepoContext.Build(allFiles, patched.Read, named, files.Read(config), ContextLimits.Default);
         if (view.Diff && view.Patches.Count > 0)
         {

@@ -35,8 +35,8 @@ internal sealed class AgentSession(AgentBudget budget, int coderAttempts)
         calls = usage.Calls;
     }
 
-    /// <summary>Asks <paramref name="role"/> once, showing it <paramref name="view"/>; its answer read as <typeparamref name="T"/>.</summary>
-    public async Task<T> AskAsync<T>(string role, string task, RepoView view, CancellationToken token)
+    /// <summary>Asks <paramref name="role"/> once, showing it <paramref name="view"/> (none: the task is all it reads); its answer read as <typeparamref name="T"/>.</summary>
+    public async Task<T> AskAsync<T>(string role, string task, RepoView? view, CancellationToken token)
         where T : class
     {
         if (tokensUsed >= budget.MaxTokens)

@@ -1,7 +1,9 @@
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
+using GitHubBot.Core.IncidentSwarm;
 using GitHubBot.Core.PlanPatchPr;
 using GitHubBot.Core.QualityGate;
+using GitHubBot.Workflows.IncidentSwarm;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
 using GitHubBot.Workflows.Temporal;
@@ -11,7 +13,7 @@ using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.Commands;
 
-/// <summary>What the command workflow asks Temporal about other workflows: the gates of a PR and the plan of an issue.</summary>
+/// <summary>What the command workflow asks Temporal about other workflows: the gates of a PR, the plan of an issue, an incident.</summary>
 public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks links)
 {
     /// <summary>
@@ -76,6 +78,43 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
         }
 
         return new PlanInfo(id, running, status, links.WorkflowUrl(id)?.ToString());
+    }
+
+    /// <summary>The incident with this ID (its latest run), with its status while it runs; null when there is none.</summary>
+    [Activity]
+    public async Task<IncidentInfo?> DescribeIncidentAsync(string workflowId)
+    {
+        var handle = temporal.GetWorkflowHandle<IncidentSwarmWorkflow>(workflowId);
+        Temporalio.Client.WorkflowExecutionDescription description;
+        try
+        {
+            description = await handle.DescribeAsync();
+        }
+        catch (RpcException ex) when (ex.Code is RpcException.StatusCode.NotFound or RpcException.StatusCode.InvalidArgument)
+        {
+            return null;
+        }
+
+        if (description.WorkflowType != WorkflowTypes.IncidentSwarm)
+        {
+            return null;
+        }
+
+        var running = description.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
+        IncidentStatus? status = null;
+        if (running)
+        {
+            try
+            {
+                status = await handle.QueryAsync(wf => wf.Status);
+            }
+            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+            {
+                // No worker can answer for it right now: described without its status.
+            }
+        }
+
+        return new IncidentInfo(workflowId, running, status, links.WorkflowUrl(workflowId)?.ToString());
     }
 
     /// <summary>

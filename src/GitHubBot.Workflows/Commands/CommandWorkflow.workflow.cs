@@ -17,7 +17,7 @@ namespace GitHubBot.Workflows.Commands;
 /// otherwise), then mapped to a start or a signal of the workflow that owns the issue or PR. The comment gets 👀
 /// when a command is accepted and 👍 when the accepted ones are done; replies only for refusals, errors, unknown
 /// commands, /status and /help (<see cref="CommandTexts"/>). The commands of issues that act on plan → patch → PR
-/// are in <c>CommandWorkflow.Plan.workflow.cs</c>.
+/// are in <c>CommandWorkflow.Plan.workflow.cs</c>, those of an incident's issue or hotfix PR in <c>CommandWorkflow.Incident.workflow.cs</c>.
 /// </summary>
 [Workflow]
 public sealed partial class CommandWorkflow
@@ -145,6 +145,12 @@ public sealed partial class CommandWorkflow
 
     private static async Task<CommandOutcome> ExecuteAsync(string name, SlashCommand command, CommandInput input, RepositoryTarget target, List<string> replies)
     {
+        if (name is "rollback" or "cancel" or "status" && Workflow.Patched(IncidentCommandsPatch)
+            && await IncidentCommandAsync(name, command, input, target, replies) is { } incident)
+        {
+            return incident;
+        }
+
         if (!input.IsPullRequest && name is "plan" or "approve" or "reject" or "cancel" or "status" && Workflow.Patched(PlanCommandsPatch))
         {
             return await PlanCommandAsync(name, command, input, target, replies);

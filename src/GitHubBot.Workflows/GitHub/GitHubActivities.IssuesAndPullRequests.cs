@@ -1,5 +1,6 @@
 using GitHubBot.Core.Common;
 using GitHubBot.Core.GitHub;
+using GitHubBot.Core.IncidentSwarm;
 using Octokit;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -94,6 +95,58 @@ public sealed partial class GitHubActivities
         await GitHubFailures.CallAsync(
             () => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { State = ItemState.Closed, StateReason = ItemStateReason.NotPlanned, Milestone = issue.Milestone?.Number }),
             time);
+    }
+
+    /// <summary>Replaces an issue's body and/or closes it as completed (its milestone kept).</summary>
+    [Activity]
+    public async Task EditIssueAsync(EditIssueRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var (owner, repo) = (request.Target.Owner, request.Target.Repo);
+        var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.Number), time);
+
+        // Octokit always sends the milestone (null clears it): send the one the issue has.
+        var update = new IssueUpdate { Milestone = issue.Milestone?.Number };
+        if (request.Body is { } body)
+        {
+            update.Body = GitHubText.Truncate(body);
+        }
+
+        if (request.Close)
+        {
+            update.State = ItemState.Closed;
+            update.StateReason = ItemStateReason.Completed;
+        }
+
+        await GitHubFailures.CallAsync(() => client.Issue.Update(owner, repo, request.Number, update), time);
+    }
+
+    /// <summary>The repository's commits since a time on its default branch, and its recently merged PRs (at most 20 of each).</summary>
+    [Activity]
+    public async Task<ChangesContext> GetRecentChangesAsync(ChangesRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var target = request.Repository;
+        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var commits = await GitHubFailures.CallAsync(
+            () => client.Repository.Commit.GetAll(target.Owner, target.Repo, new CommitRequest { Since = request.Since }, new ApiOptions { PageSize = 20, PageCount = 1 }),
+            time);
+        var pulls = await GitHubFailures.CallAsync(
+            () => client.PullRequest.GetAllForRepository(
+                target.Owner,
+                target.Repo,
+                new PullRequestRequest { State = ItemStateFilter.Closed, SortProperty = PullRequestSort.Updated, SortDirection = SortDirection.Descending },
+                new ApiOptions { PageSize = 30, PageCount = 1 }),
+            time);
+        return new ChangesContext(
+            [.. commits.Take(20).Select(c => new CommitSummary(
+                c.Sha,
+                GitHubText.Truncate((c.Commit?.Message ?? string.Empty).Split('\n')[0], 200),
+                c.Commit?.Author?.Name ?? c.Author?.Login ?? "unknown",
+                c.Commit?.Author?.Date ?? request.Since))],
+            [.. pulls.Where(p => p.MergedAt is not null && p.MergedAt >= request.Since).Take(20).Select(p => new MergedPullRequest(p.Number, GitHubText.Truncate(p.Title, 200), p.MergedAt!.Value, p.HtmlUrl))],
+            null);
     }
 
     /// <summary>The repository's default branch, that branch's head, and its clone URL.</summary>

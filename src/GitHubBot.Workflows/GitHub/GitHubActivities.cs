@@ -176,7 +176,10 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             pr.Head.Ref,
             cloneUrl,
             headRepo.Id != pr.Base?.Repository?.Id,
-            pr.State.Value == ItemState.Open);
+            pr.State.Value == ItemState.Open)
+        {
+            Merged = pr.Merged,
+        };
     }
 
     /// <summary>
@@ -292,31 +295,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     {
         ArgumentNullException.ThrowIfNull(target);
         var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
-        const string path = ".github/ghbot.yml";
-        var files = new List<ConfigFile>();
-        foreach (var (owner, repo) in new[] { (target.Owner, ".github"), (target.Owner, target.Repo) })
-        {
-            var text = await GitHubFailures.CallAsync(() => RawOrNullAsync(client, owner, repo, path), time);
-            if (text is not null)
-            {
-                files.Add(new ConfigFile($"{owner}/{repo}: {path}", text));
-            }
-        }
-
-        var load = RepoConfigLoader.Load([.. files]);
-        if (!load.IsValid)
-        {
-            return new RepoConfigResult { Problems = load.Problems };
-        }
-
-        try
-        {
-            return new RepoConfigResult { Config = RepoConfig.From(load.Merged) };
-        }
-        catch (FormatException ex)
-        {
-            return new RepoConfigResult { Problems = [new ConfigProblem(files[^1].Source, "(document)", null, ex.Message)] };
-        }
+        return await RepoConfigReader.ReadAsync(client, target, time);
     }
 
     /// <summary>The check run an earlier attempt of this activity created (same name, this workflow as external ID), if any.</summary>
@@ -326,19 +305,6 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             () => client.Check.Run.GetAllForReference(target.Owner, target.Repo, headSha, new CheckRunRequest { CheckName = name, Filter = CheckRunCompletedAtFilter.All }),
             time);
         return existing.CheckRuns.FirstOrDefault(run => run.ExternalId == workflowId)?.Id;
-    }
-
-    private static async Task<string?> RawOrNullAsync(IGitHubClient client, string owner, string repo, string path)
-    {
-        try
-        {
-            var contents = await client.Repository.Content.GetAllContents(owner, repo, path);
-            return contents.Count == 1 ? contents[0].Content : null;
-        }
-        catch (NotFoundException)
-        {
-            return null;
-        }
     }
 
     /// <summary>An annotation GitHub will accept (path and line set, message non-empty and within 64 KB, title ≤ 255), or null.</summary>

@@ -2,6 +2,7 @@ using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
+using GitHubBot.Workflows.IncidentSwarm;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
 using GitHubBot.Workflows.Temporal;
@@ -30,6 +31,8 @@ public static class WorkerRegistration
         typeof(QualityGateWorkflow),
         typeof(ChangeRequestWorkflow),
         typeof(PlanPatchPrWorkflow),
+        typeof(IncidentSwarmWorkflow),
+        typeof(AlertmanagerMonitorWorkflow),
         typeof(CommandWorkflow),
     ];
 
@@ -42,6 +45,8 @@ public static class WorkerRegistration
         typeof(CommandActivities),
         typeof(AgentActivities),
         typeof(SnapshotActivities),
+        typeof(IncidentActivities),
+        typeof(ObservabilityActivities),
     ];
 
     /// <summary>
@@ -54,6 +59,7 @@ public static class WorkerRegistration
         services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.SectionName);
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.SectionName);
         services.AddOptions<GateOptions>().BindConfiguration(GateOptions.SectionName);
+        services.AddOptions<IncidentOptions>().BindConfiguration(IncidentOptions.SectionName);
         var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
         services.TryAddSingleton(provider => WorkspaceOptions.From(dataDir, provider.GetRequiredService<IOptions<GateOptions>>().Value));
         services.TryAddSingleton(new TemporalUiLinks(null, "default"));
@@ -71,6 +77,8 @@ public static class WorkerRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitHubOptions>, GitHubAppOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GateOptions>, GateOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IncidentOptions>, IncidentOptionsValidator>());
+        services.AddOptions<IncidentOptions>().ValidateOnStart();
         services.AddOptions<GitHubOptions>().ValidateOnStart();
         services.AddOptions<AgentOptions>().ValidateOnStart();
         services.AddOptions<GateOptions>().ValidateOnStart();
@@ -80,6 +88,10 @@ public static class WorkerRegistration
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<AgentOptions>>().Value);
         services.TryAddSingleton(provider => new AgentModel(AgentClients.Create(provider.GetRequiredService<AgentOptions>())));
         services.TryAddSingleton<RepoSnapshots>();
+
+        // Prometheus, Loki and Alertmanager: bounded in time, and never following redirects elsewhere.
+        services.AddHttpClient(ObservabilityActivities.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddHostedService<WorkspaceSweeper>();
         foreach (var type in Activities)
         {
@@ -98,6 +110,7 @@ public static class WorkerRegistration
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         services.AddGitHubBotActivities();
+        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<MonitorStarter>(provider, taskQueue));
         var builder = services.AddHostedTemporalWorker(taskQueue);
         foreach (var type in Activities)
         {

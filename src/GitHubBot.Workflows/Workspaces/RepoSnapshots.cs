@@ -137,6 +137,12 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
 
                 var environment = new Dictionary<string, string?>(GitWorkspace.CleanLocalEnvironment) { ["GIT_INDEX_FILE"] = index };
                 await GitWorkspace.GitAsync("read-tree", ["--git-dir", repository, "read-tree", parent], repository, environment, null, cancellationToken);
+                foreach (var path in result.Deleted.Order(StringComparer.Ordinal))
+                {
+                    await GitWorkspace.GitAsync(
+                        "update-index", ["--git-dir", repository, "update-index", "--force-remove", "--", path], repository, environment, null, cancellationToken);
+                }
+
                 foreach (var (path, text) in result.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
                     var blob = (await GitWorkspace.GitAsync(
@@ -163,6 +169,63 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
         }
 
         return parent;
+    }
+
+    /// <summary>
+    /// One patch that undoes the change from <see cref="RevertRequest.From"/> to <see cref="RevertRequest.To"/> on top of
+    /// <see cref="RevertRequest.Onto"/> (what <c>git revert</c> of a merged PR does): the reverse diff applied to an
+    /// index of that commit, read back as whole files and removals. Text files only; a reverse diff that no longer
+    /// applies fails with <c>RevertConflicts</c>, saying so.
+    /// </summary>
+    public async Task<Patch> RevertAsync(RevertRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var repository = await EnsureAsync(request.Onto, cancellationToken);
+        await EnsureAsync(request.Onto with { Sha = request.From }, cancellationToken);
+        await EnsureAsync(request.Onto with { Sha = request.To }, cancellationToken);
+        var reverse = await GitWorkspace.GitAsync(
+            "diff", ["--git-dir", repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--full-index", request.To, request.From, "--"],
+            repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+        if (reverse.Contains("\nBinary files ", StringComparison.Ordinal) || reverse.StartsWith("Binary files ", StringComparison.Ordinal))
+        {
+            throw new ApplicationFailureException("The change holds binary files, which GitHubBot does not revert.", errorType: "RevertConflicts", nonRetryable: true);
+        }
+
+        var index = Path.Combine(options.WorkerDirectory, $"index-{Guid.NewGuid():N}");
+        var environment = new Dictionary<string, string?>(GitWorkspace.CleanLocalEnvironment) { ["GIT_INDEX_FILE"] = index };
+        try
+        {
+            await GitWorkspace.GitAsync("read-tree", ["--git-dir", repository, "read-tree", request.Onto.Sha], repository, environment, null, cancellationToken);
+            try
+            {
+                await GitWorkspace.GitAsync("apply", ["--git-dir", repository, "apply", "--cached", "--whitespace=nowarn", "-"], repository, environment, null, cancellationToken, input: reverse);
+            }
+            catch (GitCommandException ex)
+            {
+                throw new ApplicationFailureException(
+                    $"The change no longer reverts cleanly on {request.Onto.Sha[..7]}: {ex.Message}", errorType: "RevertConflicts", nonRetryable: true);
+            }
+
+            var changed = await GitWorkspace.GitAsync(
+                "diff", ["--git-dir", repository, "diff", "--cached", "--name-status", "--no-renames", "-z", request.Onto.Sha, "--"], repository, environment, null, cancellationToken);
+            var fields = changed.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var edits = new List<FileEdit>();
+            for (var i = 0; i + 1 < fields.Length; i += 2)
+            {
+                var (status, path) = (fields[i], fields[i + 1]);
+                edits.Add(status == "D"
+                    ? new FileEdit(path, Delete: true)
+                    : new FileEdit(path, Content: await GitWorkspace.GitAsync("cat-file", ["--git-dir", repository, "cat-file", "blob", $":{path}"], repository, environment, null, cancellationToken)));
+            }
+
+            return edits.Count == 0
+                ? throw new ApplicationFailureException("Nothing is left to revert: the change is already undone.", errorType: "RevertConflicts", nonRetryable: true)
+                : new Patch(request.Message, edits, request.When);
+        }
+        finally
+        {
+            File.Delete(index);
+        }
     }
 
     /// <summary>The change from the snapshot to <paramref name="sha"/> (a commit made by <see cref="CommitAsync"/>) as a unified diff, cut at <paramref name="maxChars"/>.</summary>

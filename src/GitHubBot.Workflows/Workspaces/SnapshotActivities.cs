@@ -25,7 +25,7 @@ public sealed class SnapshotActivities(RepoSnapshots snapshots, IGitHubClients c
         }
 
         // A file cannot also be a directory (in the tree, in earlier patches, or in this one): git could not commit it.
-        var existing = files.Tree.Union(tree.Changed.Keys, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        var existing = files.Tree.Union(tree.Changed.Keys, StringComparer.Ordinal).Except(tree.Deleted, StringComparer.Ordinal).Except(result.Deleted, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var path in result.Files.Keys.Order(StringComparer.Ordinal))
         {
@@ -81,4 +81,8 @@ public sealed class SnapshotActivities(RepoSnapshots snapshots, IGitHubClients c
 
         return sha;
     }
+
+    /// <summary>One patch that undoes a merged change on top of the default branch as it is now (see <see cref="RepoSnapshots.RevertAsync"/>).</summary>
+    [Activity]
+    public Task<Patch> RevertAsync(RevertRequest request) => snapshots.RevertAsync(request, ActivityExecutionContext.Current.CancellationToken);
 }
