@@ -129,7 +129,7 @@ public static partial class AlertPayloads
                     Source = source,
                     Fingerprint = fingerprint,
                     Name = Bound(name),
-                    Severity = labels.GetValueOrDefault("severity") ?? "unknown",
+                    Severity = Bound(labels.GetValueOrDefault("severity") ?? "unknown", 50),
                     Service = ServiceOf(labels, serviceLabels ?? DefaultServiceLabels),
                     Summary = Bound(annotations.GetValueOrDefault("summary") ?? annotations.GetValueOrDefault("description") ?? annotations.GetValueOrDefault("message") ?? name),
                     Labels = labels,
@@ -191,7 +191,7 @@ public static partial class AlertPayloads
             Source = "generic",
             Fingerprint = id,
             Name = id,
-            Severity = Text(root, "severity") ?? "unknown",
+            Severity = Bound(Text(root, "severity") ?? "unknown", 50),
             Service = service is { Length: > 0 } ? Bound(service, 200) : null,
             Summary = Bound(message),
             Labels = service is { Length: > 0 } ? new Dictionary<string, string>(StringComparer.Ordinal) { ["service"] = Bound(service, 200) } : new Dictionary<string, string>(StringComparer.Ordinal),
@@ -295,7 +295,7 @@ public static partial class AlertPayloads
         Text(element, name) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) && time.Year > 1 ? time : null;
 
     private static string? Url(string? text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? Bound(url.ToString(), 2000) : null;
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? Bound(url.AbsoluteUri, 2000) : null;
 
     private static string Bound(string text, int limit = AlertLimits.MaxValueChars) => text.Length <= limit ? text : text[..limit] + "…";
 

@@ -163,7 +163,7 @@ public static partial class ConsensusRules
 
     private static double Clamp(double confidence) => double.IsFinite(confidence) ? Math.Clamp(confidence, 0, 1) : 0;
 
-    [GeneratedRegex("[a-z0-9][a-z0-9_.-]*")]
+    [GeneratedRegex("[a-z0-9]+(?:[_.-][a-z0-9]+)*")]
     private static partial Regex Word();
 
     [GeneratedRegex("\\b[0-9a-fA-F]{7,40}\\b")]

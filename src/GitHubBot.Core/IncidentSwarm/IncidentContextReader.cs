@@ -26,7 +26,10 @@ public static partial class IncidentContextReader
     /// The series of a Prometheus <c>query_range</c> answer (<c>{"status":"success","data":{"resultType":"matrix","result":[…]}}</c>),
     /// each summarised; a failed or malformed answer throws <see cref="FormatException"/> saying why.
     /// </summary>
-    public static IReadOnlyList<SeriesSummary> PrometheusSeries(string queryName, string json, int maxSeries = MaxSeries)
+    public static IReadOnlyList<SeriesSummary> PrometheusSeries(string queryName, string json, int maxSeries = MaxSeries) =>
+        Shaped(() => ReadSeries(queryName, json, maxSeries));
+
+    private static List<SeriesSummary> ReadSeries(string queryName, string json, int maxSeries)
     {
         using var document = Parse(json);
         var root = document.RootElement;
@@ -72,7 +75,9 @@ public static partial class IncidentContextReader
     /// The lines of a Loki <c>query_range</c> answer (<c>{"status":"success","data":{"resultType":"streams","result":[{"stream":{…},"values":[["ns","line"]]}]}}</c>):
     /// digits folded so repeats count as one, errors first, then the most frequent.
     /// </summary>
-    public static LogsContext LokiLines(string json)
+    public static LogsContext LokiLines(string json) => Shaped(() => ReadLines(json));
+
+    private static LogsContext ReadLines(string json)
     {
         using var document = Parse(json);
         var root = document.RootElement;
@@ -121,26 +126,76 @@ public static partial class IncidentContextReader
 
     /// <summary>
     /// <paramref name="template"/> with <c>{label}</c> placeholders filled from the alert's labels (and <c>{service}</c>
-    /// from its service), each value escaped for a PromQL or LogQL string; null when a placeholder has no value.
+    /// from its service); null when a placeholder has no value, or a value cannot be placed safely. Label values come
+    /// from outside: each is escaped for the string it stands in (inside "…" or '…' its backslashes and that quote
+    /// are escaped, line breaks become spaces), a value with a backtick is refused inside a raw `…` string (which
+    /// has no escapes), and outside any string only a plain name (letters, digits, _ : . -) is placed.
     /// </summary>
     public static string? Fill(string template, Alert alert)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(alert);
+        var quotes = QuoteAt(template);
         var missing = false;
         var filled = Placeholder().Replace(template, match =>
         {
             var name = match.Groups[1].Value;
             var value = name == "service" ? alert.Service ?? alert.Labels.GetValueOrDefault("service") : alert.Labels.GetValueOrDefault(name);
-            if (value is null)
+            var placed = value is null ? null : Place(value, quotes[match.Index]);
+            if (placed is null)
             {
                 missing = true;
                 return match.Value;
             }
 
-            return value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+            return placed;
         });
         return missing ? null : filled;
+    }
+
+    /// <summary>A label value as it may stand inside <paramref name="quote"/> ('\0' outside any string); null when it may not.</summary>
+    private static string? Place(string value, char quote)
+    {
+        var oneLine = value.Replace('\r', ' ').Replace('\n', ' ');
+        return quote switch
+        {
+            '"' or '\'' => oneLine.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(quote.ToString(), $"\\{quote}", StringComparison.Ordinal),
+            '`' => oneLine.Contains('`', StringComparison.Ordinal) ? null : oneLine,
+            _ => PlainName().IsMatch(oneLine) ? oneLine : null,
+        };
+    }
+
+    /// <summary>For each position of a PromQL or LogQL text, the quote of the string it is in ('\0': none).</summary>
+    private static char[] QuoteAt(string text)
+    {
+        var quotes = new char[text.Length];
+        var open = '\0';
+        for (var i = 0; i < text.Length; i++)
+        {
+            quotes[i] = open;
+            var c = text[i];
+            if (open == '\0')
+            {
+                if (c is '"' or '\'' or '`')
+                {
+                    open = c;
+                }
+            }
+            else if (c == '\\' && open != '`')
+            {
+                i++;
+                if (i < text.Length)
+                {
+                    quotes[i] = open;
+                }
+            }
+            else if (c == open)
+            {
+                open = '\0';
+            }
+        }
+
+        return quotes;
     }
 
     /// <summary>The expression of a Prometheus alert, from its generator URL (<c>…/graph?g0.expr=…</c>); null when it has none.</summary>
@@ -220,6 +275,19 @@ public static partial class IncidentContextReader
         return text.ToString();
     }
 
+    /// <summary>An answer of the wrong shape (a string where a number was due, an array for an object) is a <see cref="FormatException"/> too.</summary>
+    private static T Shaped<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"the answer does not have the expected shape: {ex.Message}", ex);
+        }
+    }
+
     private static JsonDocument Parse(string json)
     {
         try
@@ -238,6 +306,9 @@ public static partial class IncidentContextReader
 
     [GeneratedRegex("\\{([a-zA-Z_][a-zA-Z0-9_]*)\\}")]
     private static partial Regex Placeholder();
+
+    [GeneratedRegex("^[A-Za-z0-9_:.-]{1,200}$")]
+    private static partial Regex PlainName();
 
     [GeneratedRegex("(?i)\\b(error|exception|fatal|panic|fail(ed|ure)?|timeout|refused)\\b")]
     private static partial Regex ErrorWord();

@@ -29,7 +29,8 @@ public static class IncidentTexts
     public static string? WorkflowIdIn(string? body)
     {
         const string start = "<!-- ghbot:incident ";
-        var at = body?.IndexOf(start, StringComparison.Ordinal) ?? -1;
+        // The real marker is always the last thing GitHubBot writes; anything before it may have come from outside.
+        var at = body?.LastIndexOf(start, StringComparison.Ordinal) ?? -1;
         if (at < 0)
         {
             return null;
@@ -55,7 +56,7 @@ public static class IncidentTexts
             .Append(CultureInfo.InvariantCulture, $"**{Quote(alert.Severity)}** alert `{Code(alert.Name)}` from {alert.Source}, firing since {alert.StartsAt:u}.\n\n> {Quote(alert.Summary)}\n\n");
         if (alert.GeneratorUrl is { } url)
         {
-            text.Append(CultureInfo.InvariantCulture, $"Source: {url}\n\n");
+            text.Append(CultureInfo.InvariantCulture, $"Source: {Quote(url)}\n\n");
         }
 
         if (alert.GitHub is { } github)
@@ -77,8 +78,9 @@ public static class IncidentTexts
             text.Append(Hypotheses(consensus));
         }
 
-        text.Append("\nComment `/status`, `/rollback` or `/cancel` here (write permission).\n\n").Append(Marker(workflowId)).Append('\n');
-        return GitHubText.Truncate(text.ToString());
+        text.Append("\nComment `/status`, `/rollback` or `/cancel` here (write permission).\n\n");
+        var marker = Marker(workflowId) + "\n";
+        return GitHubText.Truncate(text.ToString(), GitHubText.MaxLength - marker.Length) + marker;
     }
 
     /// <summary>The ranked hypotheses with their confidence, supporters and evidence (verified items marked).</summary>
@@ -188,10 +190,11 @@ public static class IncidentTexts
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(consensus);
+        var marker = Marker(workflowId) + "\n";
         return GitHubText.Truncate(
             $"Hotfix for the incident `{Code(alert.Name)}`{(issue is { } number ? $" (#{number})" : string.Empty)}.\n\n{Hypotheses(consensus)}\n"
-            + "Comment `/rollback` to undo it: before the merge the PR is closed and its branch deleted; after it, a revert PR is opened.\n\n"
-            + Marker(workflowId) + "\n");
+            + "Comment `/rollback` to undo it: before the merge the PR is closed and its branch deleted; after it, a revert PR is opened.\n\n",
+            GitHubText.MaxLength - marker.Length) + marker;
     }
 
     /// <summary>A short name for branches and file names: lower case letters, digits and dashes.</summary>
@@ -248,7 +251,7 @@ public static class IncidentTexts
                 : "Undetermined.\n\n");
         if (consensus is not null)
         {
-            text.Append('#').Append(Hypotheses(consensus)).Append('\n');
+            text.Append(Hypotheses(consensus)[1..]).Append('\n');
         }
 
         text.Append("## Timeline (UTC)\n\n");
@@ -279,7 +282,8 @@ public static class IncidentTexts
     public static string PostmortemPath(Alert alert, DateTimeOffset when)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        return string.Create(CultureInfo.InvariantCulture, $"docs/postmortems/{when:yyyy-MM-dd}-{Slug(alert.Name)}-{alert.Fingerprint[..Math.Min(8, alert.Fingerprint.Length)].ToLowerInvariant()}.md");
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{alert.Source}/{alert.Fingerprint}")))[..8];
+        return string.Create(CultureInfo.InvariantCulture, $"docs/postmortems/{when:yyyy-MM-dd}-{Slug(alert.Name)}-{key}.md");
     }
 
     /// <summary>A duration as people read it: "1 h 5 min", "7 min", "40 s".</summary>
@@ -289,11 +293,11 @@ public static class IncidentTexts
         : span.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min")
         : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds} s");
 
-    /// <summary>Text from outside, safe on one line of markdown: no line breaks, no HTML comments that could fake a marker.</summary>
+    /// <summary>Text from outside, safe on one line of markdown: no line breaks, no HTML comments that could fake a marker, no @mentions that ping people.</summary>
     public static string Quote(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var oneLine = text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal);
+        var oneLine = text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal);
         return oneLine.Length > 500 ? oneLine[..497] + "..." : oneLine;
     }
 
