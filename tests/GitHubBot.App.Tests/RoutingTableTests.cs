@@ -32,9 +32,9 @@ public sealed class RoutingTableTests
         { "issues.opened.json", "Ignore", null },
         { "issue_comment.created.json", "Ignore", null },
         { "issue_comment.created.pull_request.json", "Start", "command/chhsia0/knative-route-demo/comment-546616131" },
-        { "code_scanning_alert.created.json", "NotAvailable", "incident/github/Codertocat/Hello-World/code_scanning/10" },
-        { "dependabot_alert.created.json", "NotAvailable", "incident/github/wolfy1339/pika-pack/dependabot/20" },
-        { "secret_scanning_alert.reopened.json", "NotAvailable", "incident/github/Codertocat/Hello-World/secret_scanning/191" },
+        { "code_scanning_alert.created.json", "Start", "incident/github/Codertocat/Hello-World/code_scanning/10" },
+        { "dependabot_alert.created.json", "Start", "incident/github/wolfy1339/pika-pack/dependabot/20" },
+        { "secret_scanning_alert.reopened.json", "Start", "incident/github/Codertocat/Hello-World/secret_scanning/191" },
         { "installation.created.json", "Ignore", null },
         { "installation.deleted.json", "Ignore", null },
         { "installation_repositories.added.json", "Ignore", null },
@@ -63,13 +63,55 @@ public sealed class RoutingTableTests
         switch (decision)
         {
             case RouteDecision.Start start:
-                Assert.Equal(fixture.StartsWith("issue", StringComparison.Ordinal) ? "CommandWorkflow" : "QualityGateWorkflow", start.WorkflowType);
+                Assert.Equal(
+                    fixture.StartsWith("issue", StringComparison.Ordinal) ? "CommandWorkflow" : fixture.Contains("_alert.", StringComparison.Ordinal) ? "IncidentSwarmWorkflow" : "QualityGateWorkflow",
+                    start.WorkflowType);
                 Assert.Equal(workflowId, start.WorkflowId);
                 break;
             case RouteDecision.NotAvailable missing:
                 Assert.Equal(workflowId, missing.WorkflowId);
                 break;
         }
+    }
+
+    [Fact]
+    public void A_code_scanning_alert_becomes_an_incident_on_its_repository_with_what_github_says_of_it()
+    {
+        var start = Assert.IsType<RouteDecision.Start>(Route("code_scanning_alert", WebhookSender.Load("code_scanning_alert.created.json")));
+        var input = Assert.IsType<Core.IncidentSwarm.IncidentInput>(start.Input);
+
+        Assert.False(start.RestartFinished);
+        Assert.Equal(("github", "Codertocat/Hello-World/code_scanning/10"), (input.Alert.Source, input.Alert.Fingerprint));
+        Assert.Equal(WorkflowIds.Incident("github", input.Alert.Fingerprint), start.WorkflowId);
+        var github = input.Alert.GitHub!;
+        Assert.Equal(("Codertocat", "Hello-World", 10, "java/sql-injection"), (github.Owner, github.Repo, github.Number, github.Rule));
+        Assert.Contains("user-controlled sources", github.Detail, StringComparison.Ordinal);
+        Assert.Equal("https://github.com/Codertocat/Hello-World/security/code-scanning/10", github.Url);
+        Assert.False(github.IsSecret);
+    }
+
+    [Fact]
+    public void A_reopened_secret_alert_is_a_new_incident_that_is_never_fixed_by_itself()
+    {
+        var start = Assert.IsType<RouteDecision.Start>(Route("secret_scanning_alert", WebhookSender.Load("secret_scanning_alert.reopened.json")));
+        var input = Assert.IsType<Core.IncidentSwarm.IncidentInput>(start.Input);
+
+        Assert.True(start.RestartFinished);
+        Assert.True(input.Alert.GitHub!.IsSecret);
+        Assert.Contains("adafruit_io_key", input.Alert.Summary, StringComparison.Ordinal);
+        Assert.Contains("rotate it", input.Alert.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dependabot_alert_names_the_package_the_advisory_and_the_manifest()
+    {
+        var input = Assert.IsType<Core.IncidentSwarm.IncidentInput>(Assert.IsType<RouteDecision.Start>(Route("dependabot_alert", WebhookSender.Load("dependabot_alert.created.json"))).Input);
+
+        var github = input.Alert.GitHub!;
+        Assert.Equal(("GHSA-c2qf-rxjj-qqgw", "package-lock.json"), (github.Rule, github.Path));
+        Assert.Contains("semver vulnerable to Regular Expression Denial of Service", github.Detail, StringComparison.Ordinal);
+        Assert.Contains("first patched 7.5.2", github.Detail, StringComparison.Ordinal);
+        Assert.Equal("medium", input.Alert.Severity);
     }
 
     [Fact]

@@ -33,6 +33,9 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
             ["check_suite.rerequested.json"] = HttpStatusCode.Accepted,
             ["issue_comment.created.pull_request.json"] = HttpStatusCode.Accepted,
             ["issues.labeled.json"] = HttpStatusCode.Accepted,
+            ["code_scanning_alert.created.json"] = HttpStatusCode.Accepted,
+            ["dependabot_alert.created.json"] = HttpStatusCode.Accepted,
+            ["secret_scanning_alert.reopened.json"] = HttpStatusCode.Accepted,
         };
 
         foreach (var file in Directory.GetFiles(RepositoryPaths.GitHubWebhookFixtures, "*.json").Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal))

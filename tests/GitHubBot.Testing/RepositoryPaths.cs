@@ -23,6 +23,8 @@ public static class RepositoryPaths
     public static string GitHubWebhookFixtures => Existing(Path.Combine(Root, "..", "shared", "fixtures", "github-webhooks"));
 
     /// <summary>One real GitHub webhook payload from the shared fixtures.</summary>
+    public static string AlertFixtures => Existing(Path.Combine(Root, "..", "shared", "fixtures", "alerts"));
+
     public static string GitHubWebhookFixture(string fileName) => Existing(Path.Combine(GitHubWebhookFixtures, fileName));
 
     private static string Existing(string path) =>

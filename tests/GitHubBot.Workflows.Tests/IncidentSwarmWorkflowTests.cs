@@ -81,17 +81,17 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
                 Assert.Contains(moment, result.Postmortem, StringComparison.Ordinal);
             }
 
-            await WriteHistoryAsync(rig, handle.Id);
+            await WriteHistoryAsync(rig, handle.Id, null);
         });
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 
-    /// <summary>With GHBOT_WRITE_HISTORIES (see <see cref="ReplayTests.HistoryVersion"/>), keeps this run's history as incident-swarm-vN.json.</summary>
-    private static async Task WriteHistoryAsync(IncidentRig rig, string workflowId)
+    /// <summary>With GHBOT_WRITE_HISTORIES (see <see cref="ReplayTests.HistoryVersion"/>), keeps this run's history as incident-swarm-vN[-scenario].json.</summary>
+    private static async Task WriteHistoryAsync(IncidentRig rig, string workflowId, string? scenario)
     {
         if (ReplayTests.HistoryVersion("incident-swarm") is { } version)
         {
-            await ReplayTests.WriteHistoryAsync($"incident-swarm-{version}", await rig.Gate.Temporal.GetWorkflowHandle(workflowId).FetchHistoryAsync());
+            await ReplayTests.WriteHistoryAsync($"incident-swarm-{version}{(scenario is null ? string.Empty : $"-{scenario}")}", await rig.Gate.Temporal.GetWorkflowHandle(workflowId).FetchHistoryAsync());
         }
     }
 
@@ -255,6 +255,7 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
             Assert.Equal("rolled-back", result.Outcome);
             Assert.False(result.FixApplied);
             Assert.Contains("rollback asked by oncall", result.Postmortem, StringComparison.Ordinal);
+            await WriteHistoryAsync(rig, handle.Id, "rollback");
         });
     }
 

@@ -134,6 +134,14 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task Committed_incident_swarm_histories_replay_without_nondeterminism()
+    {
+        var files = Directory.GetFiles(HistoryDir, "incident-swarm-*.json");
+        Assert.NotEmpty(files);
+        await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<IncidentSwarm.IncidentSwarmWorkflow>()));
+    }
+
+    [Fact]
     public async Task Committed_command_histories_replay_and_a_fresh_run_can_add_one()
     {
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });

@@ -44,7 +44,7 @@ public sealed partial class ObservabilityActivities(IHttpClientFactory http, IOp
         {
             var series = new List<SeriesSummary>();
             var gaps = new List<string>();
-            var step = Math.Max(15, (int)Math.Ceiling((request.To - request.From).TotalSeconds / MaxPoints));
+            var step = Math.Max(1, (int)Math.Ceiling((request.To - request.From).TotalSeconds / MaxPoints));
             foreach (var query in request.Queries.Take(5))
             {
                 var url = new Uri(prometheus, string.Create(CultureInfo.InvariantCulture,
