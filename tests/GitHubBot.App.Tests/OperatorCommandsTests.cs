@@ -111,6 +111,100 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         github.AssertNoUnexpectedRequests();
     }
 
+    [Fact]
+    public async Task Start_incident_opens_one_incident_per_alert_of_a_file_joins_it_when_run_again_and_wait_shows_its_diagnosis()
+    {
+        using var github = new GitHubFake();
+        using var workspaces = new TempDirectory("ghbot-cli-incident-");
+        var chat = new RoleChatClient().OnJson("diagnoser", null, new
+        {
+            root_cause = "The disk of db-1 is full of old WAL segments",
+            category = "capacity",
+            evidence = new object[] { new { source = "alert", @ref = "service=db", detail = "db alerts" } },
+            confidence = 0.7,
+            suggested_fix = "Prune the WAL archive.",
+            files = Array.Empty<string>(),
+        }, new
+        {
+            root_cause = "Old WAL segments filled the disk of db-1",
+            category = "capacity",
+            evidence = new object[] { new { source = "alert", @ref = "service=db", detail = "db alerts" } },
+            confidence = 0.6,
+            suggested_fix = "Prune the WAL archive.",
+            files = Array.Empty<string>(),
+        });
+        var taskQueue = TemporalServerFixture.NewTaskQueue();
+        using var services = TestWorkers.Services(temporal.Client, github, workspaces.Path, chat);
+        using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
+        var file = Path.Combine(workspaces.Path, "alert.json");
+        var alertId = $"disk-full-{Guid.NewGuid():N}";
+        await File.WriteAllTextAsync(file, $$"""{"id":"{{alertId}}","severity":"critical","service":"db","message":"disk 98% full on db-1","logs":["ERROR no space left on device"]}""");
+        string[] start = ["start", "incident", "--alert-file", file, "--agents", "2", "--auto-fix", "true", "--task-queue", taskQueue, "--address", temporal.Address];
+
+        var (started, startOutput, startError) = await RunAsync(start);
+        var (again, againOutput, _) = await RunAsync(start);
+        Assert.True(started == 0, startError);
+        Assert.Equal(0, again);
+        var id = startOutput.Trim();
+        Assert.Equal($"incident/generic/{alertId}", id);
+        Assert.Equal(id, againOutput.Trim());
+
+        var handle = temporal.Client.GetWorkflowHandle(id);
+        var (code, output, progress) = await worker.ExecuteAsync(async () =>
+        {
+            var waiting = RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00");
+            await WaitForAsync(async () => (await handle.QueryAsync<Core.IncidentSwarm.IncidentStatus>("Status", [])).Stage == "waiting for the alert to resolve");
+            await handle.SignalAsync(Core.IncidentSwarm.IncidentSignals.Resolved, ["the on-call engineer"]);
+            return await waiting;
+        });
+
+        Assert.Equal(0, code);
+        Assert.Contains("\"Outcome\": \"diagnosed\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"Repeats\": 1", output, StringComparison.Ordinal);
+        Assert.Contains("The disk of db-1 is full of old WAL segments", output, StringComparison.Ordinal);
+        Assert.Contains("\"DiagnosesCount\":2", progress, StringComparison.Ordinal);
+        Assert.Equal(2, chat.CallsTo("diagnoser").Count);
+        Assert.Contains("ERROR no space left on device", chat.CallsTo("diagnoser")[0].Task, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"severity\":\"critical\"}", "id is required")]
+    [InlineData("{\"id\":\"x\",\"status\":\"resolved\"}", "no firing alert")]
+    [InlineData("{\"alerts\":7}", "alerts must be an array")]
+    public async Task Start_incident_says_what_is_wrong_with_the_alert_file(string json, string reason)
+    {
+        using var directory = new TempDirectory("ghbot-cli-bad-alert-");
+        var file = Path.Combine(directory.Path, "alert.json");
+        await File.WriteAllTextAsync(file, json);
+
+        var (code, _, error) = await RunAsync("start", "incident", "--alert-file", file, "--address", "127.0.0.1:1");
+
+        Assert.Equal(2, code);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Temporalio.Exceptions.WorkflowQueryFailedException)
+            {
+                // not yet queryable
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
+            await Task.Delay(200);
+        }
+    }
+
     [Theory]
     [InlineData("--repo", "octo/app")]
     [InlineData("--repo", "octo", "--requirement", "x")]
