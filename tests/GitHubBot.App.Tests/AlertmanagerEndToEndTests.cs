@@ -118,6 +118,11 @@ public sealed class AlertmanagerEndToEndTests(TemporalServerFixture temporal)
             Assert.Contains("min 0.9, max 0.9", Line(body, "query `alert`"), StringComparison.Ordinal);
         }
 
+        // Alertmanager's firing notification reached the incident (whichever of the push and the monitor's pull came first).
+        await WaitAsync(
+            async () => (await temporal.Client.GetWorkflowHandle(id).FetchHistoryAsync()).Events.Any(e => e.WorkflowExecutionSignaledEventAttributes is { SignalName: IncidentSignals.AlertFired }),
+            $"Alertmanager's webhook never reached the incident: {alertmanager.Output}");
+
         // The service recovers: Alertmanager's resolved notification ends the incident.
         exporter.ErrorRatio = 0.01;
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(90));

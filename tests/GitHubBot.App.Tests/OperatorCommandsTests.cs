@@ -162,7 +162,8 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         Assert.Contains("\"Outcome\": \"diagnosed\"", output, StringComparison.Ordinal);
         Assert.Contains("\"Repeats\": 1", output, StringComparison.Ordinal);
         Assert.Contains("The disk of db-1 is full of old WAL segments", output, StringComparison.Ordinal);
-        Assert.Contains("\"DiagnosesCount\":2", progress, StringComparison.Ordinal);
+        Assert.Contains($"\"AlertId\":\"{alertId}\"", progress, StringComparison.Ordinal);
+        Assert.Contains("\"SupportingAgents\": [", output, StringComparison.Ordinal);
         Assert.Equal(2, chat.CallsTo("diagnoser").Count);
         Assert.Contains("ERROR no space left on device", chat.CallsTo("diagnoser")[0].Task, StringComparison.Ordinal);
     }

@@ -44,11 +44,12 @@ public sealed partial class ObservabilityActivities(IHttpClientFactory http, IOp
         {
             var series = new List<SeriesSummary>();
             var gaps = new List<string>();
+            // The last step ends after the window, so the newest sample (the one that fired the alert) is in it.
             var step = Math.Max(1, (int)Math.Ceiling((request.To - request.From).TotalSeconds / MaxPoints));
             foreach (var query in request.Queries.Take(5))
             {
                 var url = new Uri(prometheus, string.Create(CultureInfo.InvariantCulture,
-                    $"api/v1/query_range?query={Uri.EscapeDataString(query.Query)}&start={request.From.ToUnixTimeSeconds()}&end={request.To.ToUnixTimeSeconds()}&step={step}"));
+                    $"api/v1/query_range?query={Uri.EscapeDataString(query.Query)}&start={request.From.ToUnixTimeSeconds()}&end={request.To.ToUnixTimeSeconds() + step}&step={step}"));
                 try
                 {
                     var answer = await GetAsync(url, token);
