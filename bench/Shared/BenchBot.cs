@@ -26,6 +26,9 @@ internal sealed class BenchBot : IAsyncDisposable
 
     public ITemporalClient Client => temporal.Client;
 
+    /// <summary>An HTTP client for the bot's own address (its alert endpoints, say).</summary>
+    public HttpClient Http => http;
+
     public WebhookSender Webhooks { get; }
 
     /// <summary>Starts Temporal and the bot on <paramref name="taskQueue"/>, GitHub at <paramref name="github"/>, with <paramref name="extra"/> settings.</summary>
