@@ -172,8 +172,9 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
     [Fact]
     public async Task Two_of_three_are_decided_by_the_repository_threshold()
     {
-        // sqrt(2/3) × 0.9 ≈ 0.73: above the App's 0.7, below this repository's 0.8.
-        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge + "incidents:\n  auto_fix_threshold: 0.8\n");
+        // sqrt(2/3) × 0.9 ≈ 0.73: above the App's 0.7, below this repository's 0.8. The file also tries to send the
+        // service's incidents to another owner's repository, which is not its to decide.
+        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge + "incidents:\n  auto_fix_threshold: 0.8\n  services:\n    calc:\n      repo: someone-else/their-repo\n");
         rig.Settings["Incidents:HoldOpen"] = "00:00:01";
         var chat = new RoleChatClient()
             .OnJson("diagnoser", "**metrics**", rig.Regression(0.9))
@@ -188,6 +189,9 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
         Assert.Contains("threshold 0.80", rig.IssueBody(rig.IssueNumber()), StringComparison.Ordinal);
         Assert.Contains("Dissenting agents: 2.", rig.IssueBody(rig.IssueNumber()), StringComparison.Ordinal);
         Assert.Empty(rig.GitHub.PullRequests);
+        Assert.Equal($"{GateRig.Owner}/{rig.Repo}", result.Repository);
+        Assert.Contains(rig.GitHub.CommentsOn(rig.IssueNumber()), c => c.Body.Contains("someone-else/their-repo, another owner's repository: ignored", StringComparison.Ordinal));
+        rig.GitHub.AssertNoUnexpectedRequests();
     }
 
     [Fact]

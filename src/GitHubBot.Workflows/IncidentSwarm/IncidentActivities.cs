@@ -42,12 +42,20 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
         {
             config = await ReadAsync(repository, notes);
 
-            // The repository may send its service's incidents elsewhere (a monorepo's service, a moved repository).
+            // The repository may send its service's incidents to another repository of the same owner (a moved
+            // repository, a service split out); never to another owner's, whose people did not write this file.
             if (alert.GitHub is null && alert.Service is { } serviceName && Target(config.Incidents.Services.GetValueOrDefault(serviceName)?.Repo) is { } elsewhere
                 && !(elsewhere.Owner.Equals(repository.Owner, StringComparison.OrdinalIgnoreCase) && elsewhere.Repo.Equals(repository.Repo, StringComparison.OrdinalIgnoreCase)))
             {
-                repository = elsewhere;
-                config = await ReadAsync(repository, notes);
+                if (elsewhere.Owner.Equals(repository.Owner, StringComparison.OrdinalIgnoreCase))
+                {
+                    repository = elsewhere with { Owner = repository.Owner };
+                    config = await ReadAsync(repository, notes);
+                }
+                else
+                {
+                    notes.Add($"{repository.Owner}/{repository.Repo}'s .github/ghbot.yml sends `{serviceName}` to {elsewhere.Owner}/{elsewhere.Repo}, another owner's repository: ignored (Incidents:Services:{serviceName}:Repository decides that).");
+                }
             }
         }
 
