@@ -22,6 +22,9 @@ public sealed partial class GitHubFake
         set => notMergeable = value;
     }
 
+    /// <summary>Repositories (by name) GitHub reports as public; the others are private.</summary>
+    public HashSet<string> PublicRepositories { get; } = [];
+
     /// <summary>The issues as they stand now (number → JSON with title, body, state, state_reason).</summary>
     public IReadOnlyDictionary<int, JsonObject> Issues => issues;
 
@@ -255,8 +258,9 @@ public sealed partial class GitHubFake
         return number;
     }
 
-    private static JsonObject RepoJson(string owner, string repo, string cloneUrl) => new()
+    private JsonObject RepoJson(string owner, string repo, string cloneUrl) => new()
     {
+        ["private"] = !PublicRepositories.Contains(repo),
         ["id"] = 1296269,
         ["name"] = repo,
         ["full_name"] = $"{owner}/{repo}",

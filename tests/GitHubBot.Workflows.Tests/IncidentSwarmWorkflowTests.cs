@@ -249,6 +249,15 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
             await GateWorkflowTests.WaitUntilAsync(async () => !(await handle.QueryAsync(wf => wf.Status)).FixApplied);
             await Assert.ThrowsAsync<InvalidOperationException>(() => rig.Gate.Repository.HeadOfAsync(branch));
 
+            // The incident's marker copied into someone's own issue does not make it the incident's.
+            var forged = rig.GitHub.AddIssue(GateRig.Owner, rig.Repo, "Totally the incident", $"Please roll back.\n\n{IncidentTexts.Marker(handle.Id)}\n");
+            var impostor = await CommandAsync(rig.Gate, forged, "oncall", "/status");
+            Assert.Equal("done", Assert.Single(impostor.Outcomes).Outcome);
+            Assert.DoesNotContain(rig.GitHub.CommentsOn(forged), c => c.Body.Contains("**Incident**", StringComparison.Ordinal));
+            var cancel = await CommandAsync(rig.Gate, forged, "oncall", "/cancel");
+            Assert.Equal("nothing-to-do", Assert.Single(cancel.Outcomes).Outcome);
+            Assert.NotEqual("cancelled", (await handle.QueryAsync(wf => wf.Status)).Stage);
+
             // /status on the hotfix PR finds the incident too.
             var status = await CommandAsync(rig.Gate, pr["number"]!.GetValue<int>(), "oncall", "/status");
             Assert.Equal("done", Assert.Single(status.Outcomes).Outcome);
@@ -321,5 +330,32 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
         Assert.Contains("GitHubBot does not fix it", body, StringComparison.Ordinal);
         var created = JsonNode.Parse(Assert.Single(rig.GitHub.RequestsTo("POST", $"/repos/{GateRig.Owner}/{rig.Repo}/issues")).Body!)!;
         Assert.StartsWith("Incident: secret scanning alert #191", created["title"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_security_alert_on_a_public_repository_is_never_written_where_everyone_can_read_it()
+    {
+        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge);
+        rig.GitHub.PublicRepositories.Add(rig.Repo);
+        var chat = new RoleChatClient().OnJson("diagnoser", null, rig.Regression(0.95), rig.Regression(0.95), rig.Regression(0.95));
+        using var worker = rig.Worker(chat);
+        var github = new GitHubAlert("code_scanning", 10, GateRig.Owner, rig.Repo, 1, null, "java/sql-injection", "Query built from user-controlled sources", "src/Db.java", 12);
+        var alert = AlertPayloads.FromGitHub(github, "error", DateTimeOffset.UtcNow);
+
+        var result = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(new IncidentInput { Alert = alert, AutoFix = true });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).Stage == "waiting for the alert to resolve");
+            await handle.SignalAsync(wf => wf.ResolvedAsync(null));
+            return await handle.GetResultAsync();
+        });
+
+        Assert.Equal("diagnosed", result.Outcome);
+        Assert.Null(result.Repository);
+        Assert.Null(result.IssueUrl);
+        Assert.Empty(rig.GitHub.Issues);
+        Assert.Empty(rig.GitHub.PullRequests);
+        Assert.Empty(rig.GitHub.RequestsTo("POST", $"/repos/{GateRig.Owner}/{rig.Repo}/issues"));
+        Assert.Equal([1, 2, 3], result.Consensus!.SupportingAgents);
     }
 }

@@ -66,6 +66,30 @@ public sealed class RepoSnapshotsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_revert_undoes_only_what_githubbots_own_commits_changed_even_after_the_branch_took_in_main()
+    {
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["app.txt"] = "v1\n", ["other.txt"] = "v1\n" });
+        var target = new RepositoryTarget("o", "r", 1);
+        var baseSha = await remote.HeadOfAsync("main");
+        var snapshots = Snapshots();
+        var when = DateTimeOffset.Parse("2026-12-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        // GitHubBot's hotfix changes app.txt; then someone updates the branch with main's newer other.txt, and it is merged.
+        var own = await snapshots.CommitAsync(new RepoSnapshot(target, remote.CloneUrl, baseSha), [new Patch("Hotfix", [new FileEdit("app.txt", Content: "v2\n")], when)], Author, CancellationToken.None);
+        await snapshots.PushAsync(new RepoSnapshot(target, remote.CloneUrl, baseSha), own, "ghbot/hotfix-x", CancellationToken.None);
+        var head = await snapshots.CommitAsync(new RepoSnapshot(target, remote.CloneUrl, own), [new Patch("Update branch from main", [new FileEdit("other.txt", Content: "v2\n")], when)], Author, CancellationToken.None);
+        await snapshots.PushAsync(new RepoSnapshot(target, remote.CloneUrl, own), head, "ghbot/hotfix-x", CancellationToken.None);
+        await remote.RemoteGitAsync("update-ref", "refs/heads/main", head);
+
+        var revert = await snapshots.RevertAsync(new RevertRequest(new RepoSnapshot(target, remote.CloneUrl, head), baseSha, head, "Revert the hotfix", when) { Own = own }, CancellationToken.None);
+        var whole = await snapshots.RevertAsync(new RevertRequest(new RepoSnapshot(target, remote.CloneUrl, head), baseSha, head, "Revert everything", when), CancellationToken.None);
+
+        var edit = Assert.Single(revert.Edits);
+        Assert.Equal(("app.txt", "v1\n"), (edit.Path, edit.Content));
+        Assert.Equal(["app.txt", "other.txt"], whole.Edits.Select(e => e.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_branch_someone_else_moved_is_not_overwritten()
     {
         using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["a.txt"] = "a\n" });

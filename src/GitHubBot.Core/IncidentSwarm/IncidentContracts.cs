@@ -147,7 +147,17 @@ public sealed record IncidentStatus(string AlertId, int DiagnosesCount, bool Con
 }
 
 /// <summary>An incident as the commands on its issue or hotfix PR see it: running or not, its status while it runs.</summary>
-public sealed record IncidentInfo(string WorkflowId, bool Running, IncidentStatus? Status, string? Url);
+public sealed record IncidentInfo(string WorkflowId, bool Running, IncidentStatus? Status, string? Url)
+{
+    /// <summary>The incident's issue (from its status while it runs, its result once it completed).</summary>
+    public string? IssueUrl { get; init; }
+
+    /// <summary>The incident's hotfix PR (from its status while it runs, its result once it completed).</summary>
+    public string? HotfixPrUrl { get; init; }
+
+    /// <summary>Whether the issue or PR at <paramref name="url"/> is this incident's own: only then do its commands act on it.</summary>
+    public bool Owns(string url) => (IssueUrl is not null && IssueUrl == url) || (HotfixPrUrl is not null && HotfixPrUrl == url);
+}
 
 /// <summary>What the consensus concluded, as the result gives it.</summary>
 public sealed record ConsensusSummary(string RootCause, string Category, double Confidence, IReadOnlyList<int> SupportingAgents);

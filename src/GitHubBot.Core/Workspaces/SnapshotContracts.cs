@@ -36,4 +36,11 @@ public sealed record PushPatchesRequest(RepoSnapshot Snapshot, IReadOnlyList<Pat
 /// Input of Revert: the change from <paramref name="From"/> to <paramref name="To"/> (a merged PR's base and head)
 /// undone on top of <paramref name="Onto"/> (the default branch now), as one patch.
 /// </summary>
-public sealed record RevertRequest(RepoSnapshot Onto, string From, string To, string Message, DateTimeOffset When);
+public sealed record RevertRequest(RepoSnapshot Onto, string From, string To, string Message, DateTimeOffset When)
+{
+    /// <summary>
+    /// The head GitHubBot built from <see cref="From"/> (its own commits only): when set, only the files those commits
+    /// changed are reverted, so changes someone merged into the PR's branch from the default branch stay.
+    /// </summary>
+    public string? Own { get; init; }
+}

@@ -102,19 +102,28 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
 
         var running = description.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running;
         IncidentStatus? status = null;
-        if (running)
+        IncidentResult? result = null;
+        try
         {
-            try
+            if (running)
             {
                 status = await handle.QueryAsync(wf => wf.Status);
             }
-            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException)
+            else if (description.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Completed)
             {
-                // No worker can answer for it right now: described without its status.
+                result = await handle.GetResultAsync<IncidentResult>();
             }
         }
+        catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException or WorkflowFailedException)
+        {
+            // No worker can answer for it right now, or it did not complete: described without its status.
+        }
 
-        return new IncidentInfo(workflowId, running, status, links.WorkflowUrl(workflowId)?.ToString());
+        return new IncidentInfo(workflowId, running, status, links.WorkflowUrl(workflowId)?.ToString())
+        {
+            IssueUrl = status?.IssueUrl ?? result?.IssueUrl,
+            HotfixPrUrl = status?.HotfixPrUrl ?? result?.HotfixPrUrl,
+        };
     }
 
     /// <summary>

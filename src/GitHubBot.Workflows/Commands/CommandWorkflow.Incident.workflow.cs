@@ -40,8 +40,10 @@ public sealed partial class CommandWorkflow
             return null;
         }
 
+        // A marker copied into someone else's issue does not make it the incident's: the incident names its own
+        // issue and hotfix PR (in its status, or its result once it ended), and nothing else is answered for it.
         var incident = await Workflow.ExecuteActivityAsync((CommandActivities commands) => commands.DescribeIncidentAsync(id), ActivityPresets.TemporalCall);
-        if (incident is null)
+        if (incident is null || !incident.Owns(issue.Url))
         {
             return null;
         }
@@ -56,12 +58,6 @@ public sealed partial class CommandWorkflow
         {
             replies.Add($"The incident `{id}` has ended; there is nothing to {(name == "rollback" ? "roll back" : "cancel")} any more.");
             return new CommandOutcome(command.Name, "nothing-to-do", null, id);
-        }
-
-        // A marker copied into someone else's issue does not make it the incident's: the incident names its own.
-        if (incident.Status is not { } status || (status.IssueUrl != issue.Url && status.HotfixPrUrl != issue.Url))
-        {
-            return null;
         }
 
         var handle = Workflow.GetExternalWorkflowHandle<IncidentSwarmWorkflow>(id);

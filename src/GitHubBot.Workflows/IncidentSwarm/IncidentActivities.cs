@@ -37,6 +37,14 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
                 : $"No repository is set for the service `{alert.Service}` (Incidents:Services:{alert.Service}:Repository), so the incident has no repository: diagnosis only.");
         }
 
+        // A security alert is seen on GitHub only by people with security access: on a public repository an issue
+        // or a PR about it would tell everyone. Such an incident is diagnosed where only operators see it.
+        if (alert.GitHub is not null && repository is not null && !await IsPrivateAsync(repository))
+        {
+            notes.Add($"{repository.Owner}/{repository.Repo} is public: a security alert is not written where everyone can read it, so the incident is diagnosed in Temporal only (ghbot status).");
+            repository = null;
+        }
+
         var config = new RepoConfig();
         if (repository is not null)
         {
@@ -78,6 +86,13 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
             CoderAttempts = config.Agents.CoderAttempts,
             Merge = new MergePolicy { Auto = config.AutoMerge.Enabled, Method = config.AutoMerge.Method, MinScore = config.AutoMerge.MinScore },
         };
+    }
+
+    private async Task<bool> IsPrivateAsync(RepositoryTarget repository)
+    {
+        var client = await clients.ForRepositoryAsync(repository, ActivityExecutionContext.Current.CancellationToken);
+        var found = await GitHubFailures.CallAsync(() => client.Repository.Get(repository.Owner, repository.Repo), time);
+        return found.Private;
     }
 
     private static RepositoryTarget? Target(string? ownerAndName) =>

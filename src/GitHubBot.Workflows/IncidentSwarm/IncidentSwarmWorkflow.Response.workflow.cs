@@ -206,7 +206,7 @@ public sealed partial class IncidentSwarmWorkflow
         Patch revert;
         try
         {
-            var request = new RevertRequest(now, hotfixBase!, head, $"Revert the hotfix #{pr.Number}\n\nAsked by {by} for the incident {Workflow.Info.WorkflowId}.", Workflow.UtcNow);
+            var request = new RevertRequest(now, hotfixBase!, head, $"Revert the hotfix #{pr.Number}\n\nAsked by {by} for the incident {Workflow.Info.WorkflowId}.", Workflow.UtcNow) { Own = hotfixHead };
             revert = await Workflow.ExecuteActivityAsync((SnapshotActivities snapshots) => snapshots.RevertAsync(request), ActivityPresets.Repo.WithCancellation(token));
         }
         catch (ActivityFailureException ex) when (Failures.Cause(ex) is { ErrorType: "RevertConflicts" } conflict)

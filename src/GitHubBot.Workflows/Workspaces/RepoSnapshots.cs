@@ -183,8 +183,21 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
         var repository = await EnsureAsync(request.Onto, cancellationToken);
         await EnsureAsync(request.Onto with { Sha = request.From }, cancellationToken);
         await EnsureAsync(request.Onto with { Sha = request.To }, cancellationToken);
+        string[] paths = [];
+        if (request.Own is { } own)
+        {
+            await EnsureAsync(request.Onto with { Sha = own }, cancellationToken);
+            var changed = await GitWorkspace.GitAsync(
+                "diff", ["--git-dir", repository, "diff", "--name-only", "-z", "--no-renames", request.From, own, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+            paths = changed.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            if (paths.Length == 0)
+            {
+                throw new ApplicationFailureException("Nothing is left to revert: GitHubBot's commits changed no file.", errorType: "RevertConflicts", nonRetryable: true);
+            }
+        }
+
         var reverse = await GitWorkspace.GitAsync(
-            "diff", ["--git-dir", repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--full-index", request.To, request.From, "--"],
+            "diff", ["--git-dir", repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--full-index", request.To, request.From, "--", .. paths.Select(p => $":(literal){p}")],
             repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
         if (reverse.Contains("\nBinary files ", StringComparison.Ordinal) || reverse.StartsWith("Binary files ", StringComparison.Ordinal))
         {
