@@ -123,7 +123,26 @@ public sealed class AlertmanagerEndToEndTests(TemporalServerFixture temporal)
             async () => (await temporal.Client.GetWorkflowHandle(id).FetchHistoryAsync()).Events.Any(e => e.WorkflowExecutionSignaledEventAttributes is { SignalName: IncidentSignals.AlertFired }),
             $"Alertmanager's webhook never reached the incident: {alertmanager.Output}");
 
-        // The service recovers: Alertmanager's resolved notification ends the incident.
+        // On-call silences the alert: it has not resolved, and the monitor does not say it has.
+        using (var http = new HttpClient())
+        {
+            var silence = new JsonObject
+            {
+                ["matchers"] = new JsonArray(new JsonObject { ["name"] = "run", ["value"] = run, ["isRegex"] = false, ["isEqual"] = true }),
+                ["startsAt"] = DateTimeOffset.UtcNow.AddSeconds(-1).ToString("O", CultureInfo.InvariantCulture),
+                ["endsAt"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", CultureInfo.InvariantCulture),
+                ["createdBy"] = "on-call",
+                ["comment"] = "looking into it",
+            };
+            using var silenced = await http.PostAsync(new Uri(alertmanager.Url, "api/v2/silences"), new StringContent(silence.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(silenced.IsSuccessStatusCode, await silenced.Content.ReadAsStringAsync());
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False((await temporal.Client.GetWorkflowHandle(id).QueryAsync<IncidentStatus>("Status", [])).Resolved);
+
+        // The service recovers: the alert leaves Alertmanager (silenced, it sends no notification) and the monitor's
+        // Resolved ends the incident.
         exporter.ErrorRatio = 0.01;
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var result = await temporal.Client.GetWorkflowHandle(id).GetResultAsync<IncidentResult>(rpcOptions: new() { CancellationToken = wait.Token });
@@ -132,7 +151,7 @@ public sealed class AlertmanagerEndToEndTests(TemporalServerFixture temporal)
         Assert.Null(result.Repository);
         Assert.Equal([1, 2], result.Consensus!.SupportingAgents);
         Assert.Contains("calc fails almost every request", result.Consensus.RootCause, StringComparison.Ordinal);
-        Assert.Contains("resolved (", result.Postmortem, StringComparison.Ordinal);
+        Assert.Contains($"resolved (the monitor {monitor})", result.Postmortem, StringComparison.Ordinal);
 
         // Pushed by Alertmanager and pulled by the monitor, it was one incident: one run, and the monitor met it.
         var runs = new List<WorkflowExecution>();

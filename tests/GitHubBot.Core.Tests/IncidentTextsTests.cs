@@ -128,6 +128,16 @@ public sealed class IncidentTextsTests
     }
 
     [Fact]
+    public void Quote_keeps_an_agents_closes_42_from_linking_or_closing_another_issue()
+    {
+        var quoted = IncidentTexts.Quote("Fixed by reverting; closes #42 and fixes other/repo#7");
+
+        Assert.DoesNotMatch("#[0-9]", quoted);
+        Assert.Contains("closes #\u200b42", quoted, StringComparison.Ordinal);
+        Assert.Contains("other/repo#\u200b7", quoted, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Quote_keeps_outside_text_on_one_line_without_html_comments_and_short()
     {
         Assert.Equal("first  second third", IncidentTexts.Quote("first\r\nsecond\nthird"));

@@ -50,7 +50,7 @@ public sealed class ObservabilityServer : IAsyncDisposable
             "prometheus (apt-get install -y prometheus)",
             port,
             new Dictionary<string, string> { ["prometheus.yml"] = config, ["rules.yml"] = rules },
-            dir => ["--config.file", Path.Combine(dir, "prometheus.yml"), "--storage.tsdb.path", Path.Combine(dir, "data"), "--web.listen-address", $"127.0.0.1:{port}", "--log.level", "warn"]);
+            dir => ["--config.file", Path.Combine(dir, "prometheus.yml"), "--storage.tsdb.path", Path.Combine(dir, "data"), "--web.listen-address", $"127.0.0.1:{port}", "--web.external-url", $"http://127.0.0.1:{port}/", "--log.level", "warn"]);
     }
 
     /// <summary>Alertmanager with <paramref name="config"/> (alertmanager.yml), clustering off, on <paramref name="port"/> or a free one.</summary>

@@ -225,6 +225,36 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task Cancel_on_the_issue_stops_the_agents_and_the_cancelled_incident_absorbs_repeats_until_the_alert_resolves()
+    {
+        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge);
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "oncall", "write");
+        var chat = new RoleChatClient().OnJson("diagnoser", null, rig.Regression(0.9), rig.Regression(0.9), rig.Regression(0.9));
+        chat.Delay = TimeSpan.FromSeconds(30);
+        using var worker = rig.Worker(chat);
+
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(new IncidentInput { Alert = IncidentRig.Alert() });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).Stage == "diagnosing");
+            var cancel = await CommandAsync(rig.Gate, rig.IssueNumber(), "oncall", "/cancel");
+            Assert.Equal("done", Assert.Single(cancel.Outcomes).Outcome);
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).Stage == "cancelled", 20);
+
+            // The alert fires again: it joins the cancelled incident, which stays put.
+            await handle.SignalAsync(wf => wf.AlertFiredAsync("alertmanager"));
+            await handle.SignalAsync(wf => wf.ResolvedAsync(null));
+            var result = await handle.GetResultAsync();
+
+            Assert.Equal("cancelled", result.Outcome);
+            Assert.False(result.FixApplied);
+            Assert.Empty(rig.GitHub.PullRequests);
+            Assert.Contains("cancelled: Cancelled by @oncall with /cancel.", result.Postmortem, StringComparison.Ordinal);
+            Assert.Contains(rig.GitHub.CommentsOn(rig.IssueNumber()), c => c.Body.Contains(IncidentTexts.ProgressMarker, StringComparison.Ordinal) && c.Body.Contains("**Cancelled.**", StringComparison.Ordinal));
+        });
+    }
+
+    [Fact]
     public async Task Rollback_before_the_merge_closes_the_hotfix_and_deletes_its_branch()
     {
         using var rig = await IncidentRig.CreateAsync(temporal.Client, "quality_gate:\n  checks:\n    unit_tests: { run: \"sh test.sh\" }\n");
@@ -329,7 +359,7 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
         Assert.Contains("Rotate this secret now", body, StringComparison.Ordinal);
         Assert.Contains("GitHubBot does not fix it", body, StringComparison.Ordinal);
         var created = JsonNode.Parse(Assert.Single(rig.GitHub.RequestsTo("POST", $"/repos/{GateRig.Owner}/{rig.Repo}/issues")).Body!)!;
-        Assert.StartsWith("Incident: secret scanning alert #191", created["title"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("Incident: secret scanning alert #\u200b191", created["title"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -97,6 +97,9 @@ public sealed partial class AlertIntakeHandler(WorkflowStarter starter, IOptions
             return (StatusCodes.Status200OK, new AlertAnswer("ignored", "the delivery has no alerts"));
         }
 
+        // One signal per alert of the delivery: the same fingerprint twice in one body is one alert, as it last says.
+        notices = [.. notices.GroupBy(n => n.Alert.Fingerprint, StringComparer.Ordinal).Select(g => g.Last())];
+
         var results = new List<AlertIncident>();
         try
         {

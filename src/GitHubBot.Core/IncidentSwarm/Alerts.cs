@@ -92,7 +92,7 @@ public static partial class AlertPayloads
     public static readonly IReadOnlyList<string> DefaultServiceLabels = ["service", "job", "alertname"];
 
     /// <summary>Alertmanager's webhook body (version 4); <paramref name="source"/> is alertmanager or grafana (the same shape, Grafana's extra keys ignored).</summary>
-    public static (IReadOnlyList<AlertNotice> Notices, string? Problem) ParseWebhook(string body, string source, IReadOnlyList<string>? serviceLabels = null)
+    public static (IReadOnlyList<AlertNotice> Notices, string? Problem) ParseWebhook(string body, string source, IReadOnlyList<string>? serviceLabels = null, int maxAlerts = AlertLimits.MaxAlertsPerDelivery)
     {
         if (Document(body) is not { } root)
         {
@@ -106,7 +106,7 @@ public static partial class AlertPayloads
 
         var notices = new List<AlertNotice>();
         var index = 0;
-        foreach (var alert in alerts.EnumerateArray().Take(AlertLimits.MaxAlertsPerDelivery))
+        foreach (var alert in alerts.EnumerateArray().Take(maxAlerts))
         {
             if (alert.ValueKind != JsonValueKind.Object)
             {

@@ -5,7 +5,7 @@ using GitHubBot.Core.GitHub;
 namespace GitHubBot.Core.IncidentSwarm;
 
 /// <summary>What an incident writes: its issue, its progress, the agents' tasks, the hotfix PR and the postmortem.</summary>
-public static class IncidentTexts
+public static partial class IncidentTexts
 {
     /// <summary>The label of incident issues.</summary>
     public const string IncidentLabel = "ghbot:incident";
@@ -193,7 +193,7 @@ public static class IncidentTexts
         var marker = Marker(workflowId) + "\n";
         return GitHubText.Truncate(
             $"Hotfix for the incident `{Code(alert.Name)}`{(issue is { } number ? $" (#{number})" : string.Empty)}.\n\n{Hypotheses(consensus)}\n"
-            + "Comment `/rollback` to undo it: before the merge the PR is closed and its branch deleted; after it, a revert PR is opened.\n\n",
+            + "Comment `/rollback` to undo it while the incident is open: before the merge the PR is closed and its branch deleted; after it, a revert PR is opened.\n\n",
             GitHubText.MaxLength - marker.Length) + marker;
     }
 
@@ -293,13 +293,21 @@ public static class IncidentTexts
         : span.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min")
         : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds} s");
 
-    /// <summary>Text from outside, safe on one line of markdown: no line breaks, no HTML comments that could fake a marker, no @mentions that ping people.</summary>
+    /// <summary>
+    /// Text from outside, safe on one line of markdown: no line breaks, no HTML comments that could fake a marker, no
+    /// @mentions that ping people, no #123 references that link (or, after "closes", close) other issues.
+    /// </summary>
     public static string Quote(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var oneLine = text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal);
+        var oneLine = IssueReference().Replace(
+            text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal),
+            "#\u200b");
         return oneLine.Length > 500 ? oneLine[..497] + "..." : oneLine;
     }
 
     private static string Code(string text) => Quote(text).Replace('`', '\'');
+
+    [System.Text.RegularExpressions.GeneratedRegex("#(?=[0-9])")]
+    private static partial System.Text.RegularExpressions.Regex IssueReference();
 }

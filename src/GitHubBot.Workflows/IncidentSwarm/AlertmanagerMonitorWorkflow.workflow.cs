@@ -23,14 +23,21 @@ public sealed record MonitorInput
     public IReadOnlyList<string> Active { get; init; } = [];
 }
 
+/// <summary>Input of PollAlertmanager: the Alertmanager, the fingerprints the monitor knows, how many new alerts it takes.</summary>
+public sealed record MonitorPollRequest(Uri Alertmanager, IReadOnlyList<string> Known, int MaxNew);
+
+/// <summary>What a poll found: new firing alerts (at most MaxNew), every fingerprint Alertmanager holds, and whether that list is whole.</summary>
+public sealed record MonitorPoll(IReadOnlyList<Alert> New, IReadOnlyList<string> Present, bool Complete);
+
 /// <summary>What the monitor's Status query answers.</summary>
 public sealed record MonitorStatus(int Polls, int Active, int Opened, int Resolved, string? LastProblem);
 
 /// <summary>
-/// Continuous monitoring, where Alertmanager cannot reach the bot: polls its active, unsilenced alerts on an
-/// interval, opens an incident child per new fingerprint (the same workflow IDs its webhook maps to, so an alert
-/// pushed and pulled is one incident), signals Resolved when an alert is gone, opens at most a few incidents per poll
-/// (an alert storm is spread over the next polls), and continues as new before its history grows large.
+/// Continuous monitoring, where Alertmanager cannot reach the bot: polls its alerts on an interval, opens an
+/// incident child per new active, unsilenced, uninhibited fingerprint (the same workflow IDs its webhook maps to, so an
+/// alert pushed and pulled is one incident), signals Resolved when an alert is gone from Alertmanager (a silenced one
+/// has not resolved), opens at most a few incidents per poll (an alert storm is spread over the next polls), and
+/// continues as new before its history grows large.
 /// </summary>
 [Workflow]
 public sealed class AlertmanagerMonitorWorkflow
@@ -47,7 +54,7 @@ public sealed class AlertmanagerMonitorWorkflow
     [WorkflowRun]
     public async Task RunAsync(MonitorInput input)
     {
-        if (input?.Url is not { IsAbsoluteUri: true } || input.Interval < TimeSpan.FromSeconds(1) || input.MaxNewPerPoll < 1)
+        if (input?.Url is not { IsAbsoluteUri: true } || input.Interval < TimeSpan.FromSeconds(1) || input.MaxNewPerPoll is < 1 or > MonitorSettings.MostNewPerPoll)
         {
             throw new ApplicationFailureException("The monitor needs an absolute Alertmanager URL, an interval of at least 1 s and MaxNewPerPoll of at least 1.", errorType: "InvalidInput", nonRetryable: true);
         }
@@ -69,18 +76,19 @@ public sealed class AlertmanagerMonitorWorkflow
     private async Task PollAsync(MonitorInput input)
     {
         polls++;
-        IReadOnlyList<Alert> alerts;
+        MonitorPoll poll;
         try
         {
-            alerts = await Workflow.ExecuteActivityAsync(
-                (ObservabilityActivities observability) => observability.PollAlertmanagerAsync(input.Url),
+            var request = new MonitorPollRequest(input.Url, [.. active.Order(StringComparer.Ordinal)], input.MaxNewPerPoll);
+            poll = await Workflow.ExecuteActivityAsync(
+                (ObservabilityActivities observability) => observability.PollAlertmanagerAsync(request),
                 new ActivityOptions
                 {
                     StartToCloseTimeout = TimeSpan.FromMinutes(1),
                     HeartbeatTimeout = TimeSpan.FromSeconds(30),
                     RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumAttempts = 2 },
                 });
-            lastProblem = null;
+            lastProblem = poll.Complete ? null : $"Alertmanager holds more than {ObservabilityActivities.MaxPolledAlerts} alerts: none is taken as resolved this time";
         }
         catch (ActivityFailureException ex)
         {
@@ -90,17 +98,21 @@ public sealed class AlertmanagerMonitorWorkflow
             return;
         }
 
-        var now = alerts.Select(a => a.Fingerprint).ToHashSet(StringComparer.Ordinal);
-        foreach (var alert in alerts.Where(a => !active.Contains(a.Fingerprint)).OrderBy(a => a.StartsAt).ThenBy(a => a.Fingerprint, StringComparer.Ordinal).Take(input.MaxNewPerPoll))
+        foreach (var alert in poll.New)
         {
             await OpenAsync(alert);
             active.Add(alert.Fingerprint);
         }
 
-        foreach (var gone in active.Where(fingerprint => !now.Contains(fingerprint)).Order(StringComparer.Ordinal).ToList())
+        // Gone from Alertmanager altogether (a silenced or inhibited alert is still there): resolved.
+        if (poll.Complete)
         {
-            await ResolveAsync(gone, input.Name);
-            active.Remove(gone);
+            var present = poll.Present.ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in active.Where(fingerprint => !present.Contains(fingerprint)).Order(StringComparer.Ordinal).ToList())
+            {
+                await ResolveAsync(gone, input.Name);
+                active.Remove(gone);
+            }
         }
     }
 

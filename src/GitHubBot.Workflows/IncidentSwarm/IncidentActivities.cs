@@ -131,14 +131,28 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
             }
         }
 
-        // A Prometheus alert carries its own expression: what fired is the first thing to look at.
+        // A Prometheus alert carries its own expression: what fired is the first thing to look at. The URL is text
+        // from outside, so the expression is taken only from the configured Prometheus' own links.
         if (IncidentContextReader.ExpressionOf(alert.GeneratorUrl) is { } expression)
         {
-            queries.Add(new NamedQuery("alert", expression));
+            if (OnPrometheus(alert.GeneratorUrl!, settings.Prometheus))
+            {
+                queries.Add(new NamedQuery("alert", expression));
+            }
+            else
+            {
+                notes.Add("The alert's expression comes from a Prometheus other than Incidents:Prometheus:Url (or :ExternalUrl): it was not queried.");
+            }
         }
 
         return queries;
     }
+
+    private static bool OnPrometheus(string generatorUrl, EndpointSettings prometheus) =>
+        Uri.TryCreate(generatorUrl, UriKind.Absolute, out var url)
+        && new[] { prometheus.Url, prometheus.ExternalUrl }.Any(known => known is not null
+            && string.Equals(known.Scheme, url.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(known.Authority, url.Authority, StringComparison.OrdinalIgnoreCase));
 
     private static string? LogsQuery(Alert alert, string? template, IncidentOptions settings, List<string> notes)
     {

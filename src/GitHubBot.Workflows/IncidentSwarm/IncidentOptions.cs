@@ -49,6 +49,12 @@ public sealed class IncidentOptions
 public sealed class EndpointSettings
 {
     public Uri? Url { get; set; }
+
+    /// <summary>
+    /// For Prometheus: the URL it puts in its alerts' generatorURL (its --web.external-url), when it differs from
+    /// <see cref="Url"/>. An alert's own expression is queried only when its generatorURL is on one of the two.
+    /// </summary>
+    public Uri? ExternalUrl { get; set; }
 }
 
 /// <summary>One service: where its code lives and how to query it (queries may use {label} placeholders).</summary>
@@ -69,6 +75,9 @@ public sealed class MonitorSettings
 
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The highest MaxNewPerPoll (each new alert travels through the monitor's history).</summary>
+    public const int MostNewPerPoll = 10;
+
     /// <summary>The most incidents one poll opens (an alert storm waits for the next polls).</summary>
     public int MaxNewPerPoll { get; set; } = 10;
 }
@@ -80,7 +89,7 @@ public sealed class IncidentOptionsValidator : IValidateOptions<IncidentOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
-        foreach (var (setting, url) in new[] { ("Incidents:Prometheus:Url", options.Prometheus.Url), ("Incidents:Loki:Url", options.Loki.Url) })
+        foreach (var (setting, url) in new[] { ("Incidents:Prometheus:Url", options.Prometheus.Url), ("Incidents:Prometheus:ExternalUrl", options.Prometheus.ExternalUrl), ("Incidents:Loki:Url", options.Loki.Url) })
         {
             if (url is not null && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
             {
@@ -113,9 +122,9 @@ public sealed class IncidentOptionsValidator : IValidateOptions<IncidentOptions>
                 problems.Add($"Incidents:Monitors:{monitor}:Url must be an http(s) URL.");
             }
 
-            if (settings.Interval < TimeSpan.FromSeconds(1) || settings.MaxNewPerPoll < 1)
+            if (settings.Interval < TimeSpan.FromSeconds(1) || settings.MaxNewPerPoll is < 1 or > MonitorSettings.MostNewPerPoll)
             {
-                problems.Add($"Incidents:Monitors:{monitor}: Interval must be at least 1 s and MaxNewPerPoll at least 1.");
+                problems.Add($"Incidents:Monitors:{monitor}: Interval must be at least 1 s and MaxNewPerPoll 1 to {MonitorSettings.MostNewPerPoll}.");
             }
         }
 

@@ -39,7 +39,9 @@ public sealed partial class IncidentSwarmWorkflow
         Step("Context", "running");
         News("Reading the metrics, the logs and the recent changes.");
         var to = Workflow.UtcNow;
-        var from = (alert.StartsAt > DateTimeOffset.UnixEpoch && alert.StartsAt < to ? alert.StartsAt : to) - plan!.Window;
+        // From the window before the alert started, but never more than a day back (a startsAt from outside may say 1971).
+        var started = alert.StartsAt > to - TimeSpan.FromDays(1) && alert.StartsAt < to ? alert.StartsAt : to;
+        var from = started - plan!.Window;
         var metricsRequest = new ContextRequest(plan.MetricsQueries, from, to);
         var metricsTask = Workflow.ExecuteActivityAsync((ObservabilityActivities observability) => observability.FetchMetricsAsync(metricsRequest), ContextCall.WithCancellation(token));
         var logsRequest = new ContextRequest(plan.LogsQuery is { } logsQuery ? [new NamedQuery("logs", logsQuery)] : [], from, to);

@@ -76,6 +76,9 @@ public sealed partial class IncidentSwarmWorkflow
                 throw;
             }
 
+            // Cancelled by a person: the alert's repeats keep joining this incident, which does nothing more, until
+            // the alert resolves — so the next notification does not open the incident again.
+            await Workflow.WaitConditionAsync(() => resolvedAt is not null, plan?.HoldOpen ?? TimeSpan.FromDays(3));
             return Result("cancelled", Postmortem());
         }
         catch (Exception ex) when (!Failures.IsCancellation(ex) && ex is not InvalidWorkflowOperationException)

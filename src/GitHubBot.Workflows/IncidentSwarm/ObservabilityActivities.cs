@@ -48,8 +48,8 @@ public sealed partial class ObservabilityActivities(IHttpClientFactory http, IOp
             var step = Math.Max(1, (int)Math.Ceiling((request.To - request.From).TotalSeconds / MaxPoints));
             foreach (var query in request.Queries.Take(5))
             {
-                var url = new Uri(prometheus, string.Create(CultureInfo.InvariantCulture,
-                    $"api/v1/query_range?query={Uri.EscapeDataString(query.Query)}&start={request.From.ToUnixTimeSeconds()}&end={request.To.ToUnixTimeSeconds() + step}&step={step}"));
+                var url = new Uri(Base(prometheus), string.Create(CultureInfo.InvariantCulture,
+                    $"api/v1/query_range?query={Uri.EscapeDataString(query.Query)}&start={request.From.ToUnixTimeSeconds()}&end={request.To.ToUnixTimeSeconds() + step}&step={step}&timeout=10s"));
                 try
                 {
                     var answer = await GetAsync(url, token);
@@ -58,7 +58,7 @@ public sealed partial class ObservabilityActivities(IHttpClientFactory http, IOp
                 catch (Exception ex) when (ex is HttpRequestException or FormatException or TaskCanceledException && !token.IsCancellationRequested)
                 {
                     LogSourceFailed(logger, "Prometheus", ex.Message);
-                    gaps.Add($"`{query.Name}`: {ex.Message}");
+                    gaps.Add($"`{query.Name}`: {Said(ex)}");
                 }
             }
 
@@ -84,7 +84,7 @@ public sealed partial class ObservabilityActivities(IHttpClientFactory http, IOp
         return await Heartbeats.RunAsync(async token =>
         {
             var query = request.Queries[0];
-            var url = new Uri(loki, string.Create(CultureInfo.InvariantCulture,
+            var url = new Uri(Base(loki), string.Create(CultureInfo.InvariantCulture,
                 $"loki/api/v1/query_range?query={Uri.EscapeDataString(query.Query)}&start={request.From.ToUnixTimeMilliseconds() * 1_000_000}&end={request.To.ToUnixTimeMilliseconds() * 1_000_000}&limit=500&direction=backward"));
             try
             {
@@ -93,46 +93,78 @@ public sealed partial class ObservabilityActivities(IHttpClientFactory http, IOp
             catch (Exception ex) when (ex is HttpRequestException or FormatException or TaskCanceledException && !token.IsCancellationRequested)
             {
                 LogSourceFailed(logger, "Loki", ex.Message);
-                return new LogsContext([], 0, $"Loki did not answer: {ex.Message}");
+                return new LogsContext([], 0, $"Loki did not answer: {Said(ex)}");
             }
         });
     }
 
+    /// <summary>The most alerts one poll reads from Alertmanager.</summary>
+    public const int MaxPolledAlerts = 5000;
+
     /// <summary>
-    /// The alerts an Alertmanager has active now (not silenced, not inhibited), as alerts of the source
-    /// <c>alertmanager</c> with the fingerprints its webhook would send.
+    /// What an Alertmanager has now: the fingerprints of every alert it holds (silenced and inhibited ones too: they
+    /// have not resolved), and the active, unsilenced, uninhibited alerts among them not in <see cref="MonitorPollRequest.Known"/>
+    /// — at most <see cref="MonitorPollRequest.MaxNew"/>, oldest first — read as the webhook's alerts (the same
+    /// fingerprints). Complete is false when Alertmanager held more than <see cref="MaxPolledAlerts"/>.
     /// </summary>
     [Activity]
-    public async Task<IReadOnlyList<Alert>> PollAlertmanagerAsync(Uri alertmanager)
+    public async Task<MonitorPoll> PollAlertmanagerAsync(MonitorPollRequest request)
     {
-        ArgumentNullException.ThrowIfNull(alertmanager);
-        return await Heartbeats.RunAsync<IReadOnlyList<Alert>>(async token =>
+        ArgumentNullException.ThrowIfNull(request);
+        return await Heartbeats.RunAsync(async token =>
         {
-            var answer = await GetAsync(new Uri(alertmanager, "api/v2/alerts?active=true&silenced=false&inhibited=false"), token);
-            using var document = JsonDocument.Parse(answer);
+            var answer = await GetAsync(new Uri(Base(request.Alertmanager), "api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true"), token);
+            using var document = JsonDocument.Parse(answer, new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
                 throw new FormatException("Alertmanager's /api/v2/alerts did not answer with a list");
             }
 
-            // Read as the webhook's alerts (the same reading, the same fingerprints); their status is an object here.
-            var alerts = new System.Text.Json.Nodes.JsonArray();
-            foreach (var alert in document.RootElement.EnumerateArray().Take(AlertLimits.MaxAlertsPerDelivery))
+            var known = request.Known.ToHashSet(StringComparer.Ordinal);
+            var present = new List<string>();
+            var candidates = new System.Text.Json.Nodes.JsonArray();
+            foreach (var alert in document.RootElement.EnumerateArray().Take(MaxPolledAlerts))
             {
-                if (alert.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
-                    && status.TryGetProperty("state", out var state) && state.GetString() == "active"
-                    && System.Text.Json.Nodes.JsonNode.Parse(alert.GetRawText()) is System.Text.Json.Nodes.JsonObject copy)
+                if (alert.ValueKind != JsonValueKind.Object || !alert.TryGetProperty("fingerprint", out var fingerprint) || fingerprint.ValueKind != JsonValueKind.String)
+                {
+                    continue;
+                }
+
+                present.Add(fingerprint.GetString()!);
+                var firing = alert.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
+                    && status.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String && state.GetString() == "active";
+                if (firing && !known.Contains(fingerprint.GetString()!) && System.Text.Json.Nodes.JsonNode.Parse(alert.GetRawText()) is System.Text.Json.Nodes.JsonObject copy)
                 {
                     copy["status"] = "firing";
-                    alerts.Add(copy);
+                    candidates.Add(copy);
                 }
             }
 
-            var body = new System.Text.Json.Nodes.JsonObject { ["status"] = "firing", ["alerts"] = alerts }.ToJsonString();
-            var (notices, problem) = AlertPayloads.ParseWebhook(body, "alertmanager", options.Value.ServiceLabelList());
-            return problem is null ? [.. notices.Select(n => n.Alert)] : throw new FormatException($"Alertmanager's alerts could not be read: {problem}");
+            var body = new System.Text.Json.Nodes.JsonObject { ["status"] = "firing", ["alerts"] = candidates }.ToJsonString();
+            var (notices, problem) = AlertPayloads.ParseWebhook(body, "alertmanager", options.Value.ServiceLabelList(), int.MaxValue);
+            if (problem is not null)
+            {
+                throw new FormatException($"Alertmanager's alerts could not be read: {problem}");
+            }
+
+            var fresh = notices.Select(n => n.Alert).Where(a => !known.Contains(a.Fingerprint))
+                .OrderBy(a => a.StartsAt).ThenBy(a => a.Fingerprint, StringComparer.Ordinal).Take(Math.Clamp(request.MaxNew, 1, MonitorSettings.MostNewPerPoll)).ToList();
+            return new MonitorPoll(fresh, present, present.Count < MaxPolledAlerts);
         });
     }
+
+    /// <summary>A base URL that keeps its path (Prometheus behind /prometheus/) when a relative path is added to it.</summary>
+    private static Uri Base(Uri url) => url.AbsolutePath.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+
+    /// <summary>What a failure says where the incident's issue shows it: the HTTP status or our own reading, never internal host names.</summary>
+    private static string Said(Exception ex) => ex switch
+    {
+        HttpRequestException { StatusCode: null } when ex.Message.Length > 0 && char.IsDigit(ex.Message[0]) => ex.Message,
+        HttpRequestException { StatusCode: { } status } => $"{(int)status} {status}",
+        HttpRequestException => "no connection (the worker's log says more)",
+        TaskCanceledException => "timed out",
+        _ => ex.Message,
+    };
 
     private async Task<string> GetAsync(Uri url, CancellationToken token)
     {
