@@ -39,6 +39,7 @@ internal sealed class IncidentRig : IDisposable
     /// <summary>The App's incident settings: calc's repository, Loki, and whatever the test adds.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
+    /// <summary>A rig whose repository serves <paramref name="config"/> as .github/ghbot.yml ({{repo}} in it: the repository's name).</summary>
     public static async Task<IncidentRig> CreateAsync(ITemporalClient temporal, string config)
     {
         var gate = await GateRig.CreateAsync(temporal, new Dictionary<string, string>
@@ -47,7 +48,7 @@ internal sealed class IncidentRig : IDisposable
             ["test.sh"] = ". ./calc.sh\n[ \"$(add 2 3)\" = 5 ] && echo ok || { echo \"FAIL: add 2 3 gave $(add 2 3)\"; exit 1; }\n",
         });
         var bad = await gate.Repository.CommitAsync("main", new Dictionary<string, string> { ["calc.sh"] = $"# calc: shell arithmetic\n{Broken}\n" }, "Speed up add");
-        gate.WithConfig(config);
+        gate.WithConfig(config.Replace("{{repo}}", gate.Repo, StringComparison.Ordinal));
         gate.GitHub.ExpectPlan(GateRig.Owner, gate.Repo, GateRig.Token, gate.Repository)
             .ExpectRepositoryInstallation(GateRig.Owner, gate.Repo, 1)
             .ExpectRecentChanges(GateRig.Owner, gate.Repo, GateRig.Token, gate.Repository);

@@ -44,6 +44,7 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
             Assert.InRange(result.Consensus.Confidence, 0.8, 0.9);
             Assert.Equal("code-regression", result.Consensus.Category);
             Assert.Equal($"{GateRig.Owner}/{rig.Repo}", result.Repository);
+        Assert.Equal("{service=\"calc\"}", Assert.Single(rig.Loki.Queries));
 
             // The three diagnosers worked at the same time, each shown the real context: the bad commit and the logs.
             Assert.Equal(3, chat.MaxConcurrentCalls);
@@ -98,7 +99,8 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
     [Fact]
     public async Task A_three_way_split_goes_to_people_with_three_hypotheses_and_prometheus_down_is_a_noted_gap()
     {
-        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge);
+        // The repository sets its service's logs query, with the alert's labels in it.
+        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge + "incidents:\n  services:\n    calc:\n      repo: Codertocat/{{repo}}\n      logs_query: '{app=\"{service}\"} |= \"ERROR\"'\n");
         rig.Settings["Incidents:Prometheus:Url"] = $"http://127.0.0.1:{TestPorts.Free()}/";
         rig.Settings["Incidents:Services:calc:MetricsQuery"] = "rate(errors_total{service=\"{service}\"}[5m])";
         rig.Settings["Incidents:HoldOpen"] = "00:00:02";
@@ -127,6 +129,7 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
         Assert.All(chat.CallsTo("diagnoser"), call => Assert.Contains("Prometheus did not answer", call.Task, StringComparison.Ordinal));
         Assert.Contains("not resolved within", result.Postmortem, StringComparison.Ordinal);
         Assert.Equal("open", rig.GitHub.Issues[rig.IssueNumber()]["state"]!.GetValue<string>());
+        Assert.Equal("{app=\"calc\"} |= \"ERROR\"", Assert.Single(rig.Loki.Queries));
     }
 
     [Fact]
@@ -174,8 +177,10 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
     {
         // sqrt(2/3) × 0.9 ≈ 0.73: above the App's 0.7, below this repository's 0.8. The file also tries to send the
         // service's incidents to another owner's repository, which is not its to decide.
-        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge + "incidents:\n  auto_fix_threshold: 0.8\n  services:\n    calc:\n      repo: someone-else/their-repo\n");
+        // Its logs query is not used either: this App does not let repositories choose queries.
+        using var rig = await IncidentRig.CreateAsync(temporal.Client, GateAndMerge + "incidents:\n  auto_fix_threshold: 0.8\n  services:\n    calc:\n      repo: someone-else/their-repo\n      logs_query: '{team=\"payments\"} |= \"password\"'\n");
         rig.Settings["Incidents:HoldOpen"] = "00:00:01";
+        rig.Settings["Incidents:RepositoryQueries"] = "false";
         var chat = new RoleChatClient()
             .OnJson("diagnoser", "**metrics**", rig.Regression(0.9))
             .OnJson("diagnoser", "**logs**", IncidentRig.Other("capacity", "The service ran out of memory under load", 0.6))
@@ -190,6 +195,7 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
         Assert.Contains("Dissenting agents: 2.", rig.IssueBody(rig.IssueNumber()), StringComparison.Ordinal);
         Assert.Empty(rig.GitHub.PullRequests);
         Assert.Equal($"{GateRig.Owner}/{rig.Repo}", result.Repository);
+        Assert.Equal("{service=\"calc\"}", Assert.Single(rig.Loki.Queries));
         Assert.Contains(rig.GitHub.CommentsOn(rig.IssueNumber()), c => c.Body.Contains("someone-else/their-repo, another owner's repository: ignored", StringComparison.Ordinal));
         rig.GitHub.AssertNoUnexpectedRequests();
     }

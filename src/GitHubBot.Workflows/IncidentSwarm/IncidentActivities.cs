@@ -68,7 +68,7 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
         }
 
         var incidents = config.Incidents;
-        var configured = alert.Service is { } key ? incidents.Services.GetValueOrDefault(key) : null;
+        var configured = alert.Service is { } key && settings.RepositoryQueries ? incidents.Services.GetValueOrDefault(key) : null;
         return new IncidentPlan(
             repository,
             MetricsQueries(alert, configured?.MetricsQuery ?? service?.MetricsQuery, settings, notes),

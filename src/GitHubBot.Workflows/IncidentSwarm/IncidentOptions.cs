@@ -37,6 +37,13 @@ public sealed class IncidentOptions
     /// <summary>Whether the postmortem also goes into a PR adding docs/postmortems/….</summary>
     public bool PostmortemPullRequest { get; set; }
 
+    /// <summary>
+    /// Whether a repository's .github/ghbot.yml may set its services' metrics and logs queries (over the App's).
+    /// Those queries run against Incidents:Prometheus and :Loki: turn this off where the people who write a
+    /// repository should not read every team's metrics and logs.
+    /// </summary>
+    public bool RepositoryQueries { get; set; } = true;
+
     /// <summary>Alertmanagers polled for alerts, by name (Incidents:Monitors:{name}:Url, :Interval, :MaxNewPerPoll).</summary>
     public Dictionary<string, MonitorSettings> Monitors { get; set; } = new(StringComparer.Ordinal);
 
