@@ -12,8 +12,9 @@ namespace GitHubBot.Workflows.ChangeRequests;
 /// <summary>
 /// One change proposed as one pull request, taken as far as its policies allow: commits on a new branch, a draft PR,
 /// the quality gate as a child, an agent's fixes while it fails, then ready for review and the merge — or the PR
-/// left as a draft, or undone (<see cref="ChangePipeline"/>). Plan → patch → PR, incident hotfixes and migrations
-/// start it as their child (<see cref="ChangeRequestChild"/>); it reports its progress to its parent with the
+/// left as a draft, or undone (<see cref="ChangePipeline"/>). Plan → patch → PR and the incident swarm (hotfixes,
+/// reverts, postmortems) start it as their child (<see cref="ChangeRequestChild"/>), as code migrations will; it
+/// reports its progress to its parent with the
 /// <see cref="ChangeRequestSignals.Progress"/> signal, so the parent's one comment shows every step.
 /// </summary>
 /// <remarks>
