@@ -44,7 +44,7 @@ public sealed class IncidentSwarmWorkflowTests(TemporalServerFixture temporal)
             Assert.InRange(result.Consensus.Confidence, 0.8, 0.9);
             Assert.Equal("code-regression", result.Consensus.Category);
             Assert.Equal($"{GateRig.Owner}/{rig.Repo}", result.Repository);
-        Assert.Equal("{service=\"calc\"}", Assert.Single(rig.Loki.Queries));
+            Assert.Equal("{service=\"calc\"}", Assert.Single(rig.Loki.Queries));
 
             // The three diagnosers worked at the same time, each shown the real context: the bad commit and the logs.
             Assert.Equal(3, chat.MaxConcurrentCalls);
