@@ -46,7 +46,7 @@ internal static partial class OperatorCommands
 
             var incidents = new IncidentOptions();
             LoadConfiguration().GetSection(IncidentOptions.SectionName).Bind(incidents);
-            var (notices, problem) = kind == "generic" ? AlertPayloads.ParseGeneric(body) : AlertPayloads.ParseWebhook(body, kind, incidents.ServiceLabelList());
+            var (notices, problem) = AlertPayloads.Parse(body, kind, incidents.ServiceLabelList());
             if (problem is not null)
             {
                 await error.WriteLineAsync($"{path.Name} cannot be read as a {kind} alert: {problem}.");

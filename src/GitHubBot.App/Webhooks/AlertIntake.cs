@@ -84,9 +84,7 @@ public sealed partial class AlertIntakeHandler(WorkflowStarter starter, IOptions
             return (StatusCodes.Status413PayloadTooLarge, new AlertAnswer("rejected", $"the body is larger than {AlertLimits.MaxBodyBytes} bytes"));
         }
 
-        var (notices, problem) = source == "generic"
-            ? AlertPayloads.ParseGeneric(body)
-            : AlertPayloads.ParseWebhook(body, source, incidents.Value.ServiceLabelList());
+        var (notices, problem) = AlertPayloads.Parse(body, source, incidents.Value.ServiceLabelList());
         if (problem is not null)
         {
             return (StatusCodes.Status400BadRequest, new AlertAnswer("rejected", problem));

@@ -47,7 +47,7 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
         ArgumentNullException.ThrowIfNull(start);
         try
         {
-            return await StartPipeline.ExecuteAsync(
+            return await RunAsync(
                 async token =>
                 {
                     var handle = await client.StartWorkflowAsync(start.WorkflowType, [start.Input], new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
@@ -64,18 +64,6 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
         catch (WorkflowAlreadyStartedException)
         {
             return new StartedWorkflow(start.WorkflowId, null, AlreadyFinished: true);
-        }
-        catch (TimeoutRejectedException ex)
-        {
-            throw new TemporalUnavailableException($"Temporal did not take the start within {StartTimeout.TotalSeconds:0}s", ex);
-        }
-        catch (RpcException ex)
-        {
-            throw new TemporalUnavailableException($"Temporal refused the start ({ex.Code}): {ex.Message}", ex);
-        }
-        catch (InvalidOperationException ex) when (IsConnectFailure(ex))
-        {
-            throw new TemporalUnavailableException($"Temporal is not reachable: {ex.Message}", ex);
         }
     }
 
@@ -122,6 +110,7 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
         }
     }
 
+    /// <summary>A call to Temporal, retried briefly; one Temporal cannot take becomes <see cref="TemporalUnavailableException"/> (the delivery's 503).</summary>
     private static async Task<T> RunAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
         try

@@ -91,6 +91,10 @@ public static partial class AlertPayloads
     /// <summary>The labels a service's name is taken from, first found first, when no other list is configured.</summary>
     public static readonly IReadOnlyList<string> DefaultServiceLabels = ["service", "job", "alertname"];
 
+    /// <summary>A delivery of <paramref name="source"/>: the seed's JSON for generic, else the webhook body of Alertmanager or Grafana.</summary>
+    public static (IReadOnlyList<AlertNotice> Notices, string? Problem) Parse(string body, string source, IReadOnlyList<string>? serviceLabels = null) =>
+        source == "generic" ? ParseGeneric(body) : ParseWebhook(body, source, serviceLabels);
+
     /// <summary>Alertmanager's webhook body (version 4); <paramref name="source"/> is alertmanager or grafana (the same shape, Grafana's extra keys ignored).</summary>
     public static (IReadOnlyList<AlertNotice> Notices, string? Problem) ParseWebhook(string body, string source, IReadOnlyList<string>? serviceLabels = null, int maxAlerts = AlertLimits.MaxAlertsPerDelivery)
     {

@@ -329,6 +329,6 @@ public sealed partial class IncidentSwarmWorkflow
         }
 
         links.Add($"Workflow: `{Workflow.Info.WorkflowId}`");
-        return IncidentTexts.Postmortem(alert, consensus, timeline, actions, links, resolvedAt, Math.Max(0, notifications - 1));
+        return IncidentTexts.Postmortem(alert, consensus, timeline, actions, links, resolvedAt, RepeatCount);
     }
 }

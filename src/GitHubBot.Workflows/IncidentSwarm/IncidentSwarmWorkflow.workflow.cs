@@ -7,7 +7,6 @@ using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Temporal;
-using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
@@ -49,7 +48,7 @@ public sealed partial class IncidentSwarmWorkflow
     private string? hotfixHead;
     private AgentSession? agents;
     private bool changing;
-    private Task news = Task.CompletedTask;
+    private readonly ProgressCommentUpdates progress = new();
 
     [WorkflowRun]
     public async Task<IncidentResult> RunAsync(IncidentInput input)
@@ -145,7 +144,7 @@ public sealed partial class IncidentSwarmWorkflow
     {
         Stage = changing && child.Status is { } change ? $"hotfix: {change.Stage}" : stage,
         Hypotheses = consensus is null ? [] : IncidentTexts.HypothesisLines(consensus),
-        Repeats = Math.Max(0, notifications - 1),
+        Repeats = RepeatCount,
         Resolved = resolvedAt is not null,
         IssueUrl = issue?.Url,
         HotfixPrUrl = hotfix?.Url ?? child.Status?.PullRequest?.Url,
@@ -176,6 +175,9 @@ public sealed partial class IncidentSwarmWorkflow
         return await FinishAsync(rolledBack ? "rolled-back" : outcome);
     }
 
+    /// <summary>How often the alert fired again after its first notification.</summary>
+    private int RepeatCount => Math.Max(0, notifications - 1);
+
     /// <summary>Records an event of the incident for its postmortem.</summary>
     private void Note(string what) => timeline.Add(new TimelineEntry(Workflow.UtcNow, what));
 
@@ -189,47 +191,21 @@ public sealed partial class IncidentSwarmWorkflow
     /// <summary>An update of the progress comment, sent in the background after the one before it (a failure is logged).</summary>
     private void News(string headline)
     {
-        if (issue is not { } incidentIssue || plan?.Repository is not { } repository)
+        if (ProgressRequest(headline) is { } request)
         {
-            return;
+            progress.Send(request, stop.Token ?? CancellationToken.None);
         }
-
-        var request = new UpsertCommentRequest(repository, incidentIssue.Number, IncidentTexts.ProgressMarker, ProgressBody(headline));
-        var token = stop.Token ?? CancellationToken.None;
-        news = AfterAsync(news, async () =>
-        {
-            try
-            {
-                await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(token));
-            }
-            catch (Exception ex) when (ex is ActivityFailureException || Failures.IsCancellation(ex))
-            {
-                Workflow.Logger.LogWarning(ex, "Could not update the incident's progress comment");
-            }
-        });
     }
 
     /// <summary>Writes the progress comment after every update sent before it, and waits for it.</summary>
-    private async Task ProgressAsync(string headline, bool detached = false)
-    {
-        await news;
-        if (issue is not { } incidentIssue || plan?.Repository is not { } repository)
-        {
-            return;
-        }
+    private Task ProgressAsync(string headline, bool detached = false) =>
+        progress.WriteAsync(() => ProgressRequest(headline), stop.Token, detached);
 
-        var request = new UpsertCommentRequest(repository, incidentIssue.Number, IncidentTexts.ProgressMarker, ProgressBody(headline));
-        using var own = new CancellationTokenSource();
-        try
-        {
-            await Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(detached ? own.Token : stop.Token ?? own.Token));
-        }
-        catch (ActivityFailureException ex) when (detached)
-        {
-            Workflow.Logger.LogWarning(ex, "Could not update the incident's progress comment");
-        }
-    }
+    /// <summary>The progress comment as the incident stands now; null before it has an issue.</summary>
+    private UpsertCommentRequest? ProgressRequest(string headline) =>
+        issue is { } incidentIssue && plan?.Repository is { } repository
+            ? new UpsertCommentRequest(repository, incidentIssue.Number, IncidentTexts.ProgressMarker, ProgressBody(headline))
+            : null;
 
     private string ProgressBody(string headline)
     {
@@ -242,12 +218,6 @@ public sealed partial class IncidentSwarmWorkflow
             [.. steps, .. change?.Steps ?? []],
             [.. notes, .. change?.Notes ?? []],
             footer);
-    }
-
-    private static async Task AfterAsync(Task before, Func<Task> next)
-    {
-        await before;
-        await next();
     }
 
     private IncidentResult Result(string outcome, string postmortem)
@@ -264,7 +234,7 @@ public sealed partial class IncidentSwarmWorkflow
             Postmortem = postmortem,
             Repository = plan?.Repository is { } repository ? $"{repository.Owner}/{repository.Repo}" : null,
             Hypotheses = consensus is null ? [] : IncidentTexts.HypothesisLines(consensus),
-            Repeats = Math.Max(0, notifications - 1),
+            Repeats = RepeatCount,
         };
     }
 }

@@ -9,7 +9,6 @@ using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Temporal;
-using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
@@ -66,7 +65,7 @@ public sealed partial class PlanPatchPrWorkflow
     private bool backgroundNews;
 
     /// <summary>The last update sent in the background; the next one, and the final one, go after it.</summary>
-    private Task news = Task.CompletedTask;
+    private readonly ProgressCommentUpdates progress = new();
 
     private RepositoryTarget target = null!;
     private int issueNumber;
@@ -357,44 +356,13 @@ public sealed partial class PlanPatchPrWorkflow
             return ProgressAsync(headline);
         }
 
-        var request = ProgressRequest(headline, null);
-        var token = stop.Token ?? CancellationToken.None;
-        news = AfterAsync(news, async () =>
-        {
-            try
-            {
-                await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(token));
-            }
-            catch (Exception ex) when (ex is ActivityFailureException || Failures.IsCancellation(ex))
-            {
-                Workflow.Logger.LogWarning(ex, "Could not update the progress comment on #{Issue}", issueNumber);
-            }
-        });
+        progress.Send(ProgressRequest(headline, null), stop.Token ?? CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private static async Task AfterAsync(Task before, Func<Task> next)
-    {
-        await before;
-        await next();
-    }
-
     /// <summary>Writes the progress comment and waits for it, after every update sent in the background.</summary>
-    private async Task ProgressAsync(string headline, string? extra = null, bool detached = false)
-    {
-        await news;
-        var request = ProgressRequest(headline, extra);
-        using var own = new CancellationTokenSource();
-        try
-        {
-            await Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.UpsertStickyCommentAsync(request), ActivityPresets.GitHubCall.WithCancellation(detached ? own.Token : stop.Token ?? own.Token));
-        }
-        catch (ActivityFailureException ex) when (detached)
-        {
-            Workflow.Logger.LogWarning(ex, "Could not update the progress comment on #{Issue}", issueNumber);
-        }
-    }
+    private Task ProgressAsync(string headline, string? extra = null, bool detached = false) =>
+        progress.WriteAsync(() => ProgressRequest(headline, extra), stop.Token, detached);
 
     /// <summary>The progress comment as the run stands now.</summary>
     private UpsertCommentRequest ProgressRequest(string headline, string? extra)
