@@ -37,17 +37,7 @@ internal static partial class OperatorCommands
         command.Subcommands.Add(StartQualityGate());
         command.Subcommands.Add(StartPlanPatchPr());
         command.Subcommands.Add(StartIncident());
-        foreach (var (name, what) in new[] { ("migration", "code migration") })
-        {
-            var later = new Command(name, $"Start {what} (not available yet).") { TreatUnmatchedTokensAsErrors = false };
-            later.SetAction(async (parse, _) =>
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"{name} is not available yet in this version of GitHubBot.");
-                return 2;
-            });
-            command.Subcommands.Add(later);
-        }
-
+        command.Subcommands.Add(StartMigration());
         return command;
     }
 

@@ -54,7 +54,7 @@ public static class SlashCommands
         new("plan", [], CommandScope.Issue, "/plan [text]", "start plan → patch → PR for the issue"),
         new("approve", [], CommandScope.Anywhere, "/approve", "approve what a workflow waits for"),
         new("reject", [], CommandScope.Anywhere, "/reject [reason]", "reject what a workflow waits for"),
-        new("migrate", [], CommandScope.Issue, "/migrate <type> <from> <to> [--batch] [--no-rollback]", "start a code migration"),
+        new("migrate", [], CommandScope.Issue, "/migrate <type> <from> <to> [--batch] [--no-rollback] [--dry-run] [--step-approval]", "start a code migration of the repository"),
         new("pause", [], CommandScope.Anywhere, "/pause", "pause the workflow of this issue or PR"),
         new("resume", [], CommandScope.Anywhere, "/resume", "resume it"),
         new("cancel", [], CommandScope.Anywhere, "/cancel", "stop the workflow of this issue or PR"),

@@ -59,4 +59,15 @@ public static class WorkflowIds
 
     public static string GitHubIncident(string owner, string repo, string alertKind, int number) =>
         string.Create(CultureInfo.InvariantCulture, $"incident/github/{owner}/{repo}/{alertKind}/{number}");
+
+    /// <summary>
+    /// The migration of a repository to a target: <c>migration/{owner}/{repo}/{type}/{to}</c>, the type in lower case
+    /// (a second request for the same target finds the running one).
+    /// </summary>
+    public static string CodeMigration(string owner, string repo, string type, string to) =>
+        string.Create(CultureInfo.InvariantCulture, $"migration/{owner}/{repo}/{type.Trim().ToLowerInvariant()}/{to.Trim()}");
+
+    /// <summary>What the IDs of every migration of a repository start with.</summary>
+    public static string CodeMigrationPrefix(string owner, string repo) =>
+        string.Create(CultureInfo.InvariantCulture, $"migration/{owner}/{repo}/");
 }

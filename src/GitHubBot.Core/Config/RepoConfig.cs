@@ -27,6 +27,8 @@ public sealed record RepoConfig
 
     public IncidentsSection Incidents { get; init; } = new();
 
+    public MigrationSection Migration { get; init; } = new();
+
     /// <summary>The typed configuration of a merged, schema-valid document.</summary>
     /// <exception cref="FormatException">A value the schema lets through cannot be used (the message says which).</exception>
     public static RepoConfig From(JsonObject merged)
@@ -36,6 +38,7 @@ public sealed record RepoConfig
         var merge = merged["auto_merge"] as JsonObject ?? [];
         var agents = merged["agents"] as JsonObject ?? [];
         var incidents = merged["incidents"] as JsonObject ?? [];
+        var migration = merged["migration"] as JsonObject ?? [];
         var defaultAgents = new AgentsSection();
         return new RepoConfig
         {
@@ -80,6 +83,12 @@ public sealed record RepoConfig
                         Text(s.Value?["metrics_query"]),
                         Text(s.Value?["logs_query"])),
                     StringComparer.Ordinal),
+            },
+            Migration = new MigrationSection
+            {
+                FixAttempts = Number(migration["fix_attempts"]) is { } fixAttempts ? (int)fixAttempts : new MigrationSection().FixAttempts,
+                Checks = migration["checks"] is JsonArray names ? [.. names.Select(Text).OfType<string>()] : [],
+                StepTimeout = Number(migration["step_timeout_minutes"]) is { } minutes ? TimeSpan.FromMinutes(minutes) : new MigrationSection().StepTimeout,
             },
         };
     }
@@ -184,3 +193,16 @@ public sealed record IncidentsSection
 
 /// <summary>One service of <c>incidents.services</c>: its repository (owner/name) and its metrics and logs queries.</summary>
 public sealed record IncidentService(string Repo, string? MetricsQuery, string? LogsQuery);
+
+/// <summary><c>migration</c>: how code migrations verify and fix their steps.</summary>
+public sealed record MigrationSection
+{
+    /// <summary>fix_attempts: times a failing step goes back to a coder with its failure.</summary>
+    public int FixAttempts { get; init; } = 2;
+
+    /// <summary>checks: the gate's checks every step must pass; empty: unit_tests and integration_tests (those the repository has).</summary>
+    public IReadOnlyList<string> Checks { get; init; } = [];
+
+    /// <summary>step_timeout_minutes: how long one step's checks may take together.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(30);
+}

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace GitHubBot.Core.GitHub;
 
 /// <summary>GitHub's limits on what a check run or comment may carry.</summary>
-public static class GitHubText
+public static partial class GitHubText
 {
     /// <summary>GitHub rejects check-run output text and comment bodies longer than this.</summary>
     public const int MaxLength = 65535;
@@ -65,4 +65,20 @@ public static class GitHubText
 
     /// <summary>Annotations in the batches GitHub accepts, in order.</summary>
     public static IEnumerable<T[]> Batches<T>(IEnumerable<T> annotations) => annotations.Chunk(MaxAnnotationsPerRequest);
+
+    /// <summary>
+    /// Text from outside (an alert, an agent, a repository) on one line, made inert in GitHub markdown: it cannot open
+    /// an HTML comment (forging GitHubBot's markers), mention people, or reference (and so close) issues; cut at 500.
+    /// </summary>
+    public static string Inline(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var oneLine = IssueReference().Replace(
+            text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal),
+            "#\u200b");
+        return oneLine.Length > 500 ? oneLine[..497] + "..." : oneLine;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("#(?=[0-9])")]
+    private static partial System.Text.RegularExpressions.Regex IssueReference();
 }

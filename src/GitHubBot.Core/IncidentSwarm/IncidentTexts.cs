@@ -297,17 +297,7 @@ public static partial class IncidentTexts
     /// Text from outside, safe on one line of markdown: no line breaks, no HTML comments that could fake a marker, no
     /// @mentions that ping people, no #123 references that link (or, after "closes", close) other issues.
     /// </summary>
-    public static string Quote(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var oneLine = IssueReference().Replace(
-            text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal),
-            "#\u200b");
-        return oneLine.Length > 500 ? oneLine[..497] + "..." : oneLine;
-    }
+    public static string Quote(string text) => GitHubText.Inline(text);
 
     private static string Code(string text) => Quote(text).Replace('`', '\'');
-
-    [System.Text.RegularExpressions.GeneratedRegex("#(?=[0-9])")]
-    private static partial System.Text.RegularExpressions.Regex IssueReference();
 }

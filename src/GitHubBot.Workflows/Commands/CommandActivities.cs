@@ -1,8 +1,10 @@
+using GitHubBot.Core.CodeMigration;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.IncidentSwarm;
 using GitHubBot.Core.PlanPatchPr;
 using GitHubBot.Core.QualityGate;
+using GitHubBot.Workflows.CodeMigration;
 using GitHubBot.Workflows.IncidentSwarm;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
@@ -13,7 +15,7 @@ using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.Commands;
 
-/// <summary>What the command workflow asks Temporal about other workflows: the gates of a PR, the plan of an issue, an incident.</summary>
+/// <summary>What the command workflow asks Temporal about other workflows: the gates of a PR, the plan or migration of an issue, an incident.</summary>
 public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks links)
 {
     /// <summary>
@@ -124,6 +126,47 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
             IssueUrl = status?.IssueUrl ?? result?.IssueUrl,
             HotfixPrUrl = status?.HotfixPrUrl ?? result?.HotfixPrUrl,
         };
+    }
+
+    /// <summary>
+    /// The migration of an issue: the running one that reports it, else the newest that ended with it in its result
+    /// (a running one first; at most 20 migrations of the repository looked at); null when there is none.
+    /// </summary>
+    [Activity]
+    public async Task<MigrationInfo?> DescribeMigrationAsync(string owner, string repo, int issue)
+    {
+        var prefix = WorkflowIds.CodeMigrationPrefix(owner, repo);
+        var query = $"WorkflowType = '{WorkflowTypes.CodeMigration}' AND WorkflowId STARTS_WITH '{VisibilityQuery.Escape(prefix)}'";
+        MigrationInfo? ended = null;
+        await foreach (var migration in temporal.ListWorkflowsAsync(query, new() { Limit = 20 }))
+        {
+            var handle = temporal.GetWorkflowHandle<CodeMigrationWorkflow>(migration.Id, migration.RunId);
+            try
+            {
+                if (migration.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running)
+                {
+                    var status = await handle.QueryAsync(wf => wf.Status);
+                    if (status.IssueNumber == issue)
+                    {
+                        return new MigrationInfo(migration.Id, true, status, null, links.WorkflowUrl(migration.Id)?.ToString());
+                    }
+                }
+                else if (migration.Status == Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Completed && ended is null)
+                {
+                    var result = await handle.GetResultAsync<CodeMigrationResult>();
+                    if (result.IssueNumber == issue)
+                    {
+                        ended = new MigrationInfo(migration.Id, false, null, result, links.WorkflowUrl(migration.Id)?.ToString());
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException or WorkflowFailedException)
+            {
+                // Cannot tell which issue it works for right now.
+            }
+        }
+
+        return ended;
     }
 
     /// <summary>

@@ -17,7 +17,8 @@ namespace GitHubBot.Workflows.Commands;
 /// otherwise), then mapped to a start or a signal of the workflow that owns the issue or PR. The comment gets 👀
 /// when a command is accepted and 👍 when the accepted ones are done; replies only for refusals, errors, unknown
 /// commands, /status and /help (<see cref="CommandTexts"/>). The commands of issues that act on plan → patch → PR
-/// are in <c>CommandWorkflow.Plan.workflow.cs</c>, those of an incident's issue or hotfix PR in <c>CommandWorkflow.Incident.workflow.cs</c>.
+/// are in <c>CommandWorkflow.Plan.workflow.cs</c>, those of an incident's issue or hotfix PR in <c>CommandWorkflow.Incident.workflow.cs</c>,
+/// /migrate and a migration's commands in <c>CommandWorkflow.Migration.workflow.cs</c>.
 /// </summary>
 [Workflow]
 public sealed partial class CommandWorkflow
@@ -151,6 +152,12 @@ public sealed partial class CommandWorkflow
             return incident;
         }
 
+        if (!input.IsPullRequest && name is "migrate" or "pause" or "resume" or "approve" or "reject" or "cancel" or "rollback" or "status" && Workflow.Patched(MigrationCommandsPatch)
+            && await MigrationCommandAsync(name, command, input, target, replies) is { } migration)
+        {
+            return migration;
+        }
+
         if (!input.IsPullRequest && name is "plan" or "approve" or "reject" or "cancel" or "status" && Workflow.Patched(PlanCommandsPatch))
         {
             return await PlanCommandAsync(name, command, input, target, replies);
@@ -192,9 +199,9 @@ public sealed partial class CommandWorkflow
 
             default:
                 {
-                    // migrate, pause, resume, rollback (and the plan's commands on PRs): their workflows come later.
-                    replies.Add($"`/{name}` is not available yet in this version of GitHubBot.");
-                    return new CommandOutcome(command.Name, "unavailable");
+                    // pause, resume and rollback with nothing of GitHubBot's to act on (and the plan's commands on PRs).
+                    replies.Add(CommandTexts.NothingRunning(input.IssueNumber));
+                    return new CommandOutcome(command.Name, "nothing-to-do");
                 }
         }
     }

@@ -1,5 +1,6 @@
 using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.ChangeRequests;
+using GitHubBot.Workflows.CodeMigration;
 using GitHubBot.Workflows.Commands;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.IncidentSwarm;
@@ -33,6 +34,7 @@ public static class WorkerRegistration
         typeof(PlanPatchPrWorkflow),
         typeof(IncidentSwarmWorkflow),
         typeof(AlertmanagerMonitorWorkflow),
+        typeof(CodeMigrationWorkflow),
         typeof(CommandWorkflow),
     ];
 
@@ -47,6 +49,7 @@ public static class WorkerRegistration
         typeof(SnapshotActivities),
         typeof(IncidentActivities),
         typeof(ObservabilityActivities),
+        typeof(MigrationActivities),
     ];
 
     /// <summary>
