@@ -69,6 +69,32 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_dotnet_project_takes_a_packages_next_major_with_the_bump_and_the_rename_in_one_tested_step()
+    {
+        using var rig = await RigAsync(temporal.Client, MigrationFixtures.DotNet());
+        var chat = new RoleChatClient()
+            .OnJson("migrator", null, Plan(Step("1", "Bump Greeter and call Salute", [.. MigrationFixtures.DotNetUsageFiles], [], [MigrationFixtures.DotNetOldApi])))
+            .OnJson("coder", "Migration step 1:", Coder(
+                "Calls Salute.",
+                [.. MigrationFixtures.DotNetUsageFiles.Select(path => new { path, search = MigrationFixtures.DotNetOldApi, replace = MigrationFixtures.DotNetNewApi })]));
+        using var worker = rig.Worker(chat);
+        var input = Input(rig, Issue(rig)) with { MigrationType = "Greeter" };
+
+        var result = await worker.ExecuteAsync(async () => await (await StartAsync(rig, input)).GetResultAsync());
+
+        Assert.Equal("completed", result.Outcome);
+        var step = Assert.Single(result.Steps);
+        Assert.Equal(("done", 1), (step.State, step.Attempts));
+        Assert.Contains("unit_tests: passed", step.Checks[0], StringComparison.Ordinal);
+        Assert.Equal(2, result.Analysis!.FilesAffected);
+        var project = await rig.Repository.RemoteGitAsync("show", "refs/heads/ghbot/migrate-greeter-2.0.0:src/App/App.csproj");
+        Assert.Contains("<PackageReference Include=\"Greeter\" Version=\"2.0.0\" />", project, StringComparison.Ordinal);
+        var (exit, output) = await RunTestsAsync(rig.Repository, "ghbot/migrate-greeter-2.0.0", MigrationFixtures.DotNetTestCommand);
+        Assert.True(exit == 0, output);
+        Assert.Single(rig.GitHub.PullRequests);
+    }
+
+    [Fact]
     public async Task A_step_that_keeps_failing_is_rolled_back_its_dependents_skipped_and_the_independent_step_kept()
     {
         using var rig = await RigAsync(temporal.Client);
@@ -318,6 +344,33 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal(["done", "stopped"], result.Steps.Select(s => s.State));
         Assert.Equal(string.Empty, (await rig.Repository.RemoteGitAsync("branch", "--list", "ghbot/*")).Trim());
         Assert.Empty(rig.GitHub.PullRequests);
+    }
+
+    [Fact]
+    public async Task Migrate_from_a_reader_is_refused_and_from_a_writer_starts_the_migration_of_the_issue()
+    {
+        using var rig = await RigAsync(temporal.Client);
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "reader", "read").ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "write");
+        using var worker = rig.Worker(new RoleChatClient().OnJson("migrator", null, Diamond()));
+        var issue = Issue(rig);
+        var id = $"migration/{GateRig.Owner}/{rig.Repo}/greeter/2.0.0";
+
+        var (refused, started, status) = await worker.ExecuteAsync(async () =>
+        {
+            var byReader = await PlanScenarios.CommandAsync(rig, issue, "reader", "/migrate greeter 1.0.0 2.0.0 --dry-run");
+            await Assert.ThrowsAsync<RpcException>(() => rig.Temporal.GetWorkflowHandle(id).DescribeAsync());
+            var byWriter = await PlanScenarios.CommandAsync(rig, issue, "maintainer", "/migrate greeter 1.0.0 2.0.0 --dry-run");
+            await rig.Temporal.GetWorkflowHandle(id).GetResultAsync<CodeMigrationResult>();
+            return (byReader, byWriter, await PlanScenarios.CommandAsync(rig, issue, "maintainer", "/status"));
+        });
+
+        Assert.Equal("refused", Assert.Single(refused.Outcomes).Outcome);
+        Assert.Equal(("done", id), (Assert.Single(started.Outcomes).Outcome, started.Outcomes[0].WorkflowId));
+        Assert.Equal(("done", id), (Assert.Single(status.Outcomes).Outcome, status.Outcomes[0].WorkflowId));
+        var replies = rig.GitHub.CommentsOn(issue).Select(c => c.Body).ToList();
+        Assert.Contains(replies, r => r.StartsWith("@reader", StringComparison.Ordinal) && r.Contains("write", StringComparison.Ordinal));
+        Assert.Contains(replies, r => r.Contains($"Migration `{id}` (ended): dry-run, 0/4 steps", StringComparison.Ordinal));
+        Assert.Contains(replies, r => r.Contains("**Dry run:** nothing was changed", StringComparison.Ordinal));
     }
 
     private static async Task WaitForAsync(WorkflowHandle<CodeMigration.CodeMigrationWorkflow, CodeMigrationResult> handle, Func<CodeMigrationStatus, bool> condition)

@@ -255,18 +255,18 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task A_command_whose_workflow_does_not_exist_yet_says_so()
+    public async Task Pause_with_nothing_to_pause_and_migrate_without_its_versions_say_so()
     {
         using var rig = await RigAsync("unit_tests: { run: \"true\" }");
         rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "owner", "admin");
         using var worker = rig.Worker();
 
-        var result = await worker.ExecuteAsync(() => RunAsync(rig, "owner", "/pause\n/migrate dotnet 8 10", isPullRequest: false));
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, "owner", "/pause\n/migrate dotnet 8", isPullRequest: false));
 
-        Assert.Equal(["unavailable", "unavailable"], result.Outcomes.Select(o => o.Outcome));
+        Assert.Equal(["nothing-to-do", "refused"], result.Outcomes.Select(o => o.Outcome));
         var reply = Assert.Single(rig.GitHub.CommentsOn(7)).Body;
-        Assert.Contains("`/pause` is not available yet", reply, StringComparison.Ordinal);
-        Assert.Contains("`/migrate` is not available yet", reply, StringComparison.Ordinal);
+        Assert.Contains("Nothing of GitHubBot's is running on #7.", reply, StringComparison.Ordinal);
+        Assert.Contains("`/migrate` needs what to migrate, from which version and to which.", reply, StringComparison.Ordinal);
         Assert.Equal([(CommentId, "eyes")], rig.GitHub.Reactions);
     }
 

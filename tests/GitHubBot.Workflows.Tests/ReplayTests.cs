@@ -142,6 +142,14 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task Committed_code_migration_histories_replay_without_nondeterminism()
+    {
+        var files = Directory.GetFiles(HistoryDir, "code-migration-*.json");
+        Assert.NotEmpty(files);
+        await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<CodeMigration.CodeMigrationWorkflow>()));
+    }
+
+    [Fact]
     public async Task Committed_command_histories_replay_and_a_fresh_run_can_add_one()
     {
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });

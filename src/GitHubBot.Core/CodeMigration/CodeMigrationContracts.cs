@@ -189,8 +189,14 @@ public sealed record CodeMigrationResult(int CompletedSteps, int TotalSteps, str
 
     public MigrationPlan? Plan { get; init; }
 
+    /// <summary>What the analysis found, in figures.</summary>
+    public AnalysisFigures? Analysis { get; init; }
+
     public AgentUsage Usage { get; init; } = new(0, 0);
 }
+
+/// <summary>The analysis in figures: files in the tree, read, using what is migrated, uses of APIs that change, and the complexity.</summary>
+public sealed record AnalysisFigures(int FilesTotal, int FilesScanned, int FilesAffected, int ApiUses, string Complexity);
 
 /// <summary>Signal names of CodeMigrationWorkflow (the seed's, and the step approval's).</summary>
 public static class MigrationSignals

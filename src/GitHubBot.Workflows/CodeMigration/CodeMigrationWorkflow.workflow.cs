@@ -363,6 +363,7 @@ public sealed partial class CodeMigrationWorkflow
         HeadSha = head ?? pushedHead,
         IssueNumber = input.IssueNumber,
         Plan = plan,
+        Analysis = analysis is { } found ? new AnalysisFigures(found.FilesTotal, found.FilesScanned, found.AffectedFiles.Count, found.Usages.Sum(u => u.Count), found.Complexity) : null,
         Usage = agents?.Usage ?? new AgentUsage(0, 0),
     };
 

@@ -28,6 +28,9 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
     /// <summary>The most files listed as affected.</summary>
     public const int MaxAffectedFiles = 500;
 
+    /// <summary>The largest lock file the recipe carries (patches travel through the run's history).</summary>
+    public const long MaxLockBytes = 400 * 1024;
+
     /// <summary>How long the package manager may take to update a lock file.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
 
@@ -210,7 +213,14 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
                     continue;
                 }
 
-                edits.Add(new FileEdit(lockPath, Content: await File.ReadAllTextAsync(Path.Combine(scratch, lockPath), token)));
+                var updated = new FileInfo(Path.Combine(scratch, lockPath));
+                if (updated.Length > MaxLockBytes)
+                {
+                    notes.Add($"{lockPath} was not updated: at {updated.Length / 1024} KiB it is more than a run carries ({MaxLockBytes / 1024} KiB); run `npm install` on the branch.");
+                    continue;
+                }
+
+                edits.Add(new FileEdit(lockPath, Content: await File.ReadAllTextAsync(updated.FullName, token)));
             }
         }
         catch (System.ComponentModel.Win32Exception ex)

@@ -1,8 +1,8 @@
-using CliWrap;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CliWrap;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.GitHub;
 using Temporalio.Exceptions;
