@@ -206,6 +206,49 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         }
     }
 
+    [Fact]
+    public async Task Start_migration_runs_a_recipe_only_migration_finds_it_when_run_again_and_wait_shows_its_report()
+    {
+        using var github = new GitHubFake();
+        using var workspaces = new TempDirectory("ghbot-cli-migration-");
+        var files = MigrationFixtures.Node();
+        using var remote = await FixtureRepository.CreateAsync(files);
+        var repo = $"mig-{Guid.NewGuid():N}"[..16];
+        github.ExpectGate("octo", repo, 8, "ghs_cli").ExpectPlan("octo", repo, "ghs_cli", remote).RespondFile("octo", repo, ".github/ghbot.yml", files[".github/ghbot.yml"]);
+        var taskQueue = TemporalServerFixture.NewTaskQueue();
+        using var services = TestWorkers.Services(temporal.Client, github, workspaces.Path);
+        using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
+        string[] start = ["start", "migration", "--repo", $"octo/{repo}", "--type", "greeter", "--from", "1.0.0", "--to", "1.1.0", "--installation", "8", "--task-queue", taskQueue, "--address", temporal.Address];
+
+        var (started, startOutput, startError) = await RunAsync(start);
+        var (again, againOutput, _) = await RunAsync(start);
+        Assert.True(started == 0, startError);
+        Assert.Equal(0, again);
+        var id = startOutput.Trim();
+        Assert.Equal($"migration/octo/{repo}/greeter/1.1.0", id);
+        Assert.Equal(id, againOutput.Trim());
+        var (code, output, error) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:03:00"));
+
+        Assert.True(code == 0, error);
+        var result = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.Equal("completed", result.GetProperty("Outcome").GetString());
+        Assert.Equal(1, result.GetProperty("CompletedSteps").GetInt32());
+        Assert.Contains("Migration report", result.GetProperty("Report").GetString(), StringComparison.Ordinal);
+        Assert.Single(github.PullRequests);
+    }
+
+    [Theory]
+    [InlineData("--repo", "octo", "--type", "react", "--from", "16", "--to", "18")]
+    [InlineData("--repo", "octo/app", "--type", "react", "--from", "16;rm -rf /", "--to", "18")]
+    [InlineData("--repo", "octo/app", "--type", "react", "--from", "16", "--to", "18", "--issue", "0")]
+    public async Task Start_migration_refuses_bad_arguments_before_reaching_temporal(params string[] args)
+    {
+        var (code, _, error) = await RunAsync(["start", "migration", .. args, "--address", "127.0.0.1:1"]);
+
+        Assert.Equal(2, code);
+        Assert.NotEmpty(error.Trim());
+    }
+
     [Theory]
     [InlineData("--repo", "octo/app")]
     [InlineData("--repo", "octo", "--requirement", "x")]

@@ -56,6 +56,31 @@ public sealed class MigrationPlanTests
     }
 
     [Fact]
+    public void Files_outside_the_repository_and_texts_of_several_lines_are_refused()
+    {
+        var problems = MigrationGraph.Problems(Plan(
+            new MigrationStep("1", "Escape", "x", ["../etc/passwd", "/abs", "ok.js", ".git/config"], []),
+            new MigrationStep("2", "Two lines", "x", ["a.js"], []) { Forbidden = ["old(\nnew("] }));
+
+        Assert.Equal(4, problems.Count);
+        Assert.Contains("Step 1 names '../etc/passwd', which is not a file inside the repository.", problems);
+        Assert.Contains("Step 1 names '.git/config', which is not a file inside the repository.", problems);
+        Assert.Contains(problems, p => p.StartsWith("Step 2 has a text that must be gone", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_commit_message_of_the_agents_cannot_close_issues_or_ping_people()
+    {
+        var message = MigrationTexts.CommitMessage(new MigrationStep("3", "Fixes #12 for @octocat", "x", [], []), "Closes https://github.com/octo/app/issues/7\nsecond line");
+
+        Assert.DoesNotContain("#12", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("@octocat", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("/issues/7", message, StringComparison.Ordinal);
+        Assert.EndsWith("\n\nMigration-Step: 3", message, StringComparison.Ordinal);
+        Assert.Contains("\nsecond line\n", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_recipe_is_step_one_and_the_migrators_step_one_joins_it()
     {
         var recipe = new Patch("Bump", [new FileEdit("package.json", Content: "{}")], DateTimeOffset.UnixEpoch);

@@ -73,6 +73,19 @@ public sealed class FixtureRepository : IDisposable
         return (await GitAsync(WorkPath, "rev-parse", "HEAD")).Trim();
     }
 
+    /// <summary>Adds <paramref name="path"/> on main as a symbolic link to <paramref name="target"/> (replacing a file there), commits and pushes; returns the commit's SHA.</summary>
+    public async Task<string> LinkAsync(string path, string target)
+    {
+        await GitAsync(WorkPath, "checkout", "--quiet", "main");
+        var full = System.IO.Path.Combine(WorkPath, path);
+        File.Delete(full);
+        File.CreateSymbolicLink(full, target);
+        await GitAsync(WorkPath, "add", "--all");
+        await GitAsync(WorkPath, "-c", "user.name=Octo Cat", "-c", "user.email=octocat@example.com", "-c", "commit.gpgsign=false", "commit", "--quiet", "-m", $"Link {path}");
+        await GitAsync(WorkPath, "push", "--quiet", BarePath, "main");
+        return (await GitAsync(WorkPath, "rev-parse", "HEAD")).Trim();
+    }
+
     /// <summary>The commit <paramref name="branch"/> points at in the remote.</summary>
     public async Task<string> HeadOfAsync(string branch) => (await GitAsync(temp.Path, "--git-dir", BarePath, "rev-parse", $"refs/heads/{branch}")).Trim();
 

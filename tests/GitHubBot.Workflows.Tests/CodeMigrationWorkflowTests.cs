@@ -217,6 +217,29 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_lock_file_that_links_outside_the_repository_is_neither_read_nor_written()
+    {
+        using var secrets = new TempDirectory("ghbot-worker-secrets-");
+        var secret = Path.Combine(secrets.Path, "environ");
+        await File.WriteAllTextAsync(secret, "GitHub__PrivateKey=TOP-SECRET-VALUE\n");
+        var files = new Dictionary<string, string>(MigrationFixtures.Node()) { [".npmrc"] = "dry-run=true\nscript-shell=/bin/false\n" };
+        using var rig = await RigAsync(temporal.Client, files);
+        await rig.Repository.LinkAsync("package-lock.json", secret);
+        using var worker = rig.Worker(chat: null);
+        var issue = Issue(rig);
+        var input = Input(rig, issue) with { DryRun = true };
+
+        var result = await worker.ExecuteAsync(async () => await (await StartAsync(rig, input)).GetResultAsync());
+
+        Assert.Equal("dry-run", result.Outcome);
+        var plan = Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.Contains("migration plan", StringComparison.Ordinal)).Body;
+        Assert.DoesNotContain("TOP-SECRET-VALUE", plan, StringComparison.Ordinal);
+        Assert.Contains("package-lock.json was not updated: it, or its package.json, is not a regular file.", plan, StringComparison.Ordinal);
+        Assert.Contains("file:vendor/greeter-2.0.0", plan, StringComparison.Ordinal);
+        Assert.Equal("GitHub__PrivateKey=TOP-SECRET-VALUE\n", await File.ReadAllTextAsync(secret));
+    }
+
+    [Fact]
     public async Task A_recipe_only_migration_needs_no_agent_and_rollback_afterwards_closes_its_pr()
     {
         using var rig = await RigAsync(temporal.Client);
@@ -264,9 +287,11 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
             var handle = await StartAsync(rig, input);
             await WaitForAsync(handle, s => s.WaitingForApproval && s.CurrentStep == "1");
             Assert.Equal(string.Empty, (await rig.Repository.RemoteGitAsync("branch", "--list", "ghbot/*")).Trim());
-            await handle.SignalAsync(wf => wf.ApproveAsync("maintainer"));
+            await handle.SignalAsync(wf => wf.ApproveAsync(new StepDecision(true, "maintainer") { Step = "1" }));
             await WaitForAsync(handle, s => s.WaitingForApproval && s.CurrentStep == "2");
-            await handle.SignalAsync(wf => wf.RejectAsync(new StepDecision(false, "maintainer", "not now")));
+            // An answer for a step that is not the one waiting is ignored.
+            await handle.SignalAsync(wf => wf.RejectAsync(new StepDecision(false, "maintainer", "late") { Step = "1" }));
+            await handle.SignalAsync(wf => wf.RejectAsync(new StepDecision(false, "maintainer", "not now") { Step = "2" }));
             return await handle.GetResultAsync();
         });
 
@@ -333,7 +358,7 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
         {
             var handle = await StartAsync(rig, input);
             await WaitForAsync(handle, s => s.WaitingForApproval && s.CurrentStep == "1");
-            await handle.SignalAsync(wf => wf.ApproveAsync("maintainer"));
+            await handle.SignalAsync(wf => wf.ApproveAsync(new StepDecision(true, "maintainer") { Step = "1" }));
             await WaitForAsync(handle, s => s.WaitingForApproval && s.CurrentStep == "2");
             Assert.Equal(["1"], await StepsOnAsync(rig.Repository, "ghbot/migrate-greeter-2.0.0"));
             await handle.SignalAsync(wf => wf.CancelAsync("Cancelled by @maintainer with /cancel."));

@@ -207,7 +207,14 @@ public static class MigrationSignals
 }
 
 /// <summary>A person's answer to a step waiting for approval.</summary>
-public sealed record StepDecision(bool Approved, string By, string? Reason = null);
+/// <param name="Approved">Kept (true) or left out.</param>
+/// <param name="By">Who answered.</param>
+/// <param name="Reason">Why, for a rejection.</param>
+public sealed record StepDecision(bool Approved, string By, string? Reason = null)
+{
+    /// <summary>The step the answer is for (from the Status the person saw); an answer for another step is ignored. Null: the one waiting.</summary>
+    public string? Step { get; init; }
+}
 
 /// <summary>A migration as the command workflow sees it: running or ended, with its status or result.</summary>
 public sealed record MigrationInfo(string WorkflowId, bool Running, CodeMigrationStatus? Status, CodeMigrationResult? Result, string? UiUrl);

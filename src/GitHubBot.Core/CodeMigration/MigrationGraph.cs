@@ -42,6 +42,16 @@ public static class MigrationGraph
             {
                 problems.Add($"Step {step.Id} is empty: it needs a title, and a description or files.");
             }
+
+            foreach (var file in step.Files.Where(f => !Workspaces.Edits.InsideRepository(Workspaces.Edits.NormalizePath(f))))
+            {
+                problems.Add($"Step {step.Id} names '{GitHub.GitHubText.Inline(file)}', which is not a file inside the repository.");
+            }
+
+            if (step.Forbidden.Any(f => f.Trim().Length < 2 || f.Contains('\n', StringComparison.Ordinal)))
+            {
+                problems.Add($"Step {step.Id} has a text that must be gone which is empty or more than one line; each is searched one line at a time.");
+            }
         }
 
         foreach (var step in steps)

@@ -53,8 +53,10 @@ public static class MigrationTexts
     public static string CommitMessage(MigrationStep step, string? summary)
     {
         ArgumentNullException.ThrowIfNull(step);
-        var body = summary is { Length: > 0 } ? $"\n\n{summary.Trim()}" : string.Empty;
-        return $"{OneLine(step.Title, 72)}{body}\n\n{StepTrailer}: {step.Id}";
+        // The agents' words, made inert: a commit message saying "Fixes #12" would close #12 when the PR merges.
+        var lines = (summary ?? string.Empty).Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n').Take(40).Select(GitHubText.Inline);
+        var body = string.Join('\n', lines).Trim();
+        return $"{OneLine(GitHubText.Inline(step.Title), 72)}{(body.Length > 0 ? $"\n\n{body}" : string.Empty)}\n\n{StepTrailer}: {GitHubText.Inline(step.Id)}";
     }
 
     /// <summary>The plan as a task list: each step with its id, dependencies, files and kind.</summary>

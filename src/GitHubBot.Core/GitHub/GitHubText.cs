@@ -68,13 +68,15 @@ public static partial class GitHubText
 
     /// <summary>
     /// Text from outside (an alert, an agent, a repository) on one line, made inert in GitHub markdown: it cannot open
-    /// an HTML comment (forging GitHubBot's markers), mention people, or reference (and so close) issues; cut at 500.
+    /// an HTML comment (forging GitHubBot's markers), mention people, or reference (and so close) issues, by number or
+    /// by URL; cut at 500.
     /// </summary>
     public static string Inline(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var oneLine = IssueReference().Replace(
-            text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal),
+            text.Replace('\r', ' ').Replace('\n', ' ').Replace("<!--", "&lt;!--", StringComparison.Ordinal).Replace("@", "@\u200b", StringComparison.Ordinal)
+                .Replace("/issues/", "/issues/\u200b", StringComparison.OrdinalIgnoreCase).Replace("/pull/", "/pull/\u200b", StringComparison.OrdinalIgnoreCase),
             "#\u200b");
         return oneLine.Length > 500 ? oneLine[..497] + "..." : oneLine;
     }

@@ -36,7 +36,7 @@ public static class Edits
         foreach (var edit in edits)
         {
             var path = NormalizePath(edit.Path);
-            if (path.Length == 0 || path.StartsWith('/') || path.Split('/').Any(part => part is ".." or "." or "" || part.Equals(".git", StringComparison.OrdinalIgnoreCase)))
+            if (!InsideRepository(path))
             {
                 problems.Add($"{edit.Path}: not a path inside the repository.");
                 continue;
@@ -99,6 +99,11 @@ public static class Edits
 
         return problems.Count == 0 ? new EditResult(files, []) { Deleted = deleted } : new EditResult(new Dictionary<string, string>(), problems);
     }
+
+    /// <summary>Whether a (normalized) path names a file inside the repository: relative, no <c>.</c> or <c>..</c> parts, not under <c>.git</c>.</summary>
+    public static bool InsideRepository(string path) =>
+        path is { Length: > 0 and <= 1000 } && !path.StartsWith('/') && !path.Contains('\n', StringComparison.Ordinal)
+        && !path.Split('/').Any(part => part is ".." or "." or "" || part.Equals(".git", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A path as edits use it: forward slashes, no surrounding spaces.</summary>
     public static string NormalizePath(string path) => (path ?? string.Empty).Replace('\\', '/').Trim();

@@ -210,8 +210,10 @@ public sealed partial class CodeMigrationWorkflow
         if (input.Incremental)
         {
             var push = new PushPatchesRequest(snapshot!, [.. accepted], branch!) { NewBranch = !branchPushed };
-            pushedHead = await Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.PushPatchesAsync(push), ActivityPresets.Repo.WithCancellation(token));
+            // Not interrupted: a push that lands after a stop must be known, so the stop deletes the branch it made.
+            pushedHead = await Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.PushPatchesAsync(push), ActivityPresets.Repo.Uninterrupted());
             branchPushed = true;
+            token.ThrowIfCancellationRequested();
         }
 
         Set(step.Id, "done", attempts, checks, (Workflow.UtcNow - startedAt).TotalSeconds, null);

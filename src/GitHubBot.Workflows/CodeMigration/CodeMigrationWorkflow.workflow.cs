@@ -75,7 +75,8 @@ public sealed partial class CodeMigrationWorkflow
         {
             var reason = $"The migration stopped: {Failures.Reason(ex)}";
             stage = "failed";
-            await ProgressAsync($"**Stopped.** {reason}", detached: true);
+            await DeleteBranchAsync();
+            await ProgressAsync($"**Stopped.** {GitHubText.Inline(reason)}", detached: true);
             throw new ApplicationFailureException(reason, ex, errorType: Failures.Cause(ex)?.ErrorType ?? "MigrationFailed", nonRetryable: true);
         }
     }
@@ -84,7 +85,11 @@ public sealed partial class CodeMigrationWorkflow
     [WorkflowSignal(MigrationSignals.Pause)]
     public Task PauseAsync(string? by)
     {
-        if (!paused)
+        if (changing)
+        {
+            News("Every step is done and the pull request is on its way: there is nothing left to pause.");
+        }
+        else if (!paused)
         {
             paused = true;
             pausedBy = string.IsNullOrWhiteSpace(by) ? "an operator" : by;
@@ -107,13 +112,13 @@ public sealed partial class CodeMigrationWorkflow
         return Task.CompletedTask;
     }
 
-    /// <summary>Approves the step waiting for approval (with step approval).</summary>
+    /// <summary>Approves the step waiting for approval (with step approval); an answer naming another step is ignored.</summary>
     [WorkflowSignal(WorkflowSignals.Approve)]
-    public Task ApproveAsync(string? by)
+    public Task ApproveAsync(StepDecision? approved)
     {
-        if (waitingForApproval && decision is null)
+        if (waitingForApproval && decision is null && (approved?.Step is null || approved.Step == current))
         {
-            decision = new StepDecision(true, string.IsNullOrWhiteSpace(by) ? "an operator" : by);
+            decision = new StepDecision(true, approved?.By is { Length: > 0 } by ? by : "an operator");
         }
 
         return Task.CompletedTask;
@@ -123,7 +128,7 @@ public sealed partial class CodeMigrationWorkflow
     [WorkflowSignal(WorkflowSignals.Reject)]
     public Task RejectAsync(StepDecision? rejected)
     {
-        if (waitingForApproval && decision is null)
+        if (waitingForApproval && decision is null && (rejected?.Step is null || rejected.Step == current))
         {
             decision = new StepDecision(false, rejected?.By is { Length: > 0 } by ? by : "an operator", rejected?.Reason);
         }
@@ -240,7 +245,7 @@ public sealed partial class CodeMigrationWorkflow
         var problems = MigrationGraph.Problems(made);
         if (problems.Count > 0)
         {
-            Stage("Plan", "failed", string.Join(" ", problems));
+            Stage("Plan", "failed", GitHubText.Inline(string.Join(" ", problems)));
             throw new ApplicationFailureException($"The migration plan cannot be used: {string.Join(" ", problems)}", errorType: "InvalidPlan", nonRetryable: true);
         }
 
@@ -306,6 +311,9 @@ public sealed partial class CodeMigrationWorkflow
         merged = result.Merged;
         head = result.HeadSha;
         notes.Add($"The pull request {(pullRequest is { } pr ? $"#{pr.Number} " : string.Empty)}{result.Outcome}: {result.Explanation}");
+
+        // Stopped while the change request ran: it undid its PR (unless it was merged meanwhile), and the run says so.
+        token.ThrowIfCancellationRequested();
     }
 
     /// <summary>Stopped (Cancel or Rollback): the branch GitHubBot pushed is deleted (the change request undoes its own PR).</summary>
@@ -318,16 +326,27 @@ public sealed partial class CodeMigrationWorkflow
             Set(report.Id, "stopped", report.Attempts, report.Checks, report.Seconds, why);
         }
 
-        using var own = new CancellationTokenSource();
-        if (branchPushed && child.Status is null && branch is { } pushed)
+        await DeleteBranchAsync();
+        if (merged && pullRequest is { } pr)
         {
-            var deleted = await Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, pushed, pushedHead)), ActivityPresets.GitHubCall.WithCancellation(own.Token));
-            notes.Add(deleted ? $"Deleted the branch `{pushed}`." : $"Left the branch `{pushed}`: someone else pushed to it.");
+            notes.Add($"#{pr.Number} was merged before the stop reached it: `/rollback` on the issue reverts it.");
         }
 
         await ProgressAsync($"**{(rolledBack ? "Rolled back" : "Cancelled")}.** {why}", detached: true);
         return Result();
+    }
+
+    /// <summary>Deletes the branch this run pushed its steps to, when no change request took it over (that one undoes its own).</summary>
+    private async Task DeleteBranchAsync()
+    {
+        if (branchPushed && child.Status is null && branch is { } pushed)
+        {
+            using var own = new CancellationTokenSource();
+            var deleted = await Workflow.ExecuteActivityAsync(
+                (GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, pushed, pushedHead)), ActivityPresets.GitHubCall.WithCancellation(own.Token));
+            notes.Add(deleted ? $"Deleted the branch `{pushed}`." : $"Left the branch `{pushed}`: someone else pushed to it.");
+            branchPushed = !deleted;
+        }
     }
 
     private AgentBudget Budget() => new() { MaxTokens = config.Agents.MaxTokens, MaxCalls = config.Agents.MaxIterations };
@@ -385,7 +404,7 @@ public sealed partial class CodeMigrationWorkflow
     private string ProgressBody(string headline)
     {
         var change = child.Status;
-        var steps = reports.Select(r => new ProgressStep($"Step {r.Id}: {GitHubText.Inline(r.Title)}", ProgressState(r.State), r.Why is { } why ? GitHubText.Inline(why) : r.Checks.Count > 0 ? string.Join("; ", r.Checks) : null));
+        var steps = reports.Select(r => new ProgressStep($"Step {GitHubText.Inline(r.Id)}: {GitHubText.Inline(r.Title)}", ProgressState(r.State), GitHubText.Inline(r.Why ?? string.Join("; ", r.Checks))));
         var state = paused ? " · **paused**" : waitingForApproval ? " · waiting for `/approve` or `/reject`" : string.Empty;
         var footer = string.Create(CultureInfo.InvariantCulture, $"{reports.Count(r => r.State == "done")}/{reports.Count} steps{state} · {agents?.Usage.Calls ?? 0} agent calls, {agents?.Usage.Tokens ?? 0} tokens · workflow `{Workflow.Info.WorkflowId}`");
         return ProgressComment.Render(
@@ -393,7 +412,7 @@ public sealed partial class CodeMigrationWorkflow
             $"GitHubBot: {MigrationTexts.Title(subjectType, input.SourceVersion, input.TargetVersion)}",
             headline,
             [.. stages, .. steps, .. change?.Steps ?? []],
-            [.. notes, .. change?.Notes ?? []],
+            [.. notes.Select(GitHubText.Inline), .. change?.Notes ?? []],
             footer);
     }
 

@@ -31,6 +31,17 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
     /// <summary>The largest lock file the recipe carries (patches travel through the run's history).</summary>
     public const long MaxLockBytes = 400 * 1024;
 
+    /// <summary>The most lock files one recipe updates.</summary>
+    public const int MaxLockFiles = 10;
+
+    /// <summary>
+    /// npm updating a lock file from package.json alone: no install, no scripts, no configuration but its defaults
+    /// (the user and global configuration are two empty files of GitHubBot's; the repository's are removed), no git
+    /// dependencies fetched.
+    /// </summary>
+    private static string NpmLockCommand(string emptyUser, string emptyGlobal) =>
+        $"npm install --package-lock-only --ignore-scripts --no-audit --no-fund --prefer-offline --update-notifier=false --loglevel=error --git=false --userconfig='{emptyUser}' --globalconfig='{emptyGlobal}'";
+
     /// <summary>How long the package manager may take to update a lock file.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
 
@@ -181,46 +192,64 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
 
     /// <summary>
     /// The lock files beside the package.json files the recipe changed, updated by npm from the manifests alone
-    /// (<c>--package-lock-only --ignore-scripts</c>: no dependency is installed, no script of the repository runs).
-    /// A lock npm cannot update is left as it was, with a note.
+    /// (<c>--package-lock-only --ignore-scripts</c>: no dependency is installed, no script of the repository runs; no
+    /// configuration but npm's defaults: the repository's <c>.npmrc</c> files are removed first and the worker's are
+    /// not read). Only regular files are read or written: a lock file that is a link is left alone. A lock npm cannot
+    /// update is left as it was, with a note.
     /// </summary>
     private async Task<IReadOnlyList<FileEdit>> LockFilesAsync(RepoSnapshot snapshot, Patch recipe, IReadOnlyList<string> tree, List<string> notes, CancellationToken token)
     {
         var directories = recipe.Edits
             .Where(e => Path.GetFileName(e.Path) == "package.json")
             .Select(e => Path.GetDirectoryName(e.Path)?.Replace('\\', '/') ?? string.Empty)
-            .Where(d => tree.Contains(d.Length == 0 ? "package-lock.json" : $"{d}/package-lock.json"))
+            .Where(d => tree.Contains(LockPath(d)))
             .ToList();
         if (directories.Count == 0)
         {
             return [];
         }
 
+        if (directories.Count > MaxLockFiles)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{directories.Count} lock files would change; the first {MaxLockFiles} were updated, run `npm install` for the others."));
+            directories = directories[..MaxLockFiles];
+        }
+
         var sha = await snapshots.CommitAsync(snapshot, [recipe], ("GitHubBot", "ghbot@localhost"), token);
         var scratch = Path.Combine(options.WorkerDirectory, $"migrate-lock-{Guid.NewGuid():N}");
+        var (emptyUser, emptyGlobal) = ($"{scratch}.user-npmrc", $"{scratch}.global-npmrc");
         var edits = new List<FileEdit>();
         try
         {
+            await File.WriteAllTextAsync(emptyUser, string.Empty, token);
+            await File.WriteAllTextAsync(emptyGlobal, string.Empty, token);
             await GitWorkspace.CheckoutAsync(await snapshots.LocalUrlAsync(snapshot, token), sha, scratch, null, token);
             foreach (var directory in directories)
             {
-                var lockPath = directory.Length == 0 ? "package-lock.json" : $"{directory}/package-lock.json";
-                var run = await CheckProcess.RunAsync(
-                    "npm install --package-lock-only --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error", Path.Combine(scratch, directory), LockTimeout, cancellationToken: token);
-                if (run.ExitCode != 0)
+                var lockPath = LockPath(directory);
+                var lockFile = new FileInfo(Path.Combine(scratch, lockPath));
+                if (!Regular(lockFile) || !Regular(new FileInfo(Path.Combine(scratch, directory, "package.json"))))
                 {
-                    notes.Add($"{lockPath} was not updated: npm {(run.TimedOut ? "ran out of time" : $"exited with {run.ExitCode}")}: {Cut(run.Output.Trim(), 300)}");
+                    notes.Add($"{lockPath} was not updated: it, or its package.json, is not a regular file.");
                     continue;
                 }
 
-                var updated = new FileInfo(Path.Combine(scratch, lockPath));
-                if (updated.Length > MaxLockBytes)
+                RemoveNpmConfiguration(scratch, directory);
+                var run = await CheckProcess.RunAsync(NpmLockCommand(emptyUser, emptyGlobal), Path.Combine(scratch, directory), LockTimeout, cancellationToken: token);
+                lockFile.Refresh();
+                if (run.ExitCode != 0 || !Regular(lockFile))
                 {
-                    notes.Add($"{lockPath} was not updated: at {updated.Length / 1024} KiB it is more than a run carries ({MaxLockBytes / 1024} KiB); run `npm install` on the branch.");
+                    notes.Add($"{lockPath} was not updated: npm {(run.TimedOut ? "ran out of time" : $"exited with {run.ExitCode}")}; run `npm install` on the branch.");
                     continue;
                 }
 
-                edits.Add(new FileEdit(lockPath, Content: await File.ReadAllTextAsync(updated.FullName, token)));
+                if (lockFile.Length > MaxLockBytes)
+                {
+                    notes.Add($"{lockPath} was not updated: at {lockFile.Length / 1024} KiB it is more than a run carries ({MaxLockBytes / 1024} KiB); run `npm install` on the branch.");
+                    continue;
+                }
+
+                edits.Add(new FileEdit(lockPath, Content: await File.ReadAllTextAsync(lockFile.FullName, token)));
             }
         }
         catch (System.ComponentModel.Win32Exception ex)
@@ -230,9 +259,31 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
         finally
         {
             GitWorkspace.Remove(scratch);
+            File.Delete(emptyUser);
+            File.Delete(emptyGlobal);
         }
 
         return edits;
+
+        static string LockPath(string directory) => directory.Length == 0 ? "package-lock.json" : $"{directory}/package-lock.json";
+    }
+
+    /// <summary>A file that exists and is not a link (a link could point anywhere on the worker).</summary>
+    private static bool Regular(FileInfo file) => file.Exists && file.LinkTarget is null && !file.Attributes.HasFlag(FileAttributes.ReparsePoint);
+
+    /// <summary>The repository's npm configuration between its root and the package, which npm would otherwise obey (registries, git, scripts' shell).</summary>
+    private static void RemoveNpmConfiguration(string root, string directory)
+    {
+        var current = root;
+        foreach (var part in directory.Split('/', StringSplitOptions.RemoveEmptyEntries).Prepend(string.Empty))
+        {
+            current = part.Length == 0 ? current : Path.Combine(current, part);
+            var npmrc = new FileInfo(Path.Combine(current, ".npmrc"));
+            if (npmrc.Exists || npmrc.LinkTarget is not null)
+            {
+                npmrc.Delete();
+            }
+        }
     }
 
     /// <summary>Directories of code the repository does not own (dependencies, build output): not analysed, not searched.</summary>

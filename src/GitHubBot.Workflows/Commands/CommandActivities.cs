@@ -159,6 +159,15 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
                         ended = new MigrationInfo(migration.Id, false, null, result, links.WorkflowUrl(migration.Id)?.ToString());
                     }
                 }
+                else if (ended is null)
+                {
+                    // Failed, terminated or timed out: no result, but the status it ended with (replayed by a worker).
+                    var status = await handle.QueryAsync(wf => wf.Status);
+                    if (status.IssueNumber == issue)
+                    {
+                        ended = new MigrationInfo(migration.Id, false, status, null, links.WorkflowUrl(migration.Id)?.ToString());
+                    }
+                }
             }
             catch (Exception ex) when (ex is WorkflowQueryFailedException or RpcException or WorkflowFailedException)
             {

@@ -62,6 +62,12 @@ public sealed partial class CommandWorkflow
             return name is "pause" or "resume" ? Ended(migration, command, replies) : null;
         }
 
+        if (name is "approve" or "reject" && migration.Status is not { WaitingForApproval: true })
+        {
+            // Not the migration's: perhaps the issue's plan waits for it.
+            return null;
+        }
+
         var handle = Workflow.GetExternalWorkflowHandle<CodeMigrationWorkflow>(migration.WorkflowId);
         switch (name)
         {
@@ -71,15 +77,13 @@ public sealed partial class CommandWorkflow
             case "resume":
                 await handle.SignalAsync(wf => wf.ResumeAsync(input.Author));
                 break;
-            case "approve" or "reject" when migration.Status is not { WaitingForApproval: true }:
-                replies.Add($"The migration on #{input.IssueNumber} is not waiting for `/{name}`.");
-                return new CommandOutcome(command.Name, "nothing-to-do", null, migration.WorkflowId);
-            case "approve":
-                await handle.SignalAsync(wf => wf.ApproveAsync(input.Author));
-                break;
-            case "reject":
-                var decision = new StepDecision(false, input.Author, command.Arguments.Count == 0 ? null : string.Join(' ', command.Arguments));
-                await handle.SignalAsync(wf => wf.RejectAsync(decision));
+            case "approve" or "reject":
+                // The answer names the step its author saw waiting: a late or repeated one does not answer the next.
+                var decision = new StepDecision(name == "approve", input.Author, name == "reject" && command.Arguments.Count > 0 ? string.Join(' ', command.Arguments) : null)
+                {
+                    Step = migration.Status!.CurrentStep,
+                };
+                await (name == "approve" ? handle.SignalAsync(wf => wf.ApproveAsync(decision)) : handle.SignalAsync(wf => wf.RejectAsync(decision)));
                 break;
             case "rollback":
                 await handle.SignalAsync(wf => wf.RollbackAsync(input.Author));
@@ -161,14 +165,20 @@ public sealed partial class CommandWorkflow
         }
 
         var head = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetPullRequestHeadAsync(target, number), ActivityPresets.GitHubCall);
-        if (!result.Merged && head.Open)
+        if (!result.Merged && !head.Merged && head.Open)
         {
+            if (head.Sha != result.HeadSha)
+            {
+                // People built on it: their commits are not GitHubBot's to throw away.
+                return $"#{number} has commits GitHubBot did not push (its head is `{Shas.Abbreviate(head.Sha)}`): close it by hand if it is to go.";
+            }
+
             await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpdatePullRequestAsync(new UpdatePullRequestRequest(target, number, null, true)), ActivityPresets.GitHubCall);
-            var deleted = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, head.Branch, head.Sha)), ActivityPresets.GitHubCall);
+            var deleted = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, head.Branch, result.HeadSha)), ActivityPresets.GitHubCall);
             return $"Rolled back: closed #{number}{(deleted ? $" and deleted the branch `{head.Branch}`" : string.Empty)}.";
         }
 
-        if (!head.Merged)
+        if (!head.Merged && !result.Merged)
         {
             return $"#{number} is closed without being merged: there is nothing to roll back.";
         }
@@ -178,7 +188,8 @@ public sealed partial class CommandWorkflow
         Patch revert;
         try
         {
-            var request = new RevertRequest(now, result.BaseSha!, head.Sha, $"Revert the migration #{number}\n\nAsked by {input.Author} with /rollback.", Workflow.UtcNow) { Own = result.HeadSha };
+            // Only what GitHubBot's own commits changed is reverted: commits people added to the PR stay.
+            var request = new RevertRequest(now, result.BaseSha!, result.HeadSha ?? head.Sha, $"Revert the migration #{number}\n\nAsked by {input.Author} with /rollback.", Workflow.UtcNow) { Own = result.HeadSha };
             revert = await Workflow.ExecuteActivityAsync((SnapshotActivities snapshots) => snapshots.RevertAsync(request), ActivityPresets.Repo);
         }
         catch (ActivityFailureException ex) when (Failures.Cause(ex) is { ErrorType: "RevertConflicts" } conflict)

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using CliWrap;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.GitHub;
 using Temporalio.Exceptions;
@@ -32,7 +31,7 @@ public sealed record SnapshotFiles(IReadOnlyList<string> Tree, IReadOnlyDictiona
 /// Commits made from the same patches on the same commit are the same commits (author, committer and dates come from
 /// the patches), so a retried push pushes the same SHA, and a later push of more patches is a fast-forward.
 /// </remarks>
-public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions options)
+public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptions options)
 {
     /// <summary>The most of a file an agent is shown or an edit works on; a bigger file counts as unreadable.</summary>
     public const int MaxFileBytes = 1024 * 1024;
@@ -285,115 +284,6 @@ public sealed class RepoSnapshots(IGitHubClients clients, WorkspaceOptions optio
 
     /// <summary>The worker's repository holding the snapshot (and the commits <see cref="CommitAsync"/> made on it), as a file:// URL to check out from.</summary>
     public async Task<Uri> LocalUrlAsync(RepoSnapshot snapshot, CancellationToken cancellationToken) => new(await EnsureAsync(snapshot, cancellationToken));
-
-    /// <summary>
-    /// Reads many files of <paramref name="sha"/> (the snapshot's commit or one made on it) in one git process: each
-    /// at most <see cref="MaxFileBytes"/>, <paramref name="maxTotalBytes"/> in all; files past either bound, binary
-    /// files and missing ones are left out.
-    /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>> ReadManyAsync(
-        RepoSnapshot snapshot, string sha, IReadOnlyList<string> paths, long maxTotalBytes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(paths);
-        var repository = await EnsureAsync(snapshot, cancellationToken);
-        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (paths.Count == 0)
-        {
-            return texts;
-        }
-
-        var request = string.Concat(paths.Select(p => $"{sha}:{p}\n"));
-        using var output = new MemoryStream();
-        var result = await Cli.Wrap("git")
-            .WithArguments(["-c", "core.fsmonitor=false", "--git-dir", repository, "cat-file", "--batch"])
-            .WithEnvironmentVariables(CheckProcess.EnvironmentFor(GitWorkspace.CleanLocalEnvironment))
-            .WithWorkingDirectory(repository)
-            .WithStandardInputPipe(PipeSource.FromString(request))
-            .WithStandardOutputPipe(PipeTarget.ToStream(output))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(cancellationToken);
-        if (result.ExitCode != 0)
-        {
-            throw new GitCommandException($"git cat-file --batch failed ({result.ExitCode})");
-        }
-
-        var bytes = output.GetBuffer().AsSpan(0, (int)output.Length);
-        var position = 0;
-        long total = 0;
-        foreach (var path in paths)
-        {
-            var end = bytes[position..].IndexOf((byte)'\n');
-            if (end < 0)
-            {
-                break;
-            }
-
-            var header = Encoding.UTF8.GetString(bytes.Slice(position, end));
-            position += end + 1;
-            var fields = header.Split(' ');
-            if (fields.Length != 3 || fields[1] != "blob" || !int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
-            {
-                continue; // "<name> missing", or not a file
-            }
-
-            var content = bytes.Slice(position, size);
-            position += size + 1;
-            if (size > MaxFileBytes || total + size > maxTotalBytes || content.IndexOf((byte)0) >= 0)
-            {
-                continue;
-            }
-
-            total += size;
-            texts[path] = Encoding.UTF8.GetString(content);
-        }
-
-        return texts;
-    }
-
-    /// <summary>
-    /// The lines of <paramref name="sha"/> that contain any of <paramref name="texts"/> (fixed strings, text files),
-    /// as "path:line: text", at most <paramref name="maxLines"/>.
-    /// </summary>
-    /// <param name="snapshot">The snapshot the commit was made on.</param>
-    /// <param name="sha">The commit searched.</param>
-    /// <param name="texts">What is searched for.</param>
-    /// <param name="paths">The files searched (literally, never as patterns); empty: the whole tree but <paramref name="excluded"/>.</param>
-    /// <param name="excluded">Directory names left out of a whole-tree search (vendored code).</param>
-    /// <param name="maxLines">The most lines returned.</param>
-    /// <param name="cancellationToken">Stops git.</param>
-    public async Task<IReadOnlyList<string>> GrepAsync(
-        RepoSnapshot snapshot, string sha, IReadOnlyList<string> texts, IReadOnlyList<string> paths, IReadOnlyList<string> excluded, int maxLines, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        ArgumentNullException.ThrowIfNull(paths);
-        ArgumentNullException.ThrowIfNull(excluded);
-        if (texts.Count == 0)
-        {
-            return [];
-        }
-
-        var repository = await EnsureAsync(snapshot, cancellationToken);
-        var lines = new List<string>();
-        var result = await Cli.Wrap("git")
-            .WithArguments(["-c", "core.fsmonitor=false", "--git-dir", repository, "grep", "-I", "-n", "-F", .. texts.SelectMany(t => new[] { "-e", t }), sha, "--",
-                .. paths.Count > 0 ? paths.Select(p => $":(literal){p}") : excluded.Select(d => $":(exclude,glob)**/{d}/**")])
-            .WithEnvironmentVariables(CheckProcess.EnvironmentFor(GitWorkspace.CleanLocalEnvironment))
-            .WithWorkingDirectory(repository)
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
-            {
-                if (lines.Count < maxLines)
-                {
-                    // "<sha>:<path>:<line>:<text>" → "<path>:<line>: <text>", the text cut.
-                    var rest = line.StartsWith(sha + ":", StringComparison.Ordinal) ? line[(sha.Length + 1)..] : line;
-                    lines.Add(rest.Length > 300 ? rest[..300] + "…" : rest);
-                }
-            }))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(cancellationToken);
-
-        // 1: nothing found.
-        return result.ExitCode is 0 or 1 ? lines : throw new GitCommandException($"git grep failed ({result.ExitCode})");
-    }
 
     /// <summary>The worker's bare repository for the snapshot's remote, holding the snapshot's commit (fetched when missing).</summary>
     private async Task<string> EnsureAsync(RepoSnapshot snapshot, CancellationToken cancellationToken)
