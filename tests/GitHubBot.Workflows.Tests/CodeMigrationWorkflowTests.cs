@@ -273,13 +273,7 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
     public async Task Step_approval_keeps_an_approved_step_and_reverts_a_rejected_one()
     {
         using var rig = await RigAsync(temporal.Client);
-        var chat = new RoleChatClient()
-            .OnJson("migrator", null, Plan(
-                Step("1", "Bump greeter and call salute", ["src/welcome.js", "src/banner.js"], [], [MigrationFixtures.NodeOldApi]),
-                Step("2", "Test salute directly", ["test/salute.test.js"], ["1"])))
-            .OnJson("coder", "Migration step 1:", Rename())
-            .OnJson("coder", "Migration step 2:", SaluteTest());
-        using var worker = rig.Worker(chat);
+        using var worker = rig.Worker(TwoStepAgents());
         var input = Input(rig, Issue(rig)) with { StepApproval = true };
 
         var result = await worker.ExecuteAsync(async () =>
@@ -345,13 +339,7 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
     public async Task Cancel_stops_the_migration_and_deletes_the_branch_it_pushed()
     {
         using var rig = await RigAsync(temporal.Client);
-        var chat = new RoleChatClient()
-            .OnJson("migrator", null, Plan(
-                Step("1", "Bump greeter and call salute", ["src/welcome.js", "src/banner.js"], [], [MigrationFixtures.NodeOldApi]),
-                Step("2", "Test salute directly", ["test/salute.test.js"], ["1"])))
-            .OnJson("coder", "Migration step 1:", Rename())
-            .OnJson("coder", "Migration step 2:", SaluteTest());
-        using var worker = rig.Worker(chat);
+        using var worker = rig.Worker(TwoStepAgents());
         var input = Input(rig, Issue(rig)) with { StepApproval = true };
 
         var result = await worker.ExecuteAsync(async () =>

@@ -91,6 +91,14 @@ internal static class MigrationScenarios
         return chat.OnJson("coder", "Migration step 3:", step3.Length > 0 ? step3 : [Readme()]);
     }
 
+    /// <summary>Two steps: the bump with the rename it needs, then a test of the new API.</summary>
+    internal static RoleChatClient TwoStepAgents() => new RoleChatClient()
+        .OnJson("migrator", null, Plan(
+            Step("1", "Bump greeter and call salute", [.. MigrationFixtures.NodeUsageFiles], [], [MigrationFixtures.NodeOldApi]),
+            Step("2", "Test salute directly", ["test/salute.test.js"], ["1"])))
+        .OnJson("coder", "Migration step 1:", Rename())
+        .OnJson("coder", "Migration step 2:", SaluteTest());
+
     /// <summary>The migration steps on <paramref name="branch"/> after main, oldest first (from the commits' trailers).</summary>
     internal static async Task<IReadOnlyList<string>> StepsOnAsync(FixtureRepository repository, string branch)
     {
