@@ -45,6 +45,9 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
     /// <summary>How long the package manager may take to update a lock file.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long the package manager may take for all the lock files (the analysis has 20 minutes in all).</summary>
+    public static readonly TimeSpan LocksTimeout = TimeSpan.FromMinutes(10);
+
     private static readonly string[] SourceExtensions =
         [".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte", ".cs", ".fs", ".vb", ".razor", ".cshtml", ".py", ".pyi"];
 
@@ -224,9 +227,17 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
             await File.WriteAllTextAsync(emptyUser, string.Empty, token);
             await File.WriteAllTextAsync(emptyGlobal, string.Empty, token);
             await GitWorkspace.CheckoutAsync(await snapshots.LocalUrlAsync(snapshot, token), sha, scratch, null, token);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             foreach (var directory in directories)
             {
                 var lockPath = LockPath(directory);
+                if (clock.Elapsed > LocksTimeout)
+                {
+                    // The analysis runs within its activity's time: what is left is said, not waited for.
+                    notes.Add($"{lockPath} was not updated: the lock files had taken {LocksTimeout.TotalMinutes:0} minutes already; run `npm install` on the branch.");
+                    continue;
+                }
+
                 var lockFile = new FileInfo(Path.Combine(scratch, lockPath));
                 if (!Regular(lockFile) || !Regular(new FileInfo(Path.Combine(scratch, directory, "package.json"))))
                 {
