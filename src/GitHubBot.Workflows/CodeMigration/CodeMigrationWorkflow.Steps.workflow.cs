@@ -16,8 +16,18 @@ namespace GitHubBot.Workflows.CodeMigration;
 /// </summary>
 public sealed partial class CodeMigrationWorkflow
 {
+    /// <summary>Every kept step's patch, on the snapshot the migration started from (the PR's commits).</summary>
     private readonly List<Patch> accepted = [];
     private readonly List<string> acceptedSteps = [];
+
+    /// <summary>
+    /// The kept patches not pushed yet, on <see cref="working"/>: what the next step's activities carry. Incremental
+    /// runs push each kept step and go on from its commit, so a step carries its own change, not every one before it.
+    /// </summary>
+    private readonly List<Patch> unpushed = [];
+
+    /// <summary>The commit the unpushed patches go on: the migration's snapshot, then the branch's head as pushed.</summary>
+    private RepoSnapshot? working;
     private readonly HashSet<string> done = new(StringComparer.Ordinal);
     private readonly HashSet<string> started = new(StringComparer.Ordinal);
 
@@ -48,8 +58,8 @@ public sealed partial class CodeMigrationWorkflow
             }
 
             // The wave's changes are written side by side on what is kept so far, then applied one by one.
-            var baseline = accepted.ToList();
-            var patches = await Workflow.WhenAllAsync(ready.Select(step => GenerateAsync(step, baseline, null, token)));
+            var (basis, baseline) = (working!, unpushed.ToList());
+            var patches = await Workflow.WhenAllAsync(ready.Select(step => GenerateAsync(step, basis, baseline, null, token)));
             for (var i = 0; i < ready.Count; i++)
             {
                 await BetweenStepsAsync(token);
@@ -84,36 +94,36 @@ public sealed partial class CodeMigrationWorkflow
     /// <paramref name="failure"/>, a coder's fix on top of <paramref name="previous"/> (the attempt that failed, when
     /// it still applies) or of the recipe.
     /// </summary>
-    private async Task<(Patch Patch, string? Problem)> GenerateAsync(MigrationStep step, IReadOnlyList<Patch> applied, string? failure, CancellationToken token, Patch? previous = null)
+    private async Task<(Patch Patch, string? Problem)> GenerateAsync(MigrationStep step, RepoSnapshot basis, IReadOnlyList<Patch> applied, string? failure, CancellationToken token, Patch? previous = null)
     {
         var recipe = step.Kind is "recipe" or "recipe+code" ? analysis!.Recipe : null;
         if (failure is null)
         {
             if (recipe is null || step.Kind == "recipe+code")
             {
-                var code = await CodeAsync(step, recipe is null ? applied : [.. applied, recipe], null, token);
+                var code = await CodeAsync(step, basis, recipe is null ? applied : [.. applied, recipe], null, token);
                 return recipe is null ? code : (recipe with { Message = code.Patch.Message, Edits = [.. recipe.Edits, .. code.Patch.Edits] }, code.Problem);
             }
 
             return (recipe, null);
         }
 
-        var basis = previous is { Edits.Count: > 0 } tried ? tried : recipe;
+        var tried = previous is { Edits.Count: > 0 } earlier ? earlier : recipe;
         if (!analysis!.AgentsAvailable)
         {
-            return (basis ?? new Patch(MigrationTexts.CommitMessage(step, null), [], Workflow.UtcNow), "no agent is configured to fix it (Agents:Provider)");
+            return (tried ?? new Patch(MigrationTexts.CommitMessage(step, null), [], Workflow.UtcNow), "no agent is configured to fix it (Agents:Provider)");
         }
 
-        var fix = await CodeAsync(step, basis is null ? applied : [.. applied, basis], failure, token);
-        return basis is null ? fix : (basis with { Edits = [.. basis.Edits, .. fix.Patch.Edits] }, fix.Problem);
+        var fix = await CodeAsync(step, basis, tried is null ? applied : [.. applied, tried], failure, token);
+        return tried is null ? fix : (tried with { Edits = [.. tried.Edits, .. fix.Patch.Edits] }, fix.Problem);
     }
 
-    private async Task<(Patch Patch, string? Problem)> CodeAsync(MigrationStep step, IReadOnlyList<Patch> applied, string? failure, CancellationToken token)
+    private async Task<(Patch Patch, string? Problem)> CodeAsync(MigrationStep step, RepoSnapshot basis, IReadOnlyList<Patch> applied, string? failure, CancellationToken token)
     {
         var task = MigrationPlanning.StepTask(step, subjectType, input.SourceVersion, input.TargetVersion, failure);
         try
         {
-            var patch = await agents!.CodeAsync(task, step.Files, step.Title, snapshot!, applied, null, token);
+            var patch = await agents!.CodeAsync(task, step.Files, step.Title, basis, applied, null, token);
             var summary = patch.Message.Split("\n\n", 2) is [_, var said] ? said : null;
             return (patch with { Message = MigrationTexts.CommitMessage(step, summary) }, null);
         }
@@ -144,14 +154,14 @@ public sealed partial class CodeMigrationWorkflow
             Patch? tried = null;
             if (failure is null)
             {
-                var problems = await AgentSession.CheckAsync(snapshot!, accepted, patch, token);
+                var problems = await AgentSession.CheckAsync(working!, unpushed, patch, token);
                 if (problems.Count > 0)
                 {
                     failure = "The change no longer applies on the steps kept before it:\n" + string.Join("\n", problems.Select(p => $"- {p}"));
                 }
                 else
                 {
-                    var request = new VerifyStepRequest(snapshot!, [.. accepted, patch], config.Migration.Checks, step.Forbidden, Key(index, attempts))
+                    var request = new VerifyStepRequest(working!, [.. unpushed, patch], config.Migration.Checks, step.Forbidden, Key(index, attempts))
                     {
                         Gate = config.QualityGate,
                         ForbiddenIn = step.Files,
@@ -178,7 +188,7 @@ public sealed partial class CodeMigrationWorkflow
             attempts++;
             Set(step.Id, "running", attempts, checks, seconds, null);
             News(string.Create(CultureInfo.InvariantCulture, $"Step `{GitHubText.Inline(step.Id)}` failed; fix attempt {attempts - 1} of {config.Migration.FixAttempts}."));
-            (patch, failure) = await GenerateAsync(step, accepted, failure, token, tried);
+            (patch, failure) = await GenerateAsync(step, working!, unpushed, failure, token, tried);
         }
     }
 
@@ -205,14 +215,20 @@ public sealed partial class CodeMigrationWorkflow
         }
 
         accepted.Add(patch);
+        unpushed.Add(patch);
         acceptedSteps.Add(step.Id);
         done.Add(step.Id);
         if (input.Incremental)
         {
-            var push = new PushPatchesRequest(snapshot!, [.. accepted], branch!) { NewBranch = !branchPushed };
+            // Commits are made the same way from the same patches, so the step's commit on the pushed head is the
+            // one the change request makes again from the whole list: its push finds the branch already there.
+            var push = new PushPatchesRequest(working!, [.. unpushed], branch!) { NewBranch = !branchPushed };
+
             // Not interrupted: a push that lands after a stop must be known, so the stop deletes the branch it made.
             pushedHead = await Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.PushPatchesAsync(push), ActivityPresets.Repo.Uninterrupted());
             branchPushed = true;
+            working = working! with { Sha = pushedHead };
+            unpushed.Clear();
             token.ThrowIfCancellationRequested();
         }
 

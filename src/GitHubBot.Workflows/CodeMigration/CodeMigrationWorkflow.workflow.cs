@@ -187,6 +187,7 @@ public sealed partial class CodeMigrationWorkflow
         config = settings.Resolve();
         var info = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetRepositoryAsync(target), ActivityPresets.GitHubCall.WithCancellation(token));
         snapshot = new RepoSnapshot(target, info.CloneUrl, info.HeadSha);
+        working = snapshot;
         defaultBranch = info.DefaultBranch;
         agents = new AgentSession(Budget(), config.Agents.CoderAttempts);
         var request = new AnalyzeRequest(snapshot, input.MigrationType, input.SourceVersion, input.TargetVersion, Workflow.UtcNow);
