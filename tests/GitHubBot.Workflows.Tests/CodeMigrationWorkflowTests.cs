@@ -270,6 +270,38 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task Rollback_of_a_merged_migration_opens_a_revert_pr_that_puts_main_back()
+    {
+        using var rig = await RigAsync(temporal.Client, migration: "auto_merge:\n  enabled: true\n");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "maintainer", "write");
+        using var worker = rig.Worker(chat: null);
+        var issue = Issue(rig);
+
+        var (result, rollback, revert) = await worker.ExecuteAsync(async () =>
+        {
+            var done = await (await StartAsync(rig, Input(rig, issue, to: "1.1.0"))).GetResultAsync();
+            var command = await PlanScenarios.CommandAsync(rig, issue, "maintainer", "/rollback");
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (rig.GitHub.PullRequests.Count < 2 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            var branch = rig.GitHub.PullRequests[^1]["head"]!["ref"]!.GetValue<string>();
+            var change = await rig.Temporal.GetWorkflowHandle(Core.Common.WorkflowIds.ChangeRequest(GateRig.Owner, rig.Repo, branch)).GetResultAsync<Core.ChangeRequests.ChangeRequestResult>();
+            return (done, command, change);
+        });
+
+        Assert.True(result.Merged);
+        Assert.Equal("done", Assert.Single(rollback.Outcomes).Outcome);
+        Assert.Equal("merged", revert.Outcome);
+        Assert.StartsWith($"Revert the migration #{result.PullRequestNumber}", rig.GitHub.PullRequests[^1]["title"]!.GetValue<string>(), StringComparison.Ordinal);
+        var package = await rig.Repository.RemoteGitAsync("show", "refs/heads/main:package.json");
+        Assert.Contains("\"greeter\": \"file:vendor/greeter-1.0.0\"", package, StringComparison.Ordinal);
+        Assert.Contains("Rolling back: a PR reverting", Assert.Single(rig.GitHub.CommentsOn(issue), c => c.Body.StartsWith("@maintainer", StringComparison.Ordinal)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Step_approval_keeps_an_approved_step_and_reverts_a_rejected_one()
     {
         using var rig = await RigAsync(temporal.Client);

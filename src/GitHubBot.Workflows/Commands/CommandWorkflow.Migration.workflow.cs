@@ -197,6 +197,8 @@ public sealed partial class CommandWorkflow
             return $"#{number} could not be reverted automatically: {conflict.Message}";
         }
 
+        // The revert is a change like the migration's own: gated, and merged when the repository's auto_merge says so.
+        var settings = (await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.FetchRepoConfigAsync(target), ActivityPresets.GitHubCall)).Resolve();
         var branchName = ChangeBranches.For($"{ChangeBranches.Namespace}revert-migration-{number}", Workflow.Info.WorkflowId);
         var change = new ChangeRequestInput
         {
@@ -207,6 +209,7 @@ public sealed partial class CommandWorkflow
             Commits = [revert],
             PullRequest = new PullRequestSpec($"Revert the migration #{number}", $"Reverts #{number}: asked by @{input.Author} with `/rollback` on #{input.IssueNumber}.") { Labels = [MigrationTexts.Label] },
             Gate = new GatePolicy { Trigger = "migration-rollback" },
+            Merge = new MergePolicy { Auto = settings.AutoMerge.Enabled, Method = settings.AutoMerge.Method, MinScore = settings.AutoMerge.MinScore },
         };
         await Children.StartOrFindAsync(
             (ChangeRequestWorkflow wf) => wf.RunAsync(change),
