@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GitHubBot.Core.CodeMigration;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.CodeMigration;
@@ -107,20 +106,8 @@ internal static class MigrationScenarios
     }
 
     /// <summary>Runs the fixture's own test command on a clone of <paramref name="branch"/>.</summary>
-    internal static async Task<(int Exit, string Output)> RunTestsAsync(FixtureRepository repository, string branch, string command = MigrationFixtures.NodeTestCommand)
-    {
-        using var checkout = new TempDirectory("ghbot-migration-check-");
-        using (var clone = Process.Start(new ProcessStartInfo("git", ["clone", "--quiet", "--branch", branch, repository.CloneUrl, checkout.Path]) { RedirectStandardError = true })!)
-        {
-            await clone.WaitForExitAsync();
-            Assert.Equal(0, clone.ExitCode);
-        }
-
-        using var tests = Process.Start(new ProcessStartInfo("sh", ["-c", command + " 2>&1"]) { WorkingDirectory = checkout.Path, RedirectStandardOutput = true })!;
-        var output = await tests.StandardOutput.ReadToEndAsync();
-        await tests.WaitForExitAsync();
-        return (tests.ExitCode, output);
-    }
+    internal static Task<(int Exit, string Output)> RunTestsAsync(FixtureRepository repository, string branch, string command = MigrationFixtures.NodeTestCommand) =>
+        PlanScenarios.RunTestsAsync(repository, branch, command);
 
     /// <summary>With GHBOT_WRITE_HISTORIES, keeps this run's history as code-migration-vN[-scenario].json for the replay tests.</summary>
     internal static async Task WriteHistoryAsync(GateRig rig, string workflowId, string? scenario)

@@ -149,7 +149,7 @@ internal static class PlanScenarios
     }
 
     /// <summary>Clones <paramref name="branch"/> of the remote and runs its tests, as a developer would.</summary>
-    internal static async Task<(int Exit, string Output)> RunTestsAsync(FixtureRepository repository, string branch)
+    internal static async Task<(int Exit, string Output)> RunTestsAsync(FixtureRepository repository, string branch, string command = "sh test.sh")
     {
         using var checkout = new TempDirectory("ghbot-plan-check-");
         using (var clone = Process.Start(new ProcessStartInfo("git", ["clone", "--quiet", "--branch", branch, repository.CloneUrl, checkout.Path]) { RedirectStandardError = true })!)
@@ -158,7 +158,7 @@ internal static class PlanScenarios
             Assert.Equal(0, clone.ExitCode);
         }
 
-        using var tests = Process.Start(new ProcessStartInfo("sh", ["test.sh"]) { WorkingDirectory = checkout.Path, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var tests = Process.Start(new ProcessStartInfo("sh", ["-c", command + " 2>&1"]) { WorkingDirectory = checkout.Path, RedirectStandardOutput = true })!;
         var output = await tests.StandardOutput.ReadToEndAsync();
         await tests.WaitForExitAsync();
         return (tests.ExitCode, output);

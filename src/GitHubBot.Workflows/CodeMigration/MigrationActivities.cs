@@ -62,22 +62,25 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
     private async Task<MigrationAnalysis> AnalyzeAsync(AnalyzeRequest request, CancellationToken token)
     {
         var subject = MigrationRecipes.Subject(request.MigrationType);
-        var files = await snapshots.ReadAsync(request.Snapshot, tree => tree.Where(MigrationRecipes.IsManifest), token);
-        var manifests = files.Texts.Where(f => MigrationRecipes.IsManifest(f.Key)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
         var notes = new List<string>();
+        var sources = new List<string>();
+
+        // One listing, one read: the manifests first (the recipe needs them all), then the source files.
+        var files = await snapshots.ReadManyAsync(request.Snapshot, request.Snapshot.Sha, tree =>
+        {
+            sources.AddRange(tree.Where(p => SourceExtensions.Contains(Path.GetExtension(p), StringComparer.OrdinalIgnoreCase) && !Vendored(p)));
+            if (sources.Count > MaxScannedFiles)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"The repository has {sources.Count} source files; the first {MaxScannedFiles} were read."));
+                sources.RemoveRange(MaxScannedFiles, sources.Count - MaxScannedFiles);
+            }
+
+            return tree.Where(MigrationRecipes.IsManifest).Concat(sources);
+        }, MaxScannedBytes, token);
+        var manifests = files.Texts.Where(f => MigrationRecipes.IsManifest(f.Key)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
         var recipe = MigrationRecipes.Bump(subject, request.From, request.To, manifests);
         notes.AddRange(recipe.Notes);
-
-        var sources = files.Tree
-            .Where(p => !p.Contains('\n', StringComparison.Ordinal) && SourceExtensions.Contains(Path.GetExtension(p), StringComparer.OrdinalIgnoreCase) && !Vendored(p))
-            .ToList();
-        if (sources.Count > MaxScannedFiles)
-        {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"The repository has {sources.Count} source files; the first {MaxScannedFiles} were read."));
-            sources = sources[..MaxScannedFiles];
-        }
-
-        var texts = await snapshots.ReadManyAsync(request.Snapshot, request.Snapshot.Sha, sources, MaxScannedBytes, token);
+        var texts = files.Texts;
         var changes = MigrationRecipes.KnownApiChanges(subject, request.From, request.To);
         var affected = new List<(string Path, int Uses)>();
         var usages = new List<ApiUsage>();
@@ -118,10 +121,11 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
         }
 
         var complexity = affected.Count <= 5 && usages.Count <= 10 ? "low" : affected.Count <= 30 && usages.Count <= 100 ? "medium" : "high";
-        LogAnalyzed(logger, files.Tree.Count, texts.Count, affected.Count, recipe.Edits.Count);
+        var scanned = sources.Count(texts.ContainsKey);
+        LogAnalyzed(logger, files.Tree.Count, scanned, affected.Count, recipe.Edits.Count);
         return new MigrationAnalysis(
             files.Tree.Count,
-            texts.Count,
+            scanned,
             recipe.Found,
             [.. affected.OrderByDescending(a => a.Uses).ThenBy(a => a.Path, StringComparer.Ordinal).Take(MaxAffectedFiles).Select(a => a.Path)],
             [.. usages.Take(MaxAffectedFiles)],
@@ -280,7 +284,7 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
     }
 
     /// <summary>A file that exists and is not a link (a link could point anywhere on the worker).</summary>
-    private static bool Regular(FileInfo file) => file.Exists && file.LinkTarget is null && !file.Attributes.HasFlag(FileAttributes.ReparsePoint);
+    private static bool Regular(FileInfo file) => file.Exists && file.LinkTarget is null;
 
     /// <summary>The repository's npm configuration between its root and the package, which npm would otherwise obey (registries, git, scripts' shell).</summary>
     private static void RemoveNpmConfiguration(string root, string directory)

@@ -3,13 +3,10 @@ using GitHubBot.Core.CodeMigration;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.GitHub;
-using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.CodeMigration;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Temporal;
-using GitHubBot.Workflows.Workspaces;
-using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
 namespace GitHubBot.Workflows.Commands;
@@ -173,8 +170,7 @@ public sealed partial class CommandWorkflow
                 return $"#{number} has commits GitHubBot did not push (its head is `{Shas.Abbreviate(head.Sha)}`): close it by hand if it is to go.";
             }
 
-            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpdatePullRequestAsync(new UpdatePullRequestRequest(target, number, null, true)), ActivityPresets.GitHubCall);
-            var deleted = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(target, head.Branch, result.HeadSha)), ActivityPresets.GitHubCall);
+            var deleted = await ChangeRollbacks.CloseAsync(target, number, head.Branch, result.HeadSha, CancellationToken.None);
             return $"Rolled back: closed #{number}{(deleted ? $" and deleted the branch `{head.Branch}`" : string.Empty)}.";
         }
 
@@ -183,18 +179,12 @@ public sealed partial class CommandWorkflow
             return $"#{number} is closed without being merged: there is nothing to roll back.";
         }
 
-        var info = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetRepositoryAsync(target), ActivityPresets.GitHubCall);
-        var now = new RepoSnapshot(target, info.CloneUrl, info.HeadSha);
-        Patch revert;
-        try
+        // Only what GitHubBot's own commits changed is reverted: commits people added to the PR stay.
+        var (info, now, revert, conflict) = await ChangeRollbacks.RevertAsync(
+            target, result.BaseSha!, result.HeadSha ?? head.Sha, result.HeadSha, $"Revert the migration #{number}\n\nAsked by {input.Author} with /rollback.", CancellationToken.None);
+        if (revert is null)
         {
-            // Only what GitHubBot's own commits changed is reverted: commits people added to the PR stay.
-            var request = new RevertRequest(now, result.BaseSha!, result.HeadSha ?? head.Sha, $"Revert the migration #{number}\n\nAsked by {input.Author} with /rollback.", Workflow.UtcNow) { Own = result.HeadSha };
-            revert = await Workflow.ExecuteActivityAsync((SnapshotActivities snapshots) => snapshots.RevertAsync(request), ActivityPresets.Repo);
-        }
-        catch (ActivityFailureException ex) when (Failures.Cause(ex) is { ErrorType: "RevertConflicts" } conflict)
-        {
-            return $"#{number} could not be reverted automatically: {conflict.Message}";
+            return $"#{number} could not be reverted automatically: {conflict}";
         }
 
         // The revert is a change like the migration's own: gated, and merged when the repository's auto_merge says so.

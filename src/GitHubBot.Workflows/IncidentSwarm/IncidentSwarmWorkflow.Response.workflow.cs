@@ -4,9 +4,9 @@ using GitHubBot.Core.Common;
 using GitHubBot.Core.GitHub;
 using GitHubBot.Core.IncidentSwarm;
 using GitHubBot.Core.Workspaces;
+using GitHubBot.Workflows.ChangeRequests;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Temporal;
-using GitHubBot.Workflows.Workspaces;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
@@ -183,9 +183,7 @@ public sealed partial class IncidentSwarmWorkflow
         var head = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetPullRequestHeadAsync(repository, pr.Number), ActivityPresets.GitHubCall.WithCancellation(token));
         if (!hotfixMerged && !head.Merged)
         {
-            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.UpdatePullRequestAsync(new UpdatePullRequestRequest(repository, pr.Number, null, true)), ActivityPresets.GitHubCall.WithCancellation(token));
-            var deleted = await Workflow.ExecuteActivityAsync(
-                (GitHubActivities github) => github.DeleteBranchAsync(new DeleteBranchRequest(repository, head.Branch, hotfixHead ?? string.Empty)), ActivityPresets.GitHubCall.WithCancellation(token));
+            var deleted = await ChangeRollbacks.CloseAsync(repository, pr.Number, head.Branch, hotfixHead, token);
             fixApplied = false;
             rolledBack = true;
             Note($"hotfix PR #{pr.Number} closed{(deleted ? " and its branch deleted" : "; its branch was left: someone else pushed to it")}");
@@ -201,17 +199,11 @@ public sealed partial class IncidentSwarmWorkflow
     /// <summary>A merged hotfix is reverted by a PR of its own, through the change pipeline (gated like any change).</summary>
     private async Task RevertAsync(PullRequestRef pr, RepositoryTarget repository, string by, string head, CancellationToken token)
     {
-        var info = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.GetRepositoryAsync(repository), ActivityPresets.GitHubCall.WithCancellation(token));
-        var now = new RepoSnapshot(repository, info.CloneUrl, info.HeadSha);
-        Patch revert;
-        try
+        var (info, now, revert, conflict) = await ChangeRollbacks.RevertAsync(
+            repository, hotfixBase!, head, hotfixHead, $"Revert the hotfix #{pr.Number}\n\nAsked by {by} for the incident {Workflow.Info.WorkflowId}.", token);
+        if (revert is null)
         {
-            var request = new RevertRequest(now, hotfixBase!, head, $"Revert the hotfix #{pr.Number}\n\nAsked by {by} for the incident {Workflow.Info.WorkflowId}.", Workflow.UtcNow) { Own = hotfixHead };
-            revert = await Workflow.ExecuteActivityAsync((SnapshotActivities snapshots) => snapshots.RevertAsync(request), ActivityPresets.Repo.WithCancellation(token));
-        }
-        catch (ActivityFailureException ex) when (Failures.Cause(ex) is { ErrorType: "RevertConflicts" } conflict)
-        {
-            notes.Add($"The hotfix could not be reverted automatically: {conflict.Message}");
+            notes.Add($"The hotfix could not be reverted automatically: {conflict}");
             News($"The hotfix {pr.Url} could not be reverted automatically; revert it by hand.");
             return;
         }

@@ -10,29 +10,46 @@ namespace GitHubBot.Workflows.Workspaces;
 public sealed partial class RepoSnapshots
 {
     /// <summary>
-    /// Reads many files of <paramref name="sha"/> (the snapshot's commit or one made on it) in one git process. Only
-    /// regular files (no links, no submodules) are asked for, each at most <see cref="MaxFileBytes"/> and
-    /// <paramref name="maxTotalBytes"/> in all, chosen from the tree's sizes before anything is read; binary files and
-    /// files past the bounds are left out. The output is read as it comes, never held beyond the bound.
+    /// Reads many files of <paramref name="sha"/> (the snapshot's commit or one made on it) in one git process: the
+    /// tree is listed once and <paramref name="choose"/> picks from it, most important first. Only regular files (no
+    /// links, no submodules) are read, each at most <see cref="MaxFileBytes"/> and <paramref name="maxTotalBytes"/> in
+    /// all (in the order chosen), decided from the tree's sizes before anything is read; binary files and files past
+    /// the bounds are left out. The output is read as it comes, never held beyond the bound.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>> ReadManyAsync(
-        RepoSnapshot snapshot, string sha, IReadOnlyList<string> paths, long maxTotalBytes, CancellationToken cancellationToken)
+    public async Task<SnapshotFiles> ReadManyAsync(
+        RepoSnapshot snapshot, string sha, Func<IReadOnlyList<string>, IEnumerable<string>> choose, long maxTotalBytes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(choose);
         var repository = await EnsureAsync(snapshot, cancellationToken);
-        var wanted = new HashSet<string>(paths, StringComparer.Ordinal);
         var listing = await GitWorkspace.GitAsync(
             "ls-tree", ["--git-dir", repository, "ls-tree", "-r", "-z", "--long", "--end-of-options", sha], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
-        var chosen = new List<(string Path, int Size)>();
-        long total = 0;
+        var tree = new List<string>();
+        var readable = new Dictionary<string, int>(StringComparer.Ordinal);
+        var executables = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            // "<mode> <type> <object> <size>\t<path>": regular files only, within the bounds.
+            // "<mode> <type> <object> <size>\t<path>": regular files only can be read.
             var tab = entry.IndexOf('\t', StringComparison.Ordinal);
             var fields = entry[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var path = entry[(tab + 1)..];
-            if (fields[0] is "100644" or "100755" && fields[1] == "blob" && wanted.Contains(path) && !path.Contains('\n', StringComparison.Ordinal)
-                && int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= MaxFileBytes && total + size <= maxTotalBytes)
+            tree.Add(path);
+            if (fields[0] is "100644" or "100755" && fields[1] == "blob" && !path.Contains('\n', StringComparison.Ordinal)
+                && int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= MaxFileBytes)
+            {
+                readable[path] = size;
+            }
+
+            if (fields[0] == "100755")
+            {
+                executables.Add(path);
+            }
+        }
+
+        var chosen = new List<(string Path, int Size)>();
+        long total = 0;
+        foreach (var path in choose(tree).Distinct(StringComparer.Ordinal))
+        {
+            if (readable.TryGetValue(path, out var size) && total + size <= maxTotalBytes)
             {
                 total += size;
                 chosen.Add((path, size));
@@ -42,7 +59,7 @@ public sealed partial class RepoSnapshots
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         if (chosen.Count == 0)
         {
-            return texts;
+            return new SnapshotFiles(tree, texts, executables);
         }
 
         var request = string.Concat(chosen.Select(c => $"{sha}:{c.Path}\n"));
@@ -72,7 +89,7 @@ public sealed partial class RepoSnapshots
                 }
             }))
             .ExecuteAsync(cancellationToken);
-        return texts;
+        return new SnapshotFiles(tree, texts, executables);
     }
 
     /// <summary>
