@@ -11,7 +11,37 @@ public enum ReportFormat
     Cobertura,
     Lcov,
     Sarif,
+
+    /// <summary>ESLint's built-in JSON formatter (<c>-f json</c>).</summary>
+    EslintJson,
+
+    /// <summary>flake8's default text output (<c>path:line:col: CODE message</c>).</summary>
+    Flake8,
+
+    /// <summary>pylint's JSON output (<c>--output-format=json</c>).</summary>
+    PylintJson,
+
+    /// <summary><c>npm audit --json</c>.</summary>
+    NpmAudit,
+
+    /// <summary><c>pip-audit -f json</c>.</summary>
+    PipAudit,
+
+    /// <summary><c>dotnet list package --vulnerable --format json</c>.</summary>
+    DotnetVulnerable,
+
+    /// <summary>bandit's JSON output (<c>-f json</c>).</summary>
+    BanditJson,
+
+    /// <summary><c>dotnet format … --report</c>'s format-report.json.</summary>
+    DotnetFormat,
 }
+
+/// <summary>A program a check needs on the worker, and how to get it.</summary>
+/// <param name="Tool">What people call it, e.g. "ruff".</param>
+/// <param name="Probe">A shell command in the check's directory that exits 0 when the tool is there.</param>
+/// <param name="Install">How to install it, e.g. "pip install ruff".</param>
+public sealed record ToolRequirement(string Tool, string Probe, string Install);
 
 /// <summary>One check the gate runs: a command in the checkout, how long it may take, how much it counts.</summary>
 /// <param name="Name">One of <see cref="Names"/>.</param>
@@ -34,6 +64,15 @@ public sealed record CheckConfig(
     string? ReportPath,
     bool Detected)
 {
+    /// <summary>The command of the built-in secret scan of the PR's added lines (no program runs).</summary>
+    public const string SecretScan = "ghbot:secret-scan";
+
+    /// <summary>Programs the worker must have: one missing makes the check neutral, naming it and how to install it.</summary>
+    public IReadOnlyList<ToolRequirement> Requires { get; init; } = [];
+
+    /// <summary>Why a detected check cannot run on this repository (e.g. no coverage collector referenced): it is neutral, saying so.</summary>
+    public string? Unavailable { get; init; }
+
     /// <summary>The seed's eight checks, in report order. Those neither configured nor detected are skipped.</summary>
     public static readonly IReadOnlyList<string> Names =
         ["unit_tests", "integration_tests", "linting", "security_scan", "coverage", "performance", "dependency_check", "static_analysis"];
@@ -67,16 +106,29 @@ public sealed record CheckConfig(
         return timeout < MaxTimeout ? timeout : MaxTimeout;
     }
 
-    /// <summary>trx, junit, cobertura, lcov, sarif or exit-code (the default).</summary>
-    /// <exception cref="FormatException">Not a report format.</exception>
-    public static ReportFormat ParseFormat(string? format) => format switch
+    /// <summary>The format names of the <c>report</c> key, as the schema lists them.</summary>
+    public static readonly IReadOnlyDictionary<string, ReportFormat> FormatNames = new Dictionary<string, ReportFormat>(StringComparer.Ordinal)
     {
-        null or "exit-code" => ReportFormat.ExitCode,
-        "trx" => ReportFormat.Trx,
-        "junit" => ReportFormat.JUnit,
-        "cobertura" => ReportFormat.Cobertura,
-        "lcov" => ReportFormat.Lcov,
-        "sarif" => ReportFormat.Sarif,
-        _ => throw new FormatException($"'{format}' is not a report format."),
+        ["exit-code"] = ReportFormat.ExitCode,
+        ["trx"] = ReportFormat.Trx,
+        ["junit"] = ReportFormat.JUnit,
+        ["cobertura"] = ReportFormat.Cobertura,
+        ["lcov"] = ReportFormat.Lcov,
+        ["sarif"] = ReportFormat.Sarif,
+        ["eslint-json"] = ReportFormat.EslintJson,
+        ["flake8"] = ReportFormat.Flake8,
+        ["pylint-json"] = ReportFormat.PylintJson,
+        ["npm-audit"] = ReportFormat.NpmAudit,
+        ["pip-audit"] = ReportFormat.PipAudit,
+        ["dotnet-vulnerable"] = ReportFormat.DotnetVulnerable,
+        ["bandit-json"] = ReportFormat.BanditJson,
+        ["dotnet-format"] = ReportFormat.DotnetFormat,
     };
+
+    /// <summary>One of <see cref="FormatNames"/>; exit-code is the default.</summary>
+    /// <exception cref="FormatException">Not a report format.</exception>
+    public static ReportFormat ParseFormat(string? format) =>
+        format is null ? ReportFormat.ExitCode
+        : FormatNames.TryGetValue(format, out var known) ? known
+        : throw new FormatException($"'{format}' is not a report format.");
 }
