@@ -10,7 +10,7 @@ namespace GitHubBot.Testing;
 /// </summary>
 public sealed class RoleChatClient : FakeChatClient
 {
-    private static readonly string[] Roles = ["architect", "planner", "coder", "reviewer", "diagnoser", "migrator"];
+    private static readonly string[] Roles = ["architect", "planner", "coder", "reviewer", "diagnoser", "migrator", "tester"];
     private readonly List<Script> scripts = [];
     private readonly List<AgentCall> calls = [];
     private int inFlight;

@@ -25,7 +25,7 @@ public sealed class GateActivitiesTests : IDisposable
     public GateActivitiesTests()
     {
         clients = TestApp.Clients(github);
-        activities = new GateActivities(clients, new WorkspaceOptions(workspaces.Path), NullLogger<GateActivities>.Instance);
+        activities = new GateActivities(clients, new WorkspaceOptions(workspaces.Path), new Agents.AgentModel(null), NullLogger<GateActivities>.Instance);
     }
 
     public void Dispose()

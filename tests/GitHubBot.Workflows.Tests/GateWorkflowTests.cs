@@ -108,7 +108,7 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
         Assert.Equal(("completed", "failure"), ((string?)summary["status"], (string?)summary["conclusion"]));
         Assert.StartsWith("48.9/100", (string?)summary["output"]!["title"], StringComparison.Ordinal);
         Assert.Equal(["rerun"], summary["actions"]!.AsArray().Select(a => (string?)a!["identifier"]));
-        Assert.Contains("| security scan | ➖ skipped |", (string?)summary["output"]!["summary"], StringComparison.Ordinal);
+        Assert.Contains("| security scan | ➖ skipped — not configured in .github/ghbot.yml |", (string?)summary["output"]!["summary"], StringComparison.Ordinal);
 
         // One sticky comment; the timed-out check left no process behind; the workspace is gone.
         var comment = Assert.Single(rig.GitHub.CommentsOn(7));
@@ -139,7 +139,9 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
             return (one, two);
         });
 
-        Assert.Equal(["linting", "unit_tests"], first.Checks.Select(c => c.Name).Order());
+        // The secret scan needs the PR's base, which this gate was not given: neutral, saying so, and not scored.
+        Assert.Equal(["linting", "security_scan", "unit_tests"], first.Checks.Select(c => c.Name).Order());
+        Assert.True(first.Checks.Single(c => c.Name == "security_scan").Neutral);
         Assert.True(first.Checks.Single(c => c.Name == "unit_tests").Passed);
         Assert.False(first.Checks.Single(c => c.Name == "linting").Passed);
 
@@ -151,7 +153,9 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
         var comment = Assert.Single(rig.GitHub.CommentsOn(7));
         Assert.Single(rig.GitHub.RequestsTo("POST", $"/repos/{GateRig.Owner}/{rig.Repo}/issues/7/comments"));
         Assert.Single(rig.GitHub.RequestsTo("PATCH", $"/repos/{GateRig.Owner}/{rig.Repo}/issues/comments/{comment.Id}"));
-        Assert.Contains("| integration tests | ➖ skipped |", comment.Body, StringComparison.Ordinal);
+        Assert.Contains("| integration tests | ➖ skipped — no test:integration, integration, test:e2e or e2e script in package.json |", comment.Body, StringComparison.Ordinal);
+        Assert.Contains("| coverage | ➖ skipped — no way to measure coverage", comment.Body, StringComparison.Ordinal);
+        Assert.Contains("| security scan | ⚪ neutral — The PR's base commit is not known", comment.Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 

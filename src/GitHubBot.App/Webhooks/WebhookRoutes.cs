@@ -97,6 +97,7 @@ public static class WebhookRoutes
                 Repo = repo,
                 PullRequestNumber = (int)pr.Number,
                 HeadSha = sha,
+                BaseSha = pr.Base?.Sha,
                 Branch = branch,
                 InstallationId = e.Installation?.Id,
                 CloneUrl = pr.Head.Repo?.CloneUrl,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using GitHubBot.Core.GitHub;
 using GitHubBot.Core.QualityGate;
 
 namespace GitHubBot.Core.ChangeRequests;
@@ -45,10 +46,27 @@ public static class ChangeTexts
             text.Append("- ").Append(issue).Append('\n');
         }
 
-        foreach (var check in gate.Checks.Where(c => !c.Passed))
+        foreach (var check in gate.Checks.Where(c => !c.Passed && !c.Neutral))
         {
             var summary = check.Summary.Length > MaxCheckSummary ? "…" + check.Summary[^MaxCheckSummary..] : check.Summary;
             text.Append("\n**").Append(check.Name.Replace('_', ' ')).Append("** failed:\n\n").Append(summary).Append('\n');
+            if (check.Findings.Count > 0)
+            {
+                text.Append("\nFindings (rule, place):\n");
+                foreach (var finding in check.Findings)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"- `{finding.Path}:{finding.StartLine}` {GitHubText.Inline(finding.Title ?? "finding")}: {GitHubText.Inline(finding.Message)}\n");
+                }
+            }
+
+            if (check.ChangedLines is { Uncovered.Count: > 0 } changed)
+            {
+                text.Append("\nChanged lines no test runs:\n");
+                foreach (var span in changed.Uncovered.Take(CheckOutcome.MaxFindings))
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"- {GateFixes.Describe(span)}\n");
+                }
+            }
         }
 
         return text.ToString();

@@ -50,6 +50,7 @@ public sealed record RepoConfig
                 RequiredCoverage = Number(gate["required_coverage"]),
                 AutoFix = Flag(gate["auto_fix"]) ?? false,
                 TrustForks = Flag(gate["trust_forks"]) ?? false,
+                CoverageAppliesTo = Text(gate["coverage_applies_to"]) ?? "both",
                 Checks = gate["checks"] is JsonObject checks
                     ? [.. CheckConfig.Names.Where(checks.ContainsKey).Select(name => Check(name, checks[name] as JsonObject ?? []))]
                     : [],
@@ -132,6 +133,9 @@ public sealed record QualityGateSection
 
     /// <summary>Run fork PRs without /ok-to-test.</summary>
     public bool TrustForks { get; init; }
+
+    /// <summary>What required_coverage applies to: overall, changed (the lines the PR changed) or both (the default).</summary>
+    public string CoverageAppliesTo { get; init; } = "both";
 
     /// <summary>The configured checks, in report order; empty when the repository configures none.</summary>
     public IReadOnlyList<CheckConfig> Checks { get; init; } = [];

@@ -53,4 +53,7 @@ public sealed record PullRequestHead(string Sha, string Branch, string CloneUrl,
 {
     /// <summary>Whether it was merged (by GitHubBot or by a person).</summary>
     public bool Merged { get; init; }
+
+    /// <summary>The tip of the PR's base branch, what its diff is taken against.</summary>
+    public string? BaseSha { get; init; }
 }

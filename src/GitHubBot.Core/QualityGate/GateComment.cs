@@ -6,7 +6,19 @@ using GitHubBot.Core.GitHub;
 namespace GitHubBot.Core.QualityGate;
 
 /// <summary>One row of the gate's score table.</summary>
-public sealed record GateCommentRow(string Name, CheckState State, double Score, bool Required);
+public sealed record GateCommentRow(string Name, CheckState State, double Score, bool Required)
+{
+    /// <summary>Why it was skipped or is neutral (one line), or what it measured, e.g. "84.2% of lines; changed lines 25.0%".</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>What the gate says beyond the table: coverage figures and the fixes it could not make.</summary>
+/// <param name="Coverage">The coverage line, e.g. "84.2% of lines overall; 3 of 12 changed lines (25.0%)", or null.</param>
+/// <param name="FixesAvailable">Fixes GitHubBot would make with an LLM configured (what they would fix).</param>
+public sealed record GateCommentExtras(string? Coverage, IReadOnlyList<string> FixesAvailable)
+{
+    public static readonly GateCommentExtras None = new(null, []);
+}
 
 /// <summary>
 /// The quality gate's one sticky PR comment: found again by its hidden marker and edited in place, so a PR carries
@@ -20,8 +32,9 @@ public static class GateComment
     /// <summary>Whether a comment body is the gate's sticky comment.</summary>
     public static bool IsGateComment(string? body) => body?.Contains(Marker, StringComparison.Ordinal) == true;
 
-    public static string Render(string headSha, Verdict verdict, IReadOnlyList<GateCommentRow> rows, IReadOnlyList<string> fixesApplied, Uri? workflowUrl)
+    public static string Render(string headSha, Verdict verdict, IReadOnlyList<GateCommentRow> rows, IReadOnlyList<string> fixesApplied, Uri? workflowUrl, GateCommentExtras? extras = null)
     {
+        extras ??= GateCommentExtras.None;
         ArgumentNullException.ThrowIfNull(headSha);
         ArgumentNullException.ThrowIfNull(verdict);
         ArgumentNullException.ThrowIfNull(rows);
@@ -43,10 +56,18 @@ public static class GateComment
                 CheckState.Failed => "❌ failed",
                 CheckState.TimedOut => "⏱️ timed out",
                 CheckState.Cancelled => "🚫 cancelled",
+                CheckState.Neutral => "⚪ neutral",
                 _ => "➖ skipped",
             };
-            var score = row.State == CheckState.Skipped ? "—" : row.Score.ToString("0.#", CultureInfo.InvariantCulture);
-            Line($"| {row.Name.Replace('_', ' ')} | {result} | {score} | {(row.Required ? "yes" : "no")} |");
+            var note = row.Note is { Length: > 0 } why ? $" — {Cell(why)}" : string.Empty;
+            var score = row.State is CheckState.Skipped or CheckState.Neutral ? "—" : row.Score.ToString("0.#", CultureInfo.InvariantCulture);
+            Line($"| {row.Name.Replace('_', ' ')} | {result}{note} | {score} | {(row.Required ? "yes" : "no")} |");
+        }
+
+        if (extras.Coverage is { } coverage)
+        {
+            Line(string.Empty);
+            Line($"**Coverage:** {coverage}");
         }
 
         if (verdict.BlockingIssues.Count > 0)
@@ -69,6 +90,16 @@ public static class GateComment
             }
         }
 
+        if (extras.FixesAvailable.Count > 0)
+        {
+            Line(string.Empty);
+            Line("**Fixes available with an LLM configured** (set `Agents:*` on the App)");
+            foreach (var fix in extras.FixesAvailable)
+            {
+                Line($"- {fix}");
+            }
+        }
+
         if (workflowUrl is not null)
         {
             Line(string.Empty);
@@ -76,5 +107,12 @@ public static class GateComment
         }
 
         return GitHubText.Truncate(text.ToString());
+    }
+
+    /// <summary>A reason inside a table cell: one inert line, no pipe to break the table, at most 160 characters.</summary>
+    private static string Cell(string text)
+    {
+        var line = GitHubText.Inline(text).Replace("|", "\\|", StringComparison.Ordinal);
+        return line.Length > 160 ? line[..159] + "…" : line;
     }
 }

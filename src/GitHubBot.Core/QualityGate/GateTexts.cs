@@ -17,6 +17,7 @@ public static class GateTexts
         CheckState.Failed => "failed",
         CheckState.TimedOut => "timed_out",
         CheckState.Cancelled => "cancelled",
+        CheckState.Neutral => "neutral",
         _ => "skipped",
     };
 
@@ -24,6 +25,7 @@ public static class GateTexts
     public static string Conclusion(CheckState state, bool required) => state switch
     {
         CheckState.Passed => "success",
+        CheckState.Neutral => "neutral",
         CheckState.Cancelled => "cancelled",
         CheckState.TimedOut when required => "timed_out",
         _ => required ? "failure" : "neutral",
@@ -32,6 +34,27 @@ public static class GateTexts
     /// <summary>The title of one check's run, e.g. "timed out — 0/100".</summary>
     public static string CheckTitle(CheckState state, double score) =>
         string.Create(CultureInfo.InvariantCulture, $"{StateName(state).Replace('_', ' ')} — {score:0.#}/100");
+
+    /// <summary>The coverage line of the report: overall and of the changed lines; null when nothing measured coverage.</summary>
+    public static string? CoverageLine(double? overall, ChangedCoverage? changed)
+    {
+        var parts = new List<string>();
+        if (overall is { } percent)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{percent:0.0}% of lines overall"));
+        }
+
+        if (changed is { Total: > 0 } lines)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{lines.Covered} of {lines.Total} changed lines covered ({lines.Percent:0.0}%)"));
+        }
+        else if (changed is not null)
+        {
+            parts.Add("no changed line is instrumented");
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
 
     /// <summary>The summary run's title, e.g. "92.5/100 — ready to merge".</summary>
     public static string SummaryTitle(Verdict verdict, int checksRun)
@@ -45,10 +68,10 @@ public static class GateTexts
         string.Create(CultureInfo.InvariantCulture, $"GitHubBot is checking `{Shas.Abbreviate(headSha)}` of #{pullRequest} ({trigger}).");
 
     /// <summary>The summary: the sticky comment's table, then the notes (fixes, why a fix did not happen).</summary>
-    public static string Summary(string headSha, Verdict verdict, IReadOnlyList<GateCommentRow> rows, IReadOnlyList<string> fixesApplied, IReadOnlyList<string> notes)
+    public static string Summary(string headSha, Verdict verdict, IReadOnlyList<GateCommentRow> rows, IReadOnlyList<string> fixesApplied, IReadOnlyList<string> notes, GateCommentExtras? extras = null)
     {
         ArgumentNullException.ThrowIfNull(notes);
-        var text = GateComment.Render(headSha, verdict, rows, fixesApplied, null);
+        var text = GateComment.Render(headSha, verdict, rows, fixesApplied, null, extras);
         return notes.Count == 0 ? text : GitHubText.Truncate($"{text}\n**Notes**\n\n{string.Join("\n\n", notes)}\n");
     }
 

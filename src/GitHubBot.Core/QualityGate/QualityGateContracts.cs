@@ -16,6 +16,9 @@ public sealed record QualityGateInput
     /// <summary>The App installation that owns the repository; null when unknown (looked up through the API).</summary>
     public long? InstallationId { get; init; }
 
+    /// <summary>The PR's base commit (pull_request.base.sha), for its diff; null: looked up, or unknown.</summary>
+    public string? BaseSha { get; init; }
+
     /// <summary>Where the PR head can be fetched from (the head repository's clone_url).</summary>
     public string? CloneUrl { get; init; }
 
@@ -51,7 +54,26 @@ public sealed record QualityGateInput
 }
 
 /// <summary>One check's outcome in a gate result.</summary>
-public sealed record CheckOutcome(string Name, bool Passed, double Score, bool Required, string Summary, int AnnotationsCount);
+public sealed record CheckOutcome(string Name, bool Passed, double Score, bool Required, string Summary, int AnnotationsCount)
+{
+    /// <summary>The check could not reach a verdict (a tool missing, a registry unreachable): neither passed nor failed.</summary>
+    public bool Neutral { get; init; }
+
+    /// <summary>Its findings with a place in the code (rule in Title), at most <see cref="MaxFindings"/>: what fixers are given.</summary>
+    public IReadOnlyList<GitHubBot.Core.GitHub.Annotation> Findings { get; init; } = [];
+
+    /// <summary>Coverage of the PR's changed lines, for the coverage check.</summary>
+    public ChangedCoverage? ChangedLines { get; init; }
+
+    /// <summary>Line coverage overall, for the coverage check.</summary>
+    public double? CoveragePercent { get; init; }
+
+    /// <summary>Wall time of its command.</summary>
+    public double DurationSeconds { get; init; }
+
+    /// <summary>The most findings a gate result carries per check.</summary>
+    public const int MaxFindings = 30;
+}
 
 /// <summary>Result of QualityGateWorkflow.</summary>
 public sealed record QualityGateResult

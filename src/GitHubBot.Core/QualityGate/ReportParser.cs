@@ -10,17 +10,24 @@ using GitHubBot.Core.GitHub;
 namespace GitHubBot.Core.QualityGate;
 
 /// <summary>
-/// Reads what a check wrote — TRX, JUnit XML, Cobertura, lcov, SARIF, or only its exit code — into a
-/// <see cref="CheckReport"/>. Paths in annotations are made relative to the workspace so GitHub can place them.
-/// A report that cannot be read is a failed check that says why, never an exception.
+/// Reads what a check wrote — TRX, JUnit XML, Cobertura, lcov, SARIF, linter and audit JSON, or only its exit code — into
+/// a <see cref="CheckReport"/>. Paths in annotations are made relative to the workspace so GitHub can place them.
+/// A report that cannot be read is a failed check that says why, never an exception: reports come from the PR's code.
 /// </summary>
 public static partial class ReportParser
 {
+    /// <summary>The most annotations one report keeps (failures first); the counts in its summary cover every finding.</summary>
+    public const int MaxAnnotations = 1000;
+
     /// <param name="format">The report's format.</param>
     /// <param name="report">The report's text (ignored for <see cref="ReportFormat.ExitCode"/>).</param>
     /// <param name="exitCode">The check command's exit code.</param>
     /// <param name="workspace">The checkout's root, to turn absolute paths into repository paths.</param>
-    public static CheckReport Parse(ReportFormat format, string? report, int exitCode, string workspace)
+    /// <param name="output">
+    /// The tail of the command's stdout and stderr, if known: a dependency check whose registry could not be reached is
+    /// neutral rather than failed.
+    /// </param>
+    public static CheckReport Parse(ReportFormat format, string? report, int exitCode, string workspace, string? output = null)
     {
         if (format == ReportFormat.ExitCode)
         {
@@ -29,7 +36,15 @@ public static partial class ReportParser
 
         if (string.IsNullOrWhiteSpace(report))
         {
-            return new CheckReport(false, 0, $"The check exited with {exitCode} and wrote no {format} report.", []);
+            if (format == ReportFormat.Flake8 && exitCode == 0)
+            {
+                // flake8 writes nothing at all when it finds nothing.
+                return Findings(new FindingList());
+            }
+
+            return IsDependencyFormat(format) && Unreachable(output) is { } unreachable
+                ? unreachable
+                : new CheckReport(false, 0, $"The check exited with {exitCode} and wrote no {format} report.", []);
         }
 
         try
@@ -38,9 +53,17 @@ public static partial class ReportParser
             {
                 ReportFormat.Trx => Trx(report, workspace),
                 ReportFormat.JUnit => JUnit(report, workspace),
-                ReportFormat.Cobertura => Cobertura(report),
-                ReportFormat.Lcov => Lcov(report),
+                ReportFormat.Cobertura => Cobertura(report, workspace),
+                ReportFormat.Lcov => Lcov(report, workspace),
                 ReportFormat.Sarif => Sarif(report, workspace),
+                ReportFormat.EslintJson => Eslint(report, exitCode, workspace),
+                ReportFormat.Flake8 => Flake8(report, workspace),
+                ReportFormat.PylintJson => Pylint(report, exitCode, workspace),
+                ReportFormat.BanditJson => Bandit(report, workspace),
+                ReportFormat.DotnetFormat => DotnetFormat(report, workspace),
+                ReportFormat.NpmAudit => NpmAudit(report, output),
+                ReportFormat.PipAudit => PipAudit(report),
+                ReportFormat.DotnetVulnerable => DotnetVulnerable(report, workspace, output),
                 _ => FromExitCode(exitCode),
             };
 
@@ -51,15 +74,19 @@ public static partial class ReportParser
                 : parsed;
         }
         catch (Exception ex) when (ex is XmlException or JsonException or FormatException or InvalidOperationException
-            or KeyNotFoundException or OverflowException or ArgumentException)
+            or KeyNotFoundException or OverflowException or ArgumentException or RegexMatchTimeoutException)
         {
-            return new CheckReport(false, 0, $"The {format} report could not be read: {ex.Message}", []);
+            // An audit that printed an error instead of its JSON, because the registry was out of reach, is no verdict on the PR.
+            return IsDependencyFormat(format) && Unreachable(output) is { } unreachable
+                ? unreachable
+                : new CheckReport(false, 0, $"The {format} report could not be read: {ex.Message}", []);
         }
     }
 
     /// <summary>
     /// One report from several files of one check (e.g. a TRX per test project): it passes when every file passes,
-    /// scores their mean, and carries every annotation.
+    /// scores their mean, carries every annotation and the coverage lines of all, and is neutral when a file is neutral
+    /// and none failed.
     /// </summary>
     public static CheckReport Combine(IReadOnlyList<CheckReport> reports)
     {
@@ -80,7 +107,16 @@ public static partial class ReportParser
             Math.Round(reports.Average(r => r.Score), 1),
             string.Join("\n", reports.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"- report {i + 1}: {r.Summary.Replace("\n", " ", StringComparison.Ordinal)}"))),
             [.. reports.SelectMany(r => r.Annotations)],
-            coverage.Count > 0 ? Math.Round(coverage.Average(), 1) : null);
+            coverage.Count > 0 ? Math.Round(coverage.Average(), 1) : null)
+        {
+            Neutral = reports.Any(r => r.Neutral) && reports.All(r => r.Passed || r.Neutral),
+            Lines = reports.Count(r => r.Lines.Count > 0) switch
+            {
+                0 => [],
+                1 => reports.First(r => r.Lines.Count > 0).Lines,
+                _ => MergeLines(reports.SelectMany(r => r.Lines)),
+            },
+        };
     }
 
     private static CheckReport FromExitCode(int exitCode) =>
@@ -181,55 +217,10 @@ public static partial class ReportParser
         return new CheckReport(failed.Count == 0, score, summary.ToString(), annotations);
     }
 
-    private static CheckReport Cobertura(string report)
-    {
-        var root = XDocument.Parse(report).Root ?? throw new FormatException("empty Cobertura document");
-        var rate = (string?)root.Attribute("line-rate") ?? throw new FormatException("Cobertura report has no line-rate");
-        var value = double.Parse(rate, NumberStyles.Float, CultureInfo.InvariantCulture);
-        if (!double.IsFinite(value) || value is < 0 or > 1)
-        {
-            throw new FormatException($"line-rate '{rate}' is not between 0 and 1");
-        }
-
-        var percent = Math.Round(value * 100, 1);
-        return Coverage(percent, (int?)root.Attribute("lines-covered"), (int?)root.Attribute("lines-valid"));
-    }
-
-    private static CheckReport Lcov(string report)
-    {
-        int found = 0, hit = 0;
-        foreach (var line in report.Split('\n'))
-        {
-            var text = line.Trim();
-            if (text.StartsWith("LF:", StringComparison.Ordinal))
-            {
-                found += int.Parse(text[3..], CultureInfo.InvariantCulture);
-            }
-            else if (text.StartsWith("LH:", StringComparison.Ordinal))
-            {
-                hit += int.Parse(text[3..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        if (found == 0)
-        {
-            return new CheckReport(false, 0, "The lcov report lists no lines.", []);
-        }
-
-        return Coverage(Math.Round(100.0 * hit / found, 1), hit, found);
-    }
-
-    private static CheckReport Coverage(double percent, int? covered, int? valid)
-    {
-        var lines = covered is not null && valid is not null ? string.Create(CultureInfo.InvariantCulture, $" ({covered} of {valid} lines)") : string.Empty;
-        return new CheckReport(true, percent, string.Create(CultureInfo.InvariantCulture, $"Line coverage {percent:0.0}%{lines}."), [], percent);
-    }
-
     private static CheckReport Sarif(string report, string workspace)
     {
         using var document = JsonDocument.Parse(report);
-        var annotations = new List<Annotation>();
-        int errors = 0, warnings = 0, notes = 0;
+        var findings = new FindingList();
         foreach (var run in document.RootElement.GetProperty("runs").EnumerateArray())
         {
             if (!run.TryGetProperty("results", out var results))
@@ -257,37 +248,23 @@ public static partial class ReportParser
                     "note" or "none" => AnnotationLevel.Notice,
                     _ => AnnotationLevel.Warning,
                 };
-                if (annotationLevel == AnnotationLevel.Failure)
-                {
-                    errors++;
-                }
-                else if (annotationLevel == AnnotationLevel.Notice)
-                {
-                    notes++;
-                }
-                else
-                {
-                    warnings++;
-                }
-
                 var message = result.TryGetProperty("message", out var m) && m.TryGetProperty("text", out var t) ? t.GetString() ?? string.Empty : string.Empty;
+                string? path = null;
+                int start = 1, end = 1;
                 if (result.TryGetProperty("locations", out var locations) && locations.GetArrayLength() > 0
                     && locations[0].TryGetProperty("physicalLocation", out var physical)
                     && physical.TryGetProperty("artifactLocation", out var artifact) && artifact.TryGetProperty("uri", out var uri))
                 {
-                    var start = physical.TryGetProperty("region", out var region) && region.TryGetProperty("startLine", out var s) ? s.GetInt32() : 1;
-                    var end = physical.TryGetProperty("region", out var region2) && region2.TryGetProperty("endLine", out var e) ? e.GetInt32() : start;
-                    if (Relative(Uri.UnescapeDataString(uri.GetString() ?? string.Empty), workspace) is { } path)
-                    {
-                        annotations.Add(new Annotation(path, start, Math.Max(start, end), annotationLevel, message, rule));
-                    }
+                    start = physical.TryGetProperty("region", out var region) && region.TryGetProperty("startLine", out var s) ? s.GetInt32() : 1;
+                    end = physical.TryGetProperty("region", out var region2) && region2.TryGetProperty("endLine", out var e) ? e.GetInt32() : start;
+                    path = Relative(Uri.UnescapeDataString(uri.GetString() ?? string.Empty), workspace);
                 }
+
+                findings.Add(annotationLevel, path, start, end, message, rule);
             }
         }
 
-        var score = Math.Max(0, 100 - (10 * errors) - (2 * warnings));
-        var summary = string.Create(CultureInfo.InvariantCulture, $"{errors} errors, {warnings} warnings, {notes} notes.");
-        return new CheckReport(errors == 0, score, summary, annotations);
+        return Findings(findings);
     }
 
     /// <summary>Each rule's default level (tool.driver.rules[].defaultConfiguration.level), for results that name none.</summary>

@@ -12,6 +12,9 @@ public enum CheckState
 
     /// <summary>Not configured and not detected: reported as skipped, never as passed.</summary>
     Skipped,
+
+    /// <summary>Ran (or tried to) but could reach no verdict for a reason outside the PR: a tool the worker lacks, a registry it cannot reach.</summary>
+    Neutral,
 }
 
 /// <summary>One check as the verdict sees it.</summary>
@@ -22,7 +25,11 @@ public enum CheckState
 /// <param name="Required">Whether it must pass.</param>
 /// <param name="CoveragePercent">Line coverage it measured, if any.</param>
 /// <param name="MeasuresCoverage">The check is the coverage check: without a measurement the coverage requirement is not met.</param>
-public sealed record CheckOutcomeInput(string Name, CheckState State, double Score, double Weight, bool Required, double? CoveragePercent = null, bool MeasuresCoverage = false);
+public sealed record CheckOutcomeInput(string Name, CheckState State, double Score, double Weight, bool Required, double? CoveragePercent = null, bool MeasuresCoverage = false)
+{
+    /// <summary>Coverage of the lines the PR changed, when measured (null: not measured, or no changed line is instrumented).</summary>
+    public double? ChangedLinesPercent { get; init; }
+}
 
 /// <summary>The gate's decision.</summary>
 /// <param name="Score">Weighted score of the checks that ran, 0–100.</param>
@@ -33,10 +40,16 @@ public sealed record Verdict(double Score, bool CanMerge, IReadOnlyList<string> 
 /// <summary>The quality gate's verdict: weighted score, required checks, coverage, score.</summary>
 public static class VerdictRules
 {
-    public static Verdict Decide(IReadOnlyList<CheckOutcomeInput> checks, double requiredCoverage, double requiredScore)
+    /// <param name="checks">Every check of the gate.</param>
+    /// <param name="requiredCoverage">The line coverage a PR needs.</param>
+    /// <param name="requiredScore">The weighted score a PR needs.</param>
+    /// <param name="coverageAppliesTo">What the coverage requirement applies to (<see cref="CoverageTargets"/>): overall, changed lines, or both.</param>
+    public static Verdict Decide(IReadOnlyList<CheckOutcomeInput> checks, double requiredCoverage, double requiredScore, string coverageAppliesTo = CoverageTargets.Both)
     {
         ArgumentNullException.ThrowIfNull(checks);
-        var ran = checks.Where(c => c.State != CheckState.Skipped).ToList();
+
+        // Skipped checks did not run; neutral ones could not reach a verdict: neither counts for or against the PR.
+        var ran = checks.Where(c => c.State is not (CheckState.Skipped or CheckState.Neutral)).ToList();
         var blocking = new List<string>();
         if (ran.Count == 0)
         {
@@ -61,12 +74,19 @@ public static class VerdictRules
             });
         }
 
-        foreach (var check in ran.Where(c => c.CoveragePercent is { } coverage && !(coverage >= requiredCoverage)))
+        var overall = coverageAppliesTo != CoverageTargets.Changed;
+        var changed = coverageAppliesTo != CoverageTargets.Overall;
+        foreach (var check in ran.Where(c => overall && c.CoveragePercent is { } coverage && !(coverage >= requiredCoverage)))
         {
             blocking.Add(string.Create(CultureInfo.InvariantCulture, $"Coverage is {check.CoveragePercent:0.0}%, below the required {requiredCoverage:0.#}%."));
         }
 
-        foreach (var check in ran.Where(c => c.MeasuresCoverage && c.CoveragePercent is null && requiredCoverage > 0))
+        foreach (var check in ran.Where(c => changed && c.ChangedLinesPercent is { } coverage && !(coverage >= requiredCoverage)))
+        {
+            blocking.Add(string.Create(CultureInfo.InvariantCulture, $"Coverage of the changed lines is {check.ChangedLinesPercent:0.0}%, below the required {requiredCoverage:0.#}%."));
+        }
+
+        foreach (var check in ran.Where(c => c.MeasuresCoverage && c.CoveragePercent is null && c.ChangedLinesPercent is null && requiredCoverage > 0))
         {
             blocking.Add($"Coverage could not be measured ({check.Name} did not report it).");
         }

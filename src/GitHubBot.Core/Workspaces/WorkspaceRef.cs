@@ -7,4 +7,8 @@ namespace GitHubBot.Core.Workspaces;
 /// <param name="Target">The repository, for the installation token.</param>
 /// <param name="CloneUrl">Where the commit is fetched from (https, or file for local repositories).</param>
 /// <param name="HeadSha">The commit.</param>
-public sealed record WorkspaceRef(string Key, RepositoryTarget Target, string CloneUrl, string HeadSha);
+public sealed record WorkspaceRef(string Key, RepositoryTarget Target, string CloneUrl, string HeadSha)
+{
+    /// <summary>The commit the PR is compared with (its base), for the diff the secret scan and changed-line coverage read; null: unknown.</summary>
+    public string? BaseSha { get; init; }
+}

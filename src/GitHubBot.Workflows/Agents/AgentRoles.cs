@@ -6,12 +6,12 @@ namespace GitHubBot.Workflows.Agents;
 public sealed record AgentRole(string Name, string Instructions, JsonElement Schema);
 
 /// <summary>
-/// The agents' roles: architect, planner, coder, reviewer, diagnoser, migrator. Their prompts and schemas are files in
+/// The agents' roles: architect, planner, coder, reviewer, diagnoser, migrator, tester. Their prompts and schemas are files in
 /// <c>Agents/Roles</c>, embedded in the assembly, not strings in code.
 /// </summary>
 public static class AgentRoles
 {
-    public static readonly IReadOnlyList<string> Names = ["architect", "planner", "coder", "reviewer", "diagnoser", "migrator"];
+    public static readonly IReadOnlyList<string> Names = ["architect", "planner", "coder", "reviewer", "diagnoser", "migrator", "tester"];
 
     public static AgentRole Get(string name)
     {

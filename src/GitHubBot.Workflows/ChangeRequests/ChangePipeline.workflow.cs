@@ -234,6 +234,7 @@ internal sealed class ChangePipeline
             Repo = input.Target.Repo,
             PullRequestNumber = pr.Number,
             HeadSha = sha,
+            BaseSha = input.Base.Sha,
             Branch = input.Branch,
             InstallationId = input.Target.InstallationId,
             CloneUrl = input.Base.CloneUrl,

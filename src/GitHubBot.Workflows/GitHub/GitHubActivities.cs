@@ -179,6 +179,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             pr.State.Value == ItemState.Open)
         {
             Merged = pr.Merged,
+            BaseSha = pr.Base?.Sha,
         };
     }
 

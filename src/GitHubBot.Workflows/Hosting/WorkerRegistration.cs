@@ -44,6 +44,7 @@ public static class WorkerRegistration
         typeof(GitHubActivities),
         typeof(GateActivities),
         typeof(GateControlActivities),
+        typeof(GateFixActivities),
         typeof(CommandActivities),
         typeof(AgentActivities),
         typeof(SnapshotActivities),

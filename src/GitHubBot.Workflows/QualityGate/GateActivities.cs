@@ -4,10 +4,10 @@ using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
 using GitHubBot.Core.Common;
-using GitHubBot.Core.Config;
 using GitHubBot.Core.GitHub;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
+using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Temporal;
 using GitHubBot.Workflows.Workspaces;
@@ -24,7 +24,7 @@ namespace GitHubBot.Workflows.QualityGate;
 /// lost worker is noticed. Each step checks the commit out again when its worker does not have it (another worker
 /// of the same queue may have prepared it), so steps need not share a machine.
 /// </summary>
-public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOptions options, ILogger<GateActivities> logger)
+public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOptions options, AgentModel model, ILogger<GateActivities> logger)
 {
     /// <summary>The largest report file read; a bigger one is a failed check saying so.</summary>
     public const long MaxReportBytes = 32L * 1024 * 1024;
@@ -48,15 +48,23 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     public async Task<QualityGateConfig> PrepareWorkspaceAsync(PrepareWorkspaceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (files, packageJson) = await Heartbeats.RunAsync(async token =>
+        var (files, texts) = await Heartbeats.RunAsync(async token =>
         {
             var checkout = await EnsureCheckoutAsync(request.Workspace, token);
             var runAs = RunAsFor(request.Workspace.Key);
             var files = await GitWorkspace.ListFilesAsync(checkout, runAs, token);
-            var packageJson = files.Contains("package.json") ? await ReadFileAsync(Path.Combine(checkout, "package.json"), 1024 * 1024, runAs, token) : null;
-            return (files, packageJson);
+            var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var manifest in CheckDetection.ManifestsToRead(files))
+            {
+                if (await ReadFileAsync(Path.Combine(checkout, manifest), CheckDetection.MaxManifestBytes, runAs, token) is { } text)
+                {
+                    texts[manifest] = text;
+                }
+            }
+
+            return (files, texts);
         });
-        return QualityGateConfig.From(request.ResolveGate(), files, packageJson);
+        return QualityGateConfig.From(request.ResolveGate(), files, texts) with { AgentsAvailable = model.Chat is not null };
     }
 
     /// <summary>
@@ -69,56 +77,6 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         ArgumentNullException.ThrowIfNull(request);
         var attempt = ActivityExecutionContext.Current.Info.Attempt;
         return await Heartbeats.RunAsync(token => RunCheckAsync(request, attempt, token));
-    }
-
-    private async Task<CheckRunResult> RunCheckAsync(RunCheckRequest request, int attempt, CancellationToken cancellationToken)
-    {
-        var check = request.Check;
-        var checkout = await EnsureCheckoutAsync(request.Workspace, cancellationToken);
-        var runAs = RunAsFor(request.Workspace.Key);
-        var worktree = Path.Combine(WorkspaceDirectory(request.Workspace.Key), "checks", $"{SafeName(check.Name)}-{attempt}");
-        await RemoveInWorkspaceAsync(worktree, runAs, cancellationToken);
-        await WithLockAsync(request.Workspace.Key, token => GitWorkspace.AddWorktreeAsync(checkout, worktree, runAs, token), cancellationToken);
-        try
-        {
-            await DeleteAsync(ReportFiles(worktree, check.ReportPath), runAs, cancellationToken);
-            var run = await CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: cancellationToken, runAs: runAs);
-            LogCheckEnded(logger, check.Name, run.ExitCode, run.Duration, run.TimedOut);
-            if (run.TimedOut)
-            {
-                return new CheckRunResult(
-                    check.Name,
-                    CheckState.TimedOut,
-                    0,
-                    string.Create(CultureInfo.InvariantCulture, $"`{check.Run}` ran past its {check.Timeout} timeout and was stopped with its child processes.{OutputBlock(run)}"),
-                    [],
-                    null,
-                    run.Duration.TotalSeconds);
-            }
-
-            var report = await ReadReportAsync(check, worktree, run.ExitCode, runAs, cancellationToken);
-
-            // Results travel through the workflow's history: bounded, however much a tool reports.
-            var annotations = report.Annotations.Take(GitHubText.MaxAnnotationsPerCheckRun).Select(a => a with
-            {
-                Message = GitHubText.Truncate(a.Message, MaxAnnotationMessage),
-                Title = a.Title is null ? null : GitHubText.Truncate(a.Title, 255),
-            }).ToList();
-            var dropped = report.Annotations.Count - annotations.Count;
-            var summary = GitHubText.Truncate(report.Summary, MaxReportSummary) + (dropped > 0 ? $"\n\n{dropped} more findings are not shown." : string.Empty);
-            return new CheckRunResult(
-                check.Name,
-                report.Passed ? CheckState.Passed : CheckState.Failed,
-                report.Score,
-                $"`{check.Run}` — {summary}{OutputBlock(run)}",
-                annotations,
-                report.CoveragePercent,
-                run.Duration.TotalSeconds);
-        }
-        finally
-        {
-            await RemoveInWorkspaceAsync(worktree, runAs, CancellationToken.None);
-        }
     }
 
     /// <summary>
@@ -168,6 +126,12 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
         var diff = await GitWorkspace.StageAllAsync(checkout, runAs, cancellationToken);
         var shownDiff = diff.Length > MaxDiff ? diff[..MaxDiff] + "\n[diff cut: it is longer than GitHub comments allow]\n" : diff;
+        if (request.ReturnEdits)
+        {
+            var edits = await StagedEditsAsync(checkout, runAs, cancellationToken);
+            return new ApplyFixesResult(applied, failed, shownDiff, null, null) { Edits = edits ?? [], EditsUnavailable = edits is null };
+        }
+
         if (!request.Push)
         {
             return new ApplyFixesResult(applied, failed, shownDiff, null, null);
@@ -207,6 +171,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         var directory = WorkspaceDirectory(key);
         await RemoveWorkspaceDirectoryAsync(key, directory, CancellationToken.None);
         File.Delete(ReadyMarker(key));
+        File.Delete(DiffFile(key));
         Locks.TryRemove(key, out _);
     }
 
@@ -294,35 +259,13 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 }
             }
 
+            // Taken before any of the PR's code runs, and kept outside the workspace, where no check can write.
+            await WriteDiffAsync(workspace, checkout, cloneUrl, gitToken, token);
+
             // Outside the workspace, so the PR's code cannot make a later step check out again.
             await File.WriteAllTextAsync(ready, workspace.HeadSha, token);
         }, cancellationToken);
         return checkout;
-    }
-
-    private static async Task<CheckReport> ReadReportAsync(CheckConfig check, string worktree, int exitCode, RunAs? runAs, CancellationToken cancellationToken)
-    {
-        if (check.Report == ReportFormat.ExitCode)
-        {
-            return ReportParser.Parse(ReportFormat.ExitCode, null, exitCode, worktree);
-        }
-
-        var files = ReportFiles(worktree, check.ReportPath).ToList();
-        if (files.Count == 0)
-        {
-            return ReportParser.Parse(check.Report, null, exitCode, worktree);
-        }
-
-        var reports = new List<CheckReport>();
-        foreach (var file in files)
-        {
-            var text = await ReadFileAsync(file, MaxReportBytes, runAs, cancellationToken);
-            reports.Add(text is null
-                ? new CheckReport(false, 0, $"{Path.GetRelativePath(worktree, file)} was not read: reports must be regular files under {MaxReportBytes / 1024 / 1024} MiB.", [])
-                : ReportParser.Parse(check.Report, text, exitCode, worktree));
-        }
-
-        return ReportParser.Combine(reports);
     }
 
     /// <summary>The files inside <paramref name="worktree"/> that a report path (a glob such as <c>out/*.trx</c>) names.</summary>

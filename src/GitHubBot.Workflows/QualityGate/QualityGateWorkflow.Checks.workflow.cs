@@ -17,7 +17,8 @@ public sealed partial class QualityGateWorkflow
     /// <summary>The trigger of the gate that re-checks a commit of fixes: it never fixes again.</summary>
     public const string AutoFixTrigger = "auto-fix";
 
-    private async Task<QualityGateResult> CheckAsync(QualityGateInput input, RepositoryTarget target, WorkspaceRef workspace, QualityGateSection gateSection, CancellationToken token)
+    private async Task<QualityGateResult> CheckAsync(
+        QualityGateInput input, RepositoryTarget target, WorkspaceRef workspace, QualityGateSection gateSection, AgentsSection agentsSection, CancellationToken token)
     {
         stage = "checking out";
         var settings = await Workflow.ExecuteActivityAsync(
@@ -26,21 +27,29 @@ public sealed partial class QualityGateWorkflow
         var requiredScore = Threshold(input.RequiredScore, settings.RequiredScore, input.ThresholdsRaiseOnly);
         var requiredCoverage = Threshold(input.RequiredCoverage, settings.RequiredCoverage, input.ThresholdsRaiseOnly);
 
-        var results = await RunChecksAsync(target, workspace, settings.Checks, token);
+        var results = await RunChecksAsync(target, workspace, settings.Checks, result => Judged(result, requiredCoverage, settings.CoverageAppliesTo), token);
         var verdict = Decide(settings, results, requiredCoverage, requiredScore);
 
         var fixable = settings.Checks.Where(c => c.Fix is not null && results.TryGetValue(c.Name, out var r) && r.State != CheckState.Passed).ToList();
-        var (fixesApplied, notes, fixedSha) = (input.AttemptAutoFix || settings.AutoFix) && input.Trigger != AutoFixTrigger && fixable.Count > 0
-            ? await FixAsync(input, workspace, fixable, token)
+        var agentWork = AgentWork(settings, results, requiredCoverage);
+        var wantsFixes = (input.AttemptAutoFix || settings.AutoFix) && input.Trigger != AutoFixTrigger;
+        var fixesAvailable = agentWork.Count > 0 && !settings.AgentsAvailable && !input.FromFork ? agentWork : [];
+        var (fixesApplied, notes, fixedSha) =
+            wantsFixes && agentWork.Count > 0 && settings.AgentsAvailable && !input.FromFork && Workflow.Patched(AgentFixesPatch)
+                ? await FixWithAgentsAsync(new AgentFixContext(input, target, workspace, settings, results, requiredCoverage, agentsSection), fixable, token)
+            : wantsFixes && fixable.Count > 0 ? await FixAsync(input, workspace, fixable, token)
             : ([], [], null);
 
         // The report of this commit goes out before any re-check, which then reports on the fixed commit itself.
         stage = "reporting";
-        var summary = GateTexts.Summary(input.HeadSha, verdict, Rows(settings, results), [.. input.FixesBefore, .. fixesApplied], notes);
-        var conclusion = verdict.CanMerge ? "success" : (results.Count == 0 ? "neutral" : "failure");
-        var complete = new CompleteCheckRunRequest(target, checkRunId!.Value, conclusion, GateTexts.SummaryTitle(verdict, results.Count), summary)
+        var coverage = results.GetValueOrDefault("coverage");
+        var extras = new GateCommentExtras(GateTexts.CoverageLine(coverage?.CoveragePercent, coverage?.ChangedLines), fixesAvailable);
+        var summary = GateTexts.Summary(input.HeadSha, verdict, Rows(settings, results), [.. input.FixesBefore, .. fixesApplied], notes, extras);
+        var conclusion = verdict.CanMerge ? "success" : (results.Values.All(r => r.State == CheckState.Neutral) ? "neutral" : "failure");
+        var canFix = fixable.Count > 0 || (agentWork.Count > 0 && settings.AgentsAvailable);
+        var complete = new CompleteCheckRunRequest(target, checkRunId!.Value, conclusion, GateTexts.SummaryTitle(verdict, results.Values.Count(r => r.State != CheckState.Neutral)), summary)
         {
-            Buttons = Buttons(input, fixable.Count > 0 && fixedSha is null),
+            Buttons = Buttons(input, canFix && fixedSha is null),
         };
         await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.CompleteCheckRunAsync(complete),
@@ -58,12 +67,37 @@ public sealed partial class QualityGateWorkflow
             CanMerge = verdict.CanMerge,
             Conclusion = conclusion,
             CheckRunId = checkRunId!.Value,
-            Checks = [.. settings.Checks.Where(c => results.ContainsKey(c.Name)).Select(c => new CheckOutcome(
-                c.Name, results[c.Name].State == CheckState.Passed, results[c.Name].Score, c.Required, results[c.Name].Summary, results[c.Name].Annotations.Count))],
+            Checks = [.. settings.Checks.Where(c => results.ContainsKey(c.Name)).Select(c => Outcome(c, results[c.Name]))],
             AutoFixesApplied = fixesApplied,
             BlockingIssues = verdict.BlockingIssues,
             FixedSha = fixedSha,
         };
+    }
+
+    /// <summary>One check in the gate's result, with what a fixer needs: its findings, its coverage figures.</summary>
+    private static CheckOutcome Outcome(CheckConfig check, CheckRunResult result) =>
+        new(check.Name, result.State == CheckState.Passed, result.Score, check.Required, result.Summary, result.Annotations.Count)
+        {
+            Neutral = result.State == CheckState.Neutral,
+            Findings = [.. result.Annotations.Take(CheckOutcome.MaxFindings)],
+            ChangedLines = result.ChangedLines,
+            CoveragePercent = result.CoveragePercent,
+            DurationSeconds = result.DurationSeconds,
+        };
+
+    /// <summary>
+    /// A coverage check that ran its tests but measured less than the requirement (on what it applies to) fails:
+    /// its own check run says so, not only the summary.
+    /// </summary>
+    private static CheckRunResult Judged(CheckRunResult result, double requiredCoverage, string appliesTo)
+    {
+        if (result.Name != "coverage" || result.State != CheckState.Passed || !GateFixes.CoverageShort(result, requiredCoverage, appliesTo))
+        {
+            return result;
+        }
+
+        var why = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"**Below the required {requiredCoverage:0.#}% line coverage.**");
+        return result with { State = CheckState.Failed, Summary = $"{why}\n\n{result.Summary}" };
     }
 
     /// <summary>
@@ -183,7 +217,8 @@ public sealed partial class QualityGateWorkflow
         }
     }
 
-    private async Task<Dictionary<string, CheckRunResult>> RunChecksAsync(RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, CancellationToken token)
+    private async Task<Dictionary<string, CheckRunResult>> RunChecksAsync(
+        RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, Func<CheckRunResult, CheckRunResult> judge, CancellationToken token)
     {
         stage = "running checks";
         foreach (var check in checks)
@@ -209,6 +244,7 @@ public sealed partial class QualityGateWorkflow
                 result = new CheckRunResult(check.Name, CheckState.Failed, 0, $"`{check.Run}` could not run: {Failures.Reason(ex)}", [], null, 0);
             }
 
+            result = judge(result);
             results[check.Name] = result;
             checkStates[check.Name] = GateTexts.StateName(result.State);
             var publish = new PublishCheckRunRequest(
@@ -231,17 +267,27 @@ public sealed partial class QualityGateWorkflow
     private static Verdict Decide(QualityGateConfig settings, Dictionary<string, CheckRunResult> results, double requiredCoverage, double requiredScore) =>
         VerdictRules.Decide(
             [.. settings.Checks.Where(c => results.ContainsKey(c.Name)).Select(c => new CheckOutcomeInput(
-                c.Name, results[c.Name].State, results[c.Name].Score, c.Weight, c.Required, results[c.Name].CoveragePercent, c.Name == "coverage"))],
+                c.Name, results[c.Name].State, results[c.Name].Score, c.Weight, c.Required, results[c.Name].CoveragePercent, c.Name == "coverage")
+            {
+                ChangedLinesPercent = results[c.Name].ChangedLines?.Percent,
+            })],
             requiredCoverage,
-            requiredScore);
+            requiredScore,
+            settings.CoverageAppliesTo);
 
     private static List<GateCommentRow> Rows(QualityGateConfig settings, Dictionary<string, CheckRunResult> results) =>
         [.. CheckConfig.Names.Select(name =>
         {
             var check = settings.Checks.FirstOrDefault(c => c.Name == name);
-            return results.TryGetValue(name, out var result)
-                ? new GateCommentRow(name, result.State, result.Score, check?.Required ?? false)
-                : new GateCommentRow(name, CheckState.Skipped, 0, false);
+            if (results.TryGetValue(name, out var result))
+            {
+                return new GateCommentRow(name, result.State, result.Score, check?.Required ?? false)
+                {
+                    Note = result.State == CheckState.Neutral ? result.Summary.Split('\n', 2)[0] : null,
+                };
+            }
+
+            return new GateCommentRow(name, CheckState.Skipped, 0, false) { Note = settings.Skipped.FirstOrDefault(s => s.Name == name)?.Reason };
         })];
 
     /// <summary>The first version: open the check run, close it as neutral. Kept for gates started before checks ran.</summary>

@@ -174,11 +174,11 @@ public sealed partial class QualityGateWorkflow
             (GitHubActivities github) => github.CreateCheckRunAsync(started),
             ActivityPresets.GitHubCall.WithCancellation(token));
 
-        var workspace = new WorkspaceRef(Workflow.Info.RunId, target, input.CloneUrl!, input.HeadSha);
+        var workspace = new WorkspaceRef(Workflow.Info.RunId, target, input.CloneUrl!, input.HeadSha) { BaseSha = input.BaseSha };
         QualityGateResult result;
         try
         {
-            result = await CheckAsync(input, target, workspace, gateSection, token);
+            result = await CheckAsync(input, target, workspace, gateSection, config.Resolve().Agents, token);
         }
         finally
         {
@@ -231,11 +231,17 @@ public sealed partial class QualityGateWorkflow
             input = input with
             {
                 HeadSha = string.IsNullOrEmpty(input.HeadSha) ? head!.Sha : input.HeadSha,
+                BaseSha = input.BaseSha ?? head!.BaseSha,
                 Branch = head!.Branch,
                 CloneUrl = head.CloneUrl,
                 FromFork = head.FromFork,
             };
             headSha = input.HeadSha;
+        }
+
+        if (input.BaseSha is null && head?.BaseSha is { } baseSha)
+        {
+            input = input with { BaseSha = baseSha };
         }
 
         // Only the gate of the PR's current head replaces the others: a late or repeated delivery of an older

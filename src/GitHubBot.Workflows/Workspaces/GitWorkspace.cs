@@ -38,6 +38,40 @@ public static class GitWorkspace
     }
 
     /// <summary>
+    /// The PR's change as a zero-context unified diff: <paramref name="baseSha"/> and the head are fetched with some
+    /// history, and the head is compared with their merge base (what GitHub's "Files changed" shows); without one
+    /// in reach, with the base itself. Run on a fresh checkout, before any of the PR's code.
+    /// </summary>
+    public static async Task<string> ChangeAsync(string checkout, Uri cloneUrl, string? token, string headSha, string baseSha, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cloneUrl);
+        if (baseSha.Length is not (40 or 64) || !baseSha.All(char.IsAsciiHexDigitLower))
+        {
+            throw new GitCommandException($"'{baseSha}' is not a full commit SHA");
+        }
+
+        var environment = Environment(cloneUrl, token);
+        await GitAsync("fetch", ["-C", checkout, "fetch", "--quiet", "--depth=100", "--no-tags", "--end-of-options", cloneUrl.ToString(), baseSha, headSha], checkout, environment, token, cancellationToken);
+        string from;
+        try
+        {
+            from = (await GitAsync("merge-base", ["-C", checkout, "merge-base", "--end-of-options", baseSha, headSha], checkout, CleanLocalEnvironment, null, cancellationToken)).Trim();
+        }
+        catch (GitCommandException)
+        {
+            from = baseSha;
+        }
+
+        return await GitAsync(
+            "diff",
+            ["-C", checkout, "diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--end-of-options", from, headSha],
+            checkout,
+            CleanLocalEnvironment,
+            null,
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Adds a detached worktree of the checkout's HEAD at <paramref name="path"/>: a check gets a tree of its own, so
     /// checks running side by side never share build outputs, while the fetched objects are shared.
     /// </summary>
@@ -64,6 +98,32 @@ public static class GitWorkspace
     {
         await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
         return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+    }
+
+    /// <summary>The staged changes: status letter (A, M, D, T…), the new mode and blob, and the path (NUL-separated raw output, read safely).</summary>
+    public static async Task<IReadOnlyList<StagedChange>> StagedAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
+    {
+        var output = await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "-z"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        var parts = output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var staged = new List<StagedChange>();
+        for (var i = 0; i + 1 < parts.Length; i += 2)
+        {
+            // ":100644 100644 <old> <new> M"
+            var fields = parts[i].TrimStart(':').Split(' ');
+            if (fields.Length >= 5)
+            {
+                staged.Add(new StagedChange(fields[4][0], fields[1], fields[3], parts[i + 1]));
+            }
+        }
+
+        return staged;
+    }
+
+    /// <summary>A blob's text, or null when it is larger than <paramref name="maxBytes"/>.</summary>
+    public static async Task<string?> BlobAsync(string checkout, string sha, int maxBytes, RunAs? runAs, CancellationToken cancellationToken)
+    {
+        var size = long.Parse((await GitAsync("cat-file", ["-C", checkout, "cat-file", "-s", "--end-of-options", sha], checkout, CleanLocalEnvironment, null, cancellationToken, runAs)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return size > maxBytes ? null : await GitAsync("cat-file", ["-C", checkout, "cat-file", "blob", "--end-of-options", sha], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
     }
 
     /// <summary>
@@ -161,3 +221,10 @@ public static class GitWorkspace
         return result.StandardOutput;
     }
 }
+
+/// <summary>One staged change of a checkout.</summary>
+/// <param name="Status">git's letter: A, M, D, T….</param>
+/// <param name="Mode">The new mode (100644, 100755, 120000 for a link, 160000 for a submodule; 000000 when deleted).</param>
+/// <param name="Blob">The new blob's SHA.</param>
+/// <param name="Path">The repository path.</param>
+public sealed record StagedChange(char Status, string Mode, string Blob, string Path);
