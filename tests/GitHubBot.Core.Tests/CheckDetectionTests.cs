@@ -71,14 +71,14 @@ public sealed class CheckDetectionTests
 
         var byName = gate.Checks.ToDictionary(c => c.Name);
         Assert.Equal(CheckConfig.Names, gate.Checks.Select(c => c.Name));
-        Assert.Equal("node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=.ghbot-reports/junit.xml test/", byName["unit_tests"].Run);
+        Assert.Equal("mkdir -p .ghbot-reports && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=.ghbot-reports/junit.xml test/", byName["unit_tests"].Run);
         Assert.Equal(ReportFormat.JUnit, byName["integration_tests"].Report);
         Assert.Contains("--experimental-test-coverage --test-reporter=lcov", byName["coverage"].Run, StringComparison.Ordinal);
-        Assert.Equal(("npm run lint", "npm run lint:fix"), (byName["linting"].Run, byName["linting"].Fix));
-        Assert.Equal("NODE_PATH=\"${NODE_PATH:-/usr/share/nodejs}\" eslint . -f json -o .ghbot-reports/eslint.json", byName["static_analysis"].Run);
+        Assert.Equal(("mkdir -p .ghbot-reports && npm run lint", "npm run lint:fix"), (byName["linting"].Run, byName["linting"].Fix));
+        Assert.Equal("mkdir -p .ghbot-reports && NODE_PATH=\"${NODE_PATH:-/usr/share/nodejs}\" eslint . -f json -o .ghbot-reports/eslint.json", byName["static_analysis"].Run);
         Assert.Contains(byName["static_analysis"].Requires, r => r.Tool == "eslint" && r.Install.Contains("npm install --save-dev eslint", StringComparison.Ordinal));
         Assert.Equal(ReportFormat.NpmAudit, byName["dependency_check"].Report);
-        Assert.Equal("npm run 'bench'", byName["performance"].Run);
+        Assert.Equal("mkdir -p .ghbot-reports && npm run 'bench'", byName["performance"].Run);
     }
 
     [Fact]
@@ -88,9 +88,9 @@ public sealed class CheckDetectionTests
         var gate = QualityGateConfig.From(new QualityGateSection(), ["package.json", "package-lock.json", "eslint.config.js"], new Dictionary<string, string> { ["package.json"] = package });
 
         var byName = gate.Checks.ToDictionary(c => c.Name);
-        Assert.Equal("npm ci --no-audit --no-fund && npm test", byName["unit_tests"].Run);
-        Assert.StartsWith("npm ci --no-audit --no-fund && npx --no-install jest --coverage", byName["coverage"].Run, StringComparison.Ordinal);
-        Assert.Equal("npm ci --no-audit --no-fund && npx --no-install eslint . -f json -o .ghbot-reports/eslint.json", byName["static_analysis"].Run);
+        Assert.Equal("mkdir -p .ghbot-reports && npm ci --no-audit --no-fund && npm test", byName["unit_tests"].Run);
+        Assert.StartsWith("mkdir -p .ghbot-reports && npm ci --no-audit --no-fund && npx --no-install jest --coverage", byName["coverage"].Run, StringComparison.Ordinal);
+        Assert.Equal("mkdir -p .ghbot-reports && npm ci --no-audit --no-fund && npx --no-install eslint . -f json -o .ghbot-reports/eslint.json", byName["static_analysis"].Run);
         Assert.DoesNotContain(byName["static_analysis"].Requires, r => r.Tool == "eslint");
         Assert.Contains(gate.Skipped, s => s.Name == "linting");
     }
@@ -102,7 +102,7 @@ public sealed class CheckDetectionTests
         var gate = QualityGateConfig.From(new QualityGateSection(), ["package.json"], new Dictionary<string, string> { ["package.json"] = package });
 
         var tests = gate.Checks.Single(c => c.Name == "unit_tests");
-        Assert.Equal("npm test", tests.Run);
+        Assert.Equal("mkdir -p .ghbot-reports && npm test", tests.Run);
         Assert.DoesNotContain(gate.Checks, c => c.Run.Contains("curl", StringComparison.Ordinal));
     }
 

@@ -54,7 +54,7 @@ public sealed class QualityGateWorkflowTests(TemporalServerFixture temporal)
         Assert.False(result.CanMerge);
         Assert.Equal("neutral", result.Conclusion);
         Assert.Equal(["No checks ran: configure them in .github/ghbot.yml."], result.BlockingIssues);
-        Assert.Contains("| unit tests | ➖ skipped |", Assert.Single(rig.GitHub.CommentsOn(7)).Body, StringComparison.Ordinal);
+        Assert.Contains("| unit tests | ➖ skipped — nothing to check it with: no .NET solution or project, package.json or Python project", Assert.Single(rig.GitHub.CommentsOn(7)).Body, StringComparison.Ordinal);
         rig.GitHub.AssertNoUnexpectedRequests();
     }
 

@@ -93,7 +93,7 @@ public static partial class CheckDetection
 
         if (benchmarks.Count > 0)
         {
-            checks.Add(WithSdk(Check("performance", $"dotnet run -c Release --project {Quote(benchmarks[0])} -- --filter '*' --job dry", ReportFormat.ExitCode, null, 1, false)));
+            checks.Add(WithSdk(Check("performance", $"dotnet run -c Release --project {Quote(benchmarks[0])} -- --filter '*' --job dry --inProcess", ReportFormat.ExitCode, null, 1, false)));
         }
         else
         {

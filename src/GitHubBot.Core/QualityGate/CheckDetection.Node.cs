@@ -41,7 +41,7 @@ public static partial class CheckDetection
         var checks = new List<CheckConfig>();
         var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
         CheckConfig Npm(string name, string run, ReportFormat report, string? reportPath, double weight, bool required, string? fix = null) =>
-            Check(name, install + run, report, reportPath, weight, required, fix is null ? null : install + fix) with { Requires = [NodeAndNpm] };
+            Check(name, $"mkdir -p {ReportDirectory} && {install}{run}", report, reportPath, weight, required, fix is null ? null : install + fix) with { Requires = [NodeAndNpm] };
 
         var nodeTest = scripts.TryGetValue("test", out var test) ? NodeTestArguments(test) : null;
         if (nodeTest is not null)
@@ -96,9 +96,9 @@ public static partial class CheckDetection
             var local = devDependencies.ContainsKey("eslint") || dependencies.ContainsKey("eslint");
 
             // The worker's own ESLint, when the project does not bring one: a distribution's package (Debian's) finds
-            // its modules through NODE_PATH, which checks do not inherit.
+            // its modules through NODE_PATH, which checks do not inherit. The fixer's exit 1 only says findings remain.
             var eslint = local ? "npx --no-install eslint" : $"NODE_PATH=\"${{NODE_PATH:-{SystemNodeModules}}}\" eslint";
-            var check = Npm("static_analysis", $"{eslint} . -f json -o {ReportDirectory}/eslint.json", ReportFormat.EslintJson, $"{ReportDirectory}/eslint.json", 2, false, $"{eslint} --fix .");
+            var check = Npm("static_analysis", $"{eslint} . -f json -o {ReportDirectory}/eslint.json", ReportFormat.EslintJson, $"{ReportDirectory}/eslint.json", 2, false, $"{eslint} --fix -f unix . || test $? -eq 1");
             checks.Add(local ? check : check with
             {
                 Requires = [NodeAndNpm, new("eslint", $"NODE_PATH=\"${{NODE_PATH:-{SystemNodeModules}}}\" eslint --version", "npm install --save-dev eslint (or install eslint on the worker)")],

@@ -35,6 +35,15 @@ public static class GateTexts
     public static string CheckTitle(CheckState state, double score) =>
         string.Create(CultureInfo.InvariantCulture, $"{StateName(state).Replace('_', ' ')} — {score:0.#}/100");
 
+    /// <summary>A check's summary as one reason: its first line, without the "`command` — " it starts with.</summary>
+    public static string Reason(string summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var line = summary.Split('\n', 2)[0];
+        var separator = line.StartsWith('`') ? line.IndexOf("` — ", StringComparison.Ordinal) : -1;
+        return separator > 0 ? line[(separator + 4)..] : line;
+    }
+
     /// <summary>The coverage line of the report: overall and of the changed lines; null when nothing measured coverage.</summary>
     public static string? CoverageLine(double? overall, ChangedCoverage? changed)
     {

@@ -86,18 +86,18 @@ public sealed partial class QualityGateWorkflow
         };
 
     /// <summary>
-    /// A coverage check that ran its tests but measured less than the requirement (on what it applies to) fails:
-    /// its own check run says so, not only the summary.
+    /// A coverage check that ran its tests but measured less than the requirement (on what it applies to) fails, and
+    /// since the requirement blocks the merge, its own check run ends as a failure too, not only the summary.
     /// </summary>
-    private static CheckRunResult Judged(CheckRunResult result, double requiredCoverage, string appliesTo)
+    private static (CheckRunResult Result, bool Blocks) Judged(CheckRunResult result, double requiredCoverage, string appliesTo)
     {
         if (result.Name != "coverage" || result.State != CheckState.Passed || !GateFixes.CoverageShort(result, requiredCoverage, appliesTo))
         {
-            return result;
+            return (result, false);
         }
 
         var why = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"**Below the required {requiredCoverage:0.#}% line coverage.**");
-        return result with { State = CheckState.Failed, Summary = $"{why}\n\n{result.Summary}" };
+        return (result with { State = CheckState.Failed, Summary = $"{why}\n\n{result.Summary}" }, true);
     }
 
     /// <summary>
@@ -218,7 +218,7 @@ public sealed partial class QualityGateWorkflow
     }
 
     private async Task<Dictionary<string, CheckRunResult>> RunChecksAsync(
-        RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, Func<CheckRunResult, CheckRunResult> judge, CancellationToken token)
+        RepositoryTarget target, WorkspaceRef workspace, IReadOnlyList<CheckConfig> checks, Func<CheckRunResult, (CheckRunResult Result, bool Blocks)> judge, CancellationToken token)
     {
         stage = "running checks";
         foreach (var check in checks)
@@ -244,14 +244,14 @@ public sealed partial class QualityGateWorkflow
                 result = new CheckRunResult(check.Name, CheckState.Failed, 0, $"`{check.Run}` could not run: {Failures.Reason(ex)}", [], null, 0);
             }
 
-            result = judge(result);
+            (result, var blocks) = judge(result);
             results[check.Name] = result;
             checkStates[check.Name] = GateTexts.StateName(result.State);
             var publish = new PublishCheckRunRequest(
                 target,
                 CheckRunNames.ForCheck(check.Name),
                 workspace.HeadSha,
-                GateTexts.Conclusion(result.State, check.Required),
+                GateTexts.Conclusion(result.State, check.Required || blocks),
                 GateTexts.CheckTitle(result.State, result.Score),
                 result.Summary,
                 result.Annotations);
@@ -283,7 +283,7 @@ public sealed partial class QualityGateWorkflow
             {
                 return new GateCommentRow(name, result.State, result.Score, check?.Required ?? false)
                 {
-                    Note = result.State == CheckState.Neutral ? result.Summary.Split('\n', 2)[0] : null,
+                    Note = result.State == CheckState.Neutral ? GateTexts.Reason(result.Summary) : null,
                 };
             }
 
