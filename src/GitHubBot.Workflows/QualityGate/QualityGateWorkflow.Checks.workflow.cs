@@ -30,7 +30,9 @@ public sealed partial class QualityGateWorkflow
         var results = await RunChecksAsync(target, workspace, settings.Checks, result => Judged(result, requiredCoverage, settings.CoverageAppliesTo), token);
         var verdict = Decide(settings, results, requiredCoverage, requiredScore);
 
-        var fixable = settings.Checks.Where(c => c.Fix is not null && results.TryGetValue(c.Name, out var r) && r.State != CheckState.Passed).ToList();
+        // A fix command runs for a check that failed, and (since agents fix findings too) for one that passed with findings.
+        var fixable = settings.Checks.Where(c => c.Fix is not null && results.TryGetValue(c.Name, out var r)
+            && (r.State != CheckState.Passed || (GateFixes.Findings(r).Count > 0 && Workflow.Patched(AgentFixesPatch)))).ToList();
         var agentWork = AgentWork(settings, results, requiredCoverage);
         var wantsFixes = (input.AttemptAutoFix || settings.AutoFix) && input.Trigger != AutoFixTrigger;
         var fixesAvailable = agentWork.Count > 0 && !settings.AgentsAvailable && !input.FromFork ? agentWork : [];
