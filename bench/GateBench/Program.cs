@@ -5,6 +5,12 @@ using System.Text.Json.Nodes;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
 
+if (args.Contains("--toolchains"))
+{
+    await Toolchains.RunAsync(args);
+    return;
+}
+
 var runs = BenchBot.Option(args, "--runs", 5);
 var warmup = BenchBot.Option(args, "--warmup", 1);
 var slowest = BenchBot.Option(args, "--slowest", 8);

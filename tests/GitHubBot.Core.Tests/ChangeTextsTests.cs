@@ -20,6 +20,35 @@ public sealed class ChangeTextsTests
     }
 
     [Fact]
+    public void The_fixer_is_given_each_findings_rule_and_place_and_the_changed_lines_no_test_runs_but_not_neutral_checks()
+    {
+        var gate = new QualityGateResult
+        {
+            OverallScore = 60,
+            CanMerge = false,
+            Conclusion = "failure",
+            Checks =
+            [
+                new CheckOutcome("static_analysis", false, 80, false, "1 errors", 1)
+                {
+                    Findings = [new Annotation("src/a.cs", 4, 4, AnnotationLevel.Failure, "Use @owner's style #12", "CA1822")],
+                },
+                new CheckOutcome("coverage", false, 40, false, "Line coverage 40%", 0)
+                {
+                    ChangedLines = new ChangedCoverage(1, 5, [new LineSpan("src/a.cs", 10, 13)]),
+                },
+                new CheckOutcome("dependency_check", false, 0, false, "The registry could not be reached", 0) { Neutral = true },
+            ],
+        };
+
+        var task = ChangeTexts.FixTask(new FixPolicy { Goal = "#3" }, gate);
+
+        Assert.Contains("- `src/a.cs:4` CA1822: Use @\u200bowner's style #\u200b12", task, StringComparison.Ordinal);
+        Assert.Contains("- src/a.cs lines 10–13", task, StringComparison.Ordinal);
+        Assert.DoesNotContain("registry", task, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_fixer_reads_the_blocking_issues_the_end_of_each_failed_check_and_the_context()
     {
         var gate = new QualityGateResult
