@@ -81,6 +81,34 @@ public sealed class GateFixesTests
         Assert.False(GateFixes.CoverageShort(low with { State = CheckState.Passed, CoveragePercent = 95, ChangedLines = null }, 80, CoverageTargets.Both));
     }
 
+    [Theory]
+    [InlineData("src/a.js", "  // eslint-disable-next-line no-unused-vars\n  const x = 1;", "eslint-disable")]
+    [InlineData("src/A.cs", "#pragma warning disable CS0219", "#pragma warning disable")]
+    [InlineData("calc/ops.py", "x = 1  # noqa: F841", "# noqa")]
+    [InlineData(".editorconfig", "dotnet_diagnostic.CS0219.severity = none", "configuration")]
+    [InlineData("src/App/App.csproj", "<NoWarn>CS0219</NoWarn>", "configuration")]
+    public void A_static_analysis_fix_that_silences_the_analysis_is_refused(string path, string text, string said)
+    {
+        var patch = new Patch("fix", [new FileEdit(path, Content: text)], DateTimeOffset.UnixEpoch);
+
+        Assert.Contains(said, GateFixes.Suppresses(patch), StringComparison.Ordinal);
+        Assert.Null(GateFixes.Suppresses(new Patch("fix", [new FileEdit("src/a.js", "const x = 1;", "use(1);")], DateTimeOffset.UnixEpoch)));
+    }
+
+    [Fact]
+    public void The_changed_lines_decide_whether_new_tests_raised_coverage_when_they_were_measured()
+    {
+        var before = new Dictionary<string, CheckRunResult>
+        {
+            ["coverage"] = Result("coverage", CheckState.Failed, 60) with { CoveragePercent = 60, ChangedLines = new ChangedCoverage(1, 4, []) },
+        };
+
+        // Test files in the overall figure raise it by themselves; the changed lines did not move.
+        var onlyOverall = GateFixes.JudgeCoverage(before, [Result("coverage", CheckState.Passed, 70) with { CoveragePercent = 70, ChangedLines = new ChangedCoverage(1, 4, []) }]);
+
+        Assert.Equal((false, "coverage did not rise"), onlyOverall);
+    }
+
     [Fact]
     public void A_tester_may_change_tests_only()
     {

@@ -27,10 +27,9 @@ public sealed class TestFilesTests
     [InlineData("src/Button.spec.tsx")]
     [InlineData("src/Button.SPEC.jsx")]
     [InlineData("src/util.spec.ts")]
-    [InlineData("src/GreeterTests.cs")]
-    [InlineData("src/GreeterTest.cs")]
+    [InlineData("tests/GreeterTests.cs")]
     [InlineData("pkg/server_test.go")]
-    [InlineData("C:\\repo\\Tests\\A.cs")]
+    [InlineData("Tests\\A.cs")]
     public void Test_code_by_convention(string path) => Assert.True(TestFiles.IsTest(path));
 
     [Theory]
@@ -48,5 +47,8 @@ public sealed class TestFilesTests
     [InlineData("")]
     [InlineData("/")]
     [InlineData("tests")]
+    [InlineData("src/GreeterTests.cs")]
+    [InlineData("src/App/AbTest.cs")]
+    [InlineData("src/App/tests/Init.cs")]
     public void Product_code(string path) => Assert.False(TestFiles.IsTest(path));
 }

@@ -61,8 +61,9 @@ public sealed class GateActivitiesTests : IDisposable
 
         var result = await RunAsync(repo, sha, new CheckConfig("unit_tests", $"mkdir -p out && ln -s {secret} out/junit.xml", null, TimeSpan.FromSeconds(30), 1, true, ReportFormat.JUnit, "out/*.xml", false));
 
+        // A link is never followed: the report search does not even enter it.
         Assert.Equal(CheckState.Failed, result.State);
-        Assert.Contains("was not read: reports must be regular files", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("wrote no JUnit report", result.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,6 +118,48 @@ public sealed class GateActivitiesTests : IDisposable
 
         Assert.Equal("InvalidRequest", ex.ErrorType);
         Assert.Empty(github.Requests);
+    }
+
+    [Fact]
+    public async Task A_link_loop_in_the_report_folder_is_never_walked_into()
+    {
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await repo.HeadOfAsync("main");
+        var check = new CheckConfig(
+            "coverage",
+            $"mkdir -p out/cov && ln -s .. out/cov/a && ln -s .. out/cov/b && ln -s .. out/cov/c && ln -s / out/cov/root",
+            null,
+            TimeSpan.FromSeconds(30),
+            1,
+            false,
+            ReportFormat.Cobertura,
+            "out/cov/**/coverage.cobertura.xml",
+            false);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await RunAsync(repo, sha, check);
+
+        Assert.Equal(CheckState.Failed, result.State);
+        Assert.Contains("wrote no Cobertura report", result.Summary, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Fix_commands_that_change_files_github_bot_leaves_to_people_are_not_pushed()
+    {
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["style.txt"] = "messy\n" });
+        var sha = await repo.HeadOfAsync("main");
+        var workspace = new WorkspaceRef($"run-{Guid.NewGuid():N}"[..20], new RepositoryTarget("o", "r", 1), repo.CloneUrl, sha);
+        github.ExpectApp();
+        var fix = new FixCommand("linting", "echo formatted > style.txt && mkdir -p .github && echo 'quality_gate: {required_score: 0}' > .github/ghbot.yml", TimeSpan.FromSeconds(30));
+
+        var result = await new ActivityEnvironment().RunAsync(() => activities.ApplyFixesAsync(new ApplyFixesRequest(workspace, [fix], Push: true, "main")));
+
+        Assert.Equal(["linting"], result.Applied);
+        Assert.Null(result.PushedSha);
+        Assert.Contains("changed `.github/ghbot.yml`, which GitHubBot does not push", result.PushError, StringComparison.Ordinal);
+        Assert.Equal(sha, await repo.HeadOfAsync("main"));
+        await activities.RemoveWorkspaceAsync(workspace.Key);
     }
 
     private const string PassingJunit = """<testsuite><testcase classname="c" name="passes"/></testsuite>""";

@@ -164,6 +164,29 @@ public sealed class GateEightChecksTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task With_checks_run_as_users_of_their_own_the_diff_is_still_taken_and_the_planted_key_fails_the_gate()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            Assert.Fail("Gate:CheckUids needs the worker to run as root (as CI does): run the tests as root.");
+        }
+
+        using var rig = await GateRig.CreateAsync(temporal.Client, GateFixtures.Python(), (231000, 231999));
+        var baseSha = await rig.Repository.HeadOfAsync("main");
+        var sha = await rig.Repository.CommitAsync("feature", GateFixtures.SecretChange());
+        rig.WithConfig("quality_gate:\n  checks:\n    security_scan: { run: \"ghbot:secret-scan\", required: true }\n");
+        using var worker = rig.Worker();
+
+        var result = await worker.ExecuteAsync(async () => await (await rig.StartAsync(rig.Input(sha) with { BaseSha = baseSha })).GetResultAsync());
+
+        var scan = Assert.Single(result.Checks);
+        Assert.Equal(("security_scan", false, false), (scan.Name, scan.Passed, scan.Neutral));
+        Assert.Equal((GateFixtures.SecretPath, GateFixtures.SecretLine), (Assert.Single(scan.Findings).Path, scan.Findings[0].StartLine));
+        Assert.Contains("security_scan (required) failed.", result.BlockingIssues);
+        Assert.True(rig.WorkspacesEmpty);
+    }
+
+    [Fact]
     public async Task A_python_pr_gets_pytest_coverage_flake8_and_pylint_findings_and_a_neutral_pip_audit_naming_how_to_install_it()
     {
         await RequireToolsAsync("pytest", "flake8", "pylint");
@@ -219,7 +242,9 @@ public sealed class GateEightChecksTests(TemporalServerFixture temporal)
         var message = await rig.Repository.RemoteGitAsync("log", "-1", "--format=%B", result.FixedSha);
         Assert.StartsWith("GitHubBot: apply fixes (static analysis)", message, StringComparison.Ordinal);
         Assert.True(message.Contains("- static analysis: the check's own fix command", StringComparison.Ordinal), message + "\n" + (string?)rig.GitHub.CheckRunUpdates(GateRig.Owner, rig.Repo, result.CheckRunId)[^1]["output"]!["summary"]);
-        Assert.Contains($"  - {GateFixtures.DotNetUnfixableRule} at {GateFixtures.DotNetAnalyzerFile}:{GateFixtures.DotNetUnfixableRuleLine}", message, StringComparison.Ordinal);
+        // The coder was asked about what dotnet format left: the unused variable, two lines up once the using was gone.
+        Assert.Contains($"  - {GateFixtures.DotNetUnfixableRule} at {GateFixtures.DotNetAnalyzerFile}:{GateFixtures.DotNetUnfixableRuleLineAfterFixer}", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(GateFixtures.DotNetFixableRule, Assert.Single(chat.CallsTo("coder")).Task, StringComparison.Ordinal);
         Assert.NotNull(result.Recheck);
         Assert.Equal(0, result.Recheck.Checks.Single(c => c.Name == "static_analysis").Findings.Count(f => f.Path == GateFixtures.DotNetAnalyzerFile));
         Assert.True(rig.WorkspacesEmpty);

@@ -70,6 +70,9 @@ public sealed record CheckConfig(
     /// <summary>Programs the worker must have: one missing makes the check neutral, naming it and how to install it.</summary>
     public IReadOnlyList<ToolRequirement> Requires { get; init; } = [];
 
+    /// <summary>The built-in secret scan of the PR's added lines runs too, its findings joined to the tool's report.</summary>
+    public bool WithSecretScan { get; init; }
+
     /// <summary>Why a detected check cannot run on this repository (e.g. no coverage collector referenced): it is neutral, saying so.</summary>
     public string? Unavailable { get; init; }
 

@@ -81,7 +81,7 @@ public static partial class CheckDetection
 
         var bandit = repo.Has(".bandit") || repo.Has("bandit.yaml") || pyproject.Contains("[tool.bandit", StringComparison.Ordinal) || setupCfg.Contains("[bandit", StringComparison.Ordinal);
         checks.Add(bandit
-            ? Tool("security_scan", $"bandit -r . -x ./{ReportDirectory},./.git -f json -o {ReportDirectory}/bandit.json || true", ReportFormat.BanditJson, $"{ReportDirectory}/bandit.json", 2, true, new ToolRequirement("bandit", "command -v bandit", "apt-get install bandit, or pip install bandit"))
+            ? Tool("security_scan", $"bandit -r . -x ./{ReportDirectory},./.git -f json -o {ReportDirectory}/bandit.json || true", ReportFormat.BanditJson, $"{ReportDirectory}/bandit.json", 2, true, new ToolRequirement("bandit", "command -v bandit", "apt-get install bandit, or pip install bandit")) with { WithSecretScan = true }
             : SecurityScan(repo));
         return new Found(checks, skipped);
     }

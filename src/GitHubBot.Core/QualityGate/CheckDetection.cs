@@ -73,12 +73,17 @@ public static partial class CheckDetection
         return $"'{text.Replace("'", "'\\''", StringComparison.Ordinal)}'";
     }
 
-    /// <summary>The secret scan every detected ecosystem gets, unless the repository already uses gitleaks.</summary>
+    /// <summary>The secret scan every detected ecosystem gets: gitleaks as well when the repository uses it.</summary>
     private static CheckConfig SecurityScan(RepoFiles repo) =>
         repo.Has(".gitleaks.toml")
             ? Check("security_scan", $"gitleaks detect --no-git --source . --redact --exit-code 0 --report-format sarif --report-path {ReportDirectory}/gitleaks.sarif", ReportFormat.Sarif, $"{ReportDirectory}/gitleaks.sarif", 2, true)
                 with
-            { Requires = [new("gitleaks", "command -v gitleaks", "see https://github.com/gitleaks/gitleaks#installing")] }
+            {
+                Requires = [new("gitleaks", "command -v gitleaks", "see https://github.com/gitleaks/gitleaks#installing")],
+
+                // The PR itself decides which files exist: a scanner it brings never replaces the built-in one.
+                WithSecretScan = true,
+            }
             : Check("security_scan", CheckConfig.SecretScan, ReportFormat.ExitCode, null, 2, true);
 
     private static CheckConfig Check(string name, string run, ReportFormat report, string? reportPath, double weight, bool required, string? fix = null) =>

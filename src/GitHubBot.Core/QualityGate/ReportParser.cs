@@ -286,6 +286,9 @@ public static partial class ReportParser
     }
 
     /// <summary>The first "file:line" a stack trace or failure text names inside the workspace.</summary>
+    /// <summary>How much of a failure text is searched for its "file:line".</summary>
+    private const int MaxLocationText = 4096;
+
     private static (string Path, int Line)? FindLocation(string? text, string workspace)
     {
         if (string.IsNullOrEmpty(text))
@@ -293,7 +296,8 @@ public static partial class ReportParser
             return null;
         }
 
-        foreach (Match match in LocationPattern().Matches(text))
+        // Failure texts come from the PR's tests: only their start is searched, within a time limit.
+        foreach (Match match in LocationPattern().Matches(text.Length > MaxLocationText ? text[..MaxLocationText] : text))
         {
             var path = match.Groups["path"].Value;
             if (Relative(path, workspace) is { } relative && int.TryParse(match.Groups["line"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var line) && line > 0)
@@ -315,12 +319,12 @@ public static partial class ReportParser
             relative = relative[2..];
         }
 
-        return relative.Length == 0 || Path.IsPathRooted(relative) || relative.Split('/').Contains("..") ? null : relative;
+        return relative.Length == 0 || Path.IsPathRooted(relative) || relative.Split('/').Contains("..") || relative.Any(char.IsControl) ? null : relative;
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     // "in /src/Foo.cs:line 42" (.NET), "File \"x.py\", line 3" (Python), "path/file.ts:12:5" (JS and most tools).
-    [GeneratedRegex(@"(?:in (?<path>[^\s:]+\.\w+):line (?<line>\d+))|(?:File ""(?<path>[^""]+)"", line (?<line>\d+))|(?:(?<path>[\w./\\-]+\.\w+):(?<line>\d+))")]
+    [GeneratedRegex(@"(?:in (?<path>[^\s:]+\.\w+):line (?<line>\d+))|(?:File ""(?<path>[^""]+)"", line (?<line>\d+))|(?:(?<path>[\w./\\-]+\.\w+):(?<line>\d+))", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LocationPattern();
 }

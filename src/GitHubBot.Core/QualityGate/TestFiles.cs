@@ -19,8 +19,8 @@ public static class TestFiles
     /// True for a file under a test directory (<c>test</c>, <c>tests</c>, <c>__tests__</c>, <c>spec</c>, <c>specs</c>,
     /// <c>e2e</c>, a .NET test project such as <c>App.Tests</c> or <c>GreeterTests</c>) or named like a test
     /// (<c>test_*.py</c>, <c>*_test.py</c>, <c>conftest.py</c>, <c>*.test.js</c>, <c>*.spec.ts</c> and the other script
-    /// extensions, <c>*Tests.cs</c>, <c>*Test.cs</c>, <c>*_test.go</c>). The names are compared ignoring case, except the
-    /// PascalCase <c>Tests</c>/<c>Test</c> suffixes of .NET names, so that <c>Latest.cs</c> or <c>contests/</c> are not tests.
+    /// extensions, <c>*_test.go</c>); a C# file only inside a test project's folder or a top-level <c>tests/</c>. The names are compared
+    /// ignoring case, except the PascalCase <c>Tests</c> suffix of .NET folder names, so that <c>contests/</c> is not one.
     /// </summary>
     public static bool IsTest(string path)
     {
@@ -31,12 +31,19 @@ public static class TestFiles
             return false;
         }
 
+        if (segments[^1].EndsWith(".cs", StringComparison.OrdinalIgnoreCase))
+        {
+            // C# compiles every .cs file under a project's folder into it: a file is test code only inside a test
+            // project's folder (App.Tests/, GreeterTests/) or under a top-level tests/ folder, never by its name alone
+            // (src/App/AbTest.cs, src/App/tests/Init.cs are built into the product).
+            return segments[..^1].Any(IsTestProjectDirectory)
+                || (segments.Length > 1 && segments[0] is var top && (top.Equals("tests", StringComparison.OrdinalIgnoreCase) || top.Equals("test", StringComparison.OrdinalIgnoreCase)));
+        }
+
         for (var i = 0; i < segments.Length - 1; i++)
         {
             var directory = segments[i];
-            if (TestDirectories.Contains(directory)
-                || TestProjectSuffixes.Any(s => directory.EndsWith(s, StringComparison.OrdinalIgnoreCase))
-                || (directory.Length > "Tests".Length && directory.EndsWith("Tests", StringComparison.Ordinal)))
+            if (TestDirectories.Contains(directory) || IsTestProjectDirectory(directory))
             {
                 return true;
             }
@@ -44,6 +51,10 @@ public static class TestFiles
 
         return IsTestFileName(segments[^1]);
     }
+
+    private static bool IsTestProjectDirectory(string directory) =>
+        TestProjectSuffixes.Any(s => directory.EndsWith(s, StringComparison.OrdinalIgnoreCase))
+        || (directory.Length > "Tests".Length && directory.EndsWith("Tests", StringComparison.Ordinal));
 
     private static bool IsTestFileName(string name)
     {
@@ -64,12 +75,6 @@ public static class TestFiles
             {
                 return true;
             }
-        }
-
-        if (lower.EndsWith(".cs", StringComparison.Ordinal))
-        {
-            var stem = name[..^3];
-            return stem.EndsWith("Tests", StringComparison.Ordinal) || stem.EndsWith("Test", StringComparison.Ordinal);
         }
 
         return false;

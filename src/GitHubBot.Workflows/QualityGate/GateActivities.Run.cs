@@ -12,8 +12,14 @@ namespace GitHubBot.Workflows.QualityGate;
 /// <summary>One check: its tools looked for, its command run in a worktree of its own, its report read; the built-in secret scan.</summary>
 public sealed partial class GateActivities
 {
-    /// <summary>The largest PR diff kept for the secret scan and changed-line coverage.</summary>
+    /// <summary>The most of a PR's diff the secret scan and changed-line coverage read.</summary>
     public const int MaxDiffBytes = 16 * 1024 * 1024;
+
+    /// <summary>The most files of a PR's diff read.</summary>
+    public const int MaxDiffFiles = 20_000;
+
+    /// <summary>The most added lines of a PR's diff read.</summary>
+    public const int MaxDiffLines = 500_000;
 
     /// <summary>How long looking for one tool may take.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
@@ -43,7 +49,14 @@ public sealed partial class GateActivities
                 var probe = await CheckProcess.RunAsync(tool.Probe, worktree, ProbeTimeout, cancellationToken: cancellationToken, runAs: runAs);
                 if (probe.TimedOut || probe.ExitCode != 0)
                 {
-                    return Neutral(check, $"`{tool.Tool}` is not installed on this worker, so {check.Name.Replace('_', ' ')} could not run. Install it: {tool.Install}.");
+                    var missing = $"`{tool.Tool}` is not installed on this worker, so {check.Name.Replace('_', ' ')} could not run. Install it: {tool.Install}.";
+                    if (!check.WithSecretScan)
+                    {
+                        return Neutral(check, missing);
+                    }
+
+                    var scan = await SecretScanAsync(request.Workspace, check, cancellationToken);
+                    return scan with { Summary = $"{missing} The built-in secret scan ran instead.\n\n{scan.Summary}" };
                 }
             }
 
@@ -63,9 +76,13 @@ public sealed partial class GateActivities
             }
 
             var report = await ReadReportAsync(check, worktree, run, runAs, cancellationToken);
-            var changed = report.Lines.Count > 0 && await ReadDiffAsync(request.Workspace.Key, cancellationToken) is { } added
-                ? ChangedLineCoverage.Compute(report.Lines, added)
+            var changed = report.Lines.Count > 0 && await ReadDiffAsync(request.Workspace.Key, cancellationToken) is { } diff
+                ? ChangedLineCoverage.Compute(report.Lines, diff.Added)
                 : null;
+            if (check.WithSecretScan)
+            {
+                report = ReportParser.Combine([report, await SecretReportAsync(request.Workspace, cancellationToken)]);
+            }
 
             // Results travel through the workflow's history: bounded, however much a tool reports.
             var annotations = Bounded(report.Annotations);
@@ -95,22 +112,39 @@ public sealed partial class GateActivities
     private async Task<CheckRunResult> SecretScanAsync(WorkspaceRef workspace, CheckConfig check, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (await ReadDiffAsync(workspace.Key, cancellationToken) is not { } added)
-        {
-            return Neutral(check, workspace.BaseSha is null
-                ? "The PR's base commit is not known, so there is no diff to scan for secrets."
-                : $"The PR's diff against `{workspace.BaseSha[..Math.Min(7, workspace.BaseSha.Length)]}` could not be taken, so nothing was scanned for secrets.");
-        }
-
-        var report = SecretScanner.Scan(added);
+        var report = await SecretReportAsync(workspace, cancellationToken);
         return new CheckRunResult(
             check.Name,
-            report.Passed ? CheckState.Passed : CheckState.Failed,
+            report.Neutral ? CheckState.Neutral : report.Passed ? CheckState.Passed : CheckState.Failed,
             report.Score,
-            $"Built-in secret scan of the lines this PR adds — {report.Summary}",
+            report.Neutral ? report.Summary : $"Built-in secret scan of the lines this PR adds — {report.Summary}",
             Bounded(report.Annotations),
             null,
             clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The secret scan's report: neutral when there is no diff to scan; failed when the diff is larger than what is
+    /// read, since the part not read could hold a key.
+    /// </summary>
+    private async Task<CheckReport> SecretReportAsync(WorkspaceRef workspace, CancellationToken cancellationToken)
+    {
+        if (await ReadDiffAsync(workspace.Key, cancellationToken) is not { } diff)
+        {
+            return new CheckReport(false, 0, workspace.BaseSha is null
+                ? "The PR's base commit is not known, so there is no diff to scan for secrets."
+                : $"The PR's diff against `{workspace.BaseSha[..Math.Min(7, workspace.BaseSha.Length)]}` could not be taken, so nothing was scanned for secrets.", []) { Neutral = true };
+        }
+
+        var report = SecretScanner.Scan(diff.Added);
+        return diff.Cut
+            ? report with
+            {
+                Passed = false,
+                Score = 0,
+                Summary = string.Create(CultureInfo.InvariantCulture, $"{report.Summary} The PR's diff is larger than the scan reads ({MaxDiffBytes / 1024 / 1024} MiB, {MaxDiffFiles} files, {MaxDiffLines} added lines), so the rest was not scanned: split the PR, or configure a scanner."),
+            }
+            : report;
     }
 
     private static CheckRunResult Neutral(CheckConfig check, string why) =>
@@ -135,20 +169,31 @@ public sealed partial class GateActivities
 
         try
         {
-            var diff = await GitWorkspace.ChangeAsync(checkout, cloneUrl, gitToken, workspace.HeadSha, baseSha, cancellationToken);
-            await File.WriteAllTextAsync(file, diff.Length > MaxDiffBytes ? diff[..MaxDiffBytes] : diff, cancellationToken);
+            await GitWorkspace.ChangeAsync(checkout, cloneUrl, gitToken, workspace.HeadSha, baseSha, file, cancellationToken);
         }
         catch (GitCommandException ex)
         {
+            File.Delete(file);
             LogDiffFailed(logger, baseSha, ex.Message);
         }
     }
 
-    /// <summary>The lines the PR adds, by file; null when its diff was not taken.</summary>
-    private async Task<IReadOnlyDictionary<string, IReadOnlyList<AddedLine>>?> ReadDiffAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The lines the PR adds, by file (at most <see cref="MaxDiffBytes"/> of its diff read); null when its diff was not taken.</summary>
+    private async Task<(IReadOnlyDictionary<string, IReadOnlyList<AddedLine>> Added, bool Cut)?> ReadDiffAsync(string key, CancellationToken cancellationToken)
     {
-        var file = DiffFile(key);
-        return File.Exists(file) ? UnifiedDiff.AddedLines(await File.ReadAllTextAsync(file, cancellationToken)) : null;
+        var file = new FileInfo(DiffFile(key));
+        if (!file.Exists)
+        {
+            return null;
+        }
+
+        var buffer = new char[MaxDiffBytes];
+        using var reader = new StreamReader(file.FullName);
+        var read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+        var text = new string(buffer, 0, read);
+        var added = UnifiedDiff.AddedLines(text, MaxDiffFiles, MaxDiffLines);
+        var cut = file.Length > MaxDiffBytes || added.Count >= MaxDiffFiles || added.Values.Sum(l => l.Count) >= MaxDiffLines;
+        return (added, cut);
     }
 
     /// <summary>Checks a workspace out (for a caller that runs checks itself, such as a fix's verification).</summary>
@@ -209,7 +254,7 @@ public sealed partial class GateActivities
                 continue;
             }
 
-            if (change.Mode is not ("100644" or "100755"))
+            if (!Pushable(change))
             {
                 return null;
             }

@@ -38,6 +38,14 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     /// <summary>The longest message a finding keeps (a check hands back <see cref="GitHubText.MaxAnnotationsPerCheckRun"/> at most).</summary>
     public const int MaxAnnotationMessage = 1000;
 
+    /// <summary>The most files one check's report path yields.</summary>
+    public const int MaxReportFiles = 64;
+
+    /// <summary>The most files looked at when a report path is searched.</summary>
+    public const int MaxFilesSearched = 20_000;
+
+    private static readonly char[] GlobCharacters = ['*', '?', '[', '{'];
+
     /// <summary>The longest report summary kept (the output's tail comes on top).</summary>
     public const int MaxReportSummary = 16 * 1024;
 
@@ -137,6 +145,12 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return new ApplyFixesResult(applied, failed, shownDiff, null, null);
         }
 
+        // The fix commands are the PR's code: what they changed is pushed as the App only where an agent's edit could go.
+        if ((await GitWorkspace.StagedAsync(checkout, runAs, cancellationToken)).FirstOrDefault(c => !Pushable(c)) is { } refused)
+        {
+            return new ApplyFixesResult(applied, failed, shownDiff, null, $"the fix commands changed `{refused.Path}`, which GitHubBot does not push (links, submodules, CI workflows, CODEOWNERS and its own configuration are left to people)");
+        }
+
         var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {Shas.Abbreviate(request.Workspace.HeadSha)}.";
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
         var token = await clients.GitTokenAsync(cloneUrl, request.Workspace.Target, cancellationToken);
@@ -162,6 +176,13 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
         LogPushed(logger, applied.Count, request.Branch, sha);
         return new ApplyFixesResult(applied, failed, shownDiff, sha, null);
+    }
+
+    /// <summary>Whether a staged change of the fix commands may be pushed as the App: a plain file inside the repository, not one GitHubBot leaves to people.</summary>
+    private static bool Pushable(StagedChange change)
+    {
+        var path = Edits.NormalizePath(change.Path);
+        return Edits.InsideRepository(path) && !Edits.Protected(path) && (change.Status == 'D' || change.Mode is "100644" or "100755");
     }
 
     /// <summary>Removes the gate's workspace (its checkout and any worktrees left behind).</summary>
@@ -242,6 +263,10 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 throw new ApplicationFailureException(ex.Message, errorType: "InvalidRequest", nonRetryable: true);
             }
 
+            // Taken before any of the PR's code runs (and while the worker still owns the checkout), and kept outside
+            // the workspace, where no check can write.
+            await WriteDiffAsync(workspace, checkout, cloneUrl, gitToken, token);
+
             Directory.CreateDirectory(Path.Combine(directory, "checks"));
             if (users?.Acquire(workspace.Key) is { } runAs)
             {
@@ -259,9 +284,6 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
                 }
             }
 
-            // Taken before any of the PR's code runs, and kept outside the workspace, where no check can write.
-            await WriteDiffAsync(workspace, checkout, cloneUrl, gitToken, token);
-
             // Outside the workspace, so the PR's code cannot make a later step check out again.
             await File.WriteAllTextAsync(ready, workspace.HeadSha, token);
         }, cancellationToken);
@@ -276,14 +298,26 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return [];
         }
 
+        // Only the folder before the pattern's first wildcard is searched, and no symbolic link is ever followed: the
+        // PR's code wrote this tree, and a link loop or a link to / must not keep the worker walking.
+        var root = Path.GetFullPath(worktree) + Path.DirectorySeparatorChar;
+        var segments = reportPath.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var fixedPart = string.Join('/', segments.TakeWhile(segment => segment.IndexOfAny(GlobCharacters) < 0).Take(segments.Length - 1));
+        var start = Path.GetFullPath(Path.Combine(root, fixedPart));
+        if (!(start + Path.DirectorySeparatorChar).StartsWith(root, StringComparison.Ordinal) || !Directory.Exists(start) || ThroughLink(start + Path.DirectorySeparatorChar, root))
+        {
+            return [];
+        }
 
+        var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, MaxRecursionDepth = 16, IgnoreInaccessible = true };
+        var found = Directory.EnumerateFiles(start, "*", walk).Take(MaxFilesSearched).Select(path => Path.GetRelativePath(root, path).Replace('\\', '/')).ToList();
         var matcher = new Matcher(StringComparison.Ordinal);
         matcher.AddInclude(reportPath);
-        var root = Path.GetFullPath(worktree) + Path.DirectorySeparatorChar;
-        return matcher.GetResultsInFullPath(worktree)
-            .Select(Path.GetFullPath)
+        return matcher.Match(root, found).Files
+            .Select(match => Path.GetFullPath(Path.Combine(root, match.Path)))
             .Where(path => path.StartsWith(root, StringComparison.Ordinal) && !ThroughLink(path, root))
             .Order(StringComparer.Ordinal)
+            .Take(MaxReportFiles)
             .ToList();
     }
 

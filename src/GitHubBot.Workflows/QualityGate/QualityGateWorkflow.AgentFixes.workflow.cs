@@ -1,11 +1,13 @@
 using GitHubBot.Core.Agents;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.Config;
+using GitHubBot.Core.GitHub;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.Agents;
 using GitHubBot.Workflows.Temporal;
 using GitHubBot.Workflows.Workspaces;
+using Microsoft.Extensions.Logging;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
@@ -68,13 +70,10 @@ public sealed partial class QualityGateWorkflow
 
             if (tools.EditsUnavailable)
             {
-                // Too large (or not plain files) to build on: the fix commands' change goes out alone, as before.
-                fixing = false;
-                var (applied, more, sha) = await FixAsync(input, context.Workspace, fixable, token);
-                return (applied, [.. notes, .. more, "The tools' fixes were too large to combine with agents' fixes, so no agent was asked."], sha);
+                // Links, submodules, protected or too many files: not built on, and not pushed as the App.
+                notes.Add("The fix commands' change was left out: it touches links, submodules, files GitHubBot leaves to people, or is larger than a fix may be.");
             }
-
-            if (tools.Edits.Count > 0)
+            else if (tools.Edits.Count > 0)
             {
                 patches.Add(new Patch("tool fixes", tools.Edits, Workflow.UtcNow));
                 toolApplied.AddRange(tools.Applied);
@@ -87,13 +86,25 @@ public sealed partial class QualityGateWorkflow
         var kept = new List<AgentFix>();
         var staticFix = fixable.FirstOrDefault(c => c.Name == "static_analysis")?.Fix;
         var findings = GateFixes.Findings(results.GetValueOrDefault("static_analysis"));
-        if (findings.Count > 0)
+        var staticCheck = settings.Checks.FirstOrDefault(c => c.Name == "static_analysis");
+        CheckRunResult? baseline = null;
+        if (findings.Count > 0 && staticCheck is not null && patches.Count > 0)
+        {
+            // What the tools' own fixes leave is what the agent is asked about, and what it must improve on.
+            stage = "checking the tools' fixes";
+            baseline = await VerifyAsync(context, head, patches, [staticCheck], "tools", token) is { Count: > 0 } again ? again[0] : null;
+            findings = baseline is null ? findings : GateFixes.Findings(baseline);
+        }
+
+        if (findings.Count > 0 && staticCheck is not null)
         {
             stage = "fixing static analysis";
             var rerun = settings.Checks.Where(c => c.Name is "static_analysis" or "unit_tests" or "linting").ToList();
             var fix = await TryFixAsync(
                 context, agents, head, patches, rerun, "coder", GateFixes.StaticAnalysisTask(findings, staticFix), GateFixes.FilesOf(findings.Select(f => f.Path)), "Fix static analysis findings", testsOnly: false, token);
-            var judged = fix.Results is null ? (false, fix.Why!) : GateFixes.JudgeStaticAnalysis(results, fix.Results);
+            var judged = fix.Results is null ? (false, fix.Why!)
+                : GateFixes.Suppresses(fix.Patch!) is { } silenced ? (false, silenced)
+                : GateFixes.JudgeStaticAnalysis(results, fix.Results, baseline);
             Keep(fix.Patch, judged, new AgentFix("static_analysis", $"static analysis ({judged.Item2})", [.. findings.Take(GateFixes.MaxItems).Select(GateFixes.Describe)]), "static analysis");
         }
 
@@ -105,7 +116,7 @@ public sealed partial class QualityGateWorkflow
             var spans = coverage!.ChangedLines?.Uncovered ?? [];
             var fix = await TryFixAsync(
                 context, agents, head, patches, rerun, "tester", GateFixes.CoverageTask(coverage.ChangedLines, coverage.CoveragePercent, context.RequiredCoverage), GateFixes.FilesOf(spans.Select(s => s.Path)), "Add tests for uncovered changed lines", testsOnly: true, token);
-            var judged = fix.Results is null ? (false, fix.Why!) : GateFixes.JudgeCoverage(results, fix.Results);
+            var judged = fix.Results is null ? (false, fix.Why!) : GateFixes.JudgeCoverage(results, fix.Results, settings.CoverageAppliesTo);
             Keep(fix.Patch, judged, new AgentFix("coverage", $"coverage: tests added ({judged.Item2})", [.. spans.Take(GateFixes.MaxItems).Select(GateFixes.Describe)]), "coverage");
         }
 
@@ -120,7 +131,7 @@ public sealed partial class QualityGateWorkflow
             }
             else
             {
-                notes.Add($"The agent's {what} fix was dropped: {judged.Why}.");
+                notes.Add($"The agent's {what} fix was dropped: {GitHubText.Inline(judged.Why)}.");
             }
         }
     }
@@ -153,11 +164,26 @@ public sealed partial class QualityGateWorkflow
             return (null, null, $"the {role} could not make it ({Failures.Reason(ex)})");
         }
 
-        var verify = new VerifyFixRequest($"{context.Workspace.Key}-fix-{role}", head, [.. patches, patch], rerun, context.Workspace.Key);
-        var after = await Workflow.ExecuteActivityAsync(
-            (GateFixActivities fixes) => fixes.VerifyFixAsync(verify),
-            ActivityPresets.Check(rerun.Aggregate(TimeSpan.Zero, (longest, c) => c.Timeout > longest ? c.Timeout : longest) + TimeSpan.FromMinutes(5)).WithCancellation(token));
-        return (patch, after, null);
+        var after = await VerifyAsync(context, head, [.. patches, patch], rerun, role, token);
+        return after is null ? (null, null, "its checks could not run again") : (patch, after, null);
+    }
+
+    /// <summary>Runs <paramref name="checks"/> on the head with <paramref name="patches"/> on top; null when that could not be done (said in the log).</summary>
+    private static async Task<IReadOnlyList<CheckRunResult>?> VerifyAsync(
+        AgentFixContext context, RepoSnapshot head, List<Patch> patches, List<CheckConfig> checks, string what, CancellationToken token)
+    {
+        var verify = new VerifyFixRequest($"{context.Workspace.Key}-fix-{what}", head, [.. patches], checks, context.Workspace.Key);
+        try
+        {
+            return await Workflow.ExecuteActivityAsync(
+                (GateFixActivities fixes) => fixes.VerifyFixAsync(verify),
+                ActivityPresets.Check(checks.Aggregate(TimeSpan.Zero, (longest, c) => c.Timeout > longest ? c.Timeout : longest) + TimeSpan.FromMinutes(5)).WithCancellation(token));
+        }
+        catch (ActivityFailureException ex) when (!Failures.IsCancellation(ex))
+        {
+            Workflow.Logger.LogWarning(ex, "The checks could not run again on the fixes ({What})", what);
+            return null;
+        }
     }
 
     /// <summary>Pushes the kept fixes as one commit naming what it fixes; a branch that moved meanwhile keeps its head, with a note.</summary>
@@ -183,7 +209,7 @@ public sealed partial class QualityGateWorkflow
         }
         catch (ActivityFailureException ex) when (!Failures.IsCancellation(ex))
         {
-            notes.Add($"The fixes could not be pushed: {Failures.Reason(ex)}");
+            notes.Add($"The fixes could not be pushed: {GitHubText.Inline(Failures.Reason(ex))}");
         }
 
         fixing = false;

@@ -32,7 +32,7 @@ public sealed partial class QualityGateWorkflow
 
         // A fix command runs for a check that failed, and (since agents fix findings too) for one that passed with findings.
         var fixable = settings.Checks.Where(c => c.Fix is not null && results.TryGetValue(c.Name, out var r)
-            && (r.State != CheckState.Passed || (GateFixes.Findings(r).Count > 0 && Workflow.Patched(AgentFixesPatch)))).ToList();
+            && (r.State is CheckState.Failed or CheckState.TimedOut || (r.State == CheckState.Passed && GateFixes.Findings(r).Count > 0 && Workflow.Patched(AgentFixesPatch)))).ToList();
         var agentWork = AgentWork(settings, results, requiredCoverage);
         var wantsFixes = (input.AttemptAutoFix || settings.AutoFix) && input.Trigger != AutoFixTrigger;
         var fixesAvailable = agentWork.Count > 0 && !settings.AgentsAvailable && !input.FromFork ? agentWork : [];
@@ -93,7 +93,7 @@ public sealed partial class QualityGateWorkflow
     /// </summary>
     private static (CheckRunResult Result, bool Blocks) Judged(CheckRunResult result, double requiredCoverage, string appliesTo)
     {
-        if (result.Name != "coverage" || result.State != CheckState.Passed || !GateFixes.CoverageShort(result, requiredCoverage, appliesTo))
+        if (result.Name != "coverage" || result.State != CheckState.Passed || !GateFixes.CoverageShort(result, requiredCoverage, appliesTo) || !Workflow.Patched(AgentFixesPatch))
         {
             return (result, false);
         }

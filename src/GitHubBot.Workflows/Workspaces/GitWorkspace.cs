@@ -38,11 +38,12 @@ public static class GitWorkspace
     }
 
     /// <summary>
-    /// The PR's change as a zero-context unified diff: <paramref name="baseSha"/> and the head are fetched with some
-    /// history, and the head is compared with their merge base (what GitHub's "Files changed" shows); without one
-    /// in reach, with the base itself. Run on a fresh checkout, before any of the PR's code.
+    /// Writes the PR's change as a zero-context unified diff to <paramref name="output"/> (a file git writes itself, so
+    /// a huge change never sits in memory): <paramref name="baseSha"/> and the head are fetched with some history, and
+    /// the head is compared with their merge base (what GitHub's "Files changed" shows), deepening once when it is not
+    /// in reach; without one, with the base itself. Run on a fresh checkout, before any of the PR's code.
     /// </summary>
-    public static async Task<string> ChangeAsync(string checkout, Uri cloneUrl, string? token, string headSha, string baseSha, CancellationToken cancellationToken)
+    public static async Task ChangeAsync(string checkout, Uri cloneUrl, string? token, string headSha, string baseSha, string output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloneUrl);
         if (baseSha.Length is not (40 or 64) || !baseSha.All(char.IsAsciiHexDigitLower))
@@ -51,20 +52,24 @@ public static class GitWorkspace
         }
 
         var environment = Environment(cloneUrl, token);
-        await GitAsync("fetch", ["-C", checkout, "fetch", "--quiet", "--depth=100", "--no-tags", "--end-of-options", cloneUrl.ToString(), baseSha, headSha], checkout, environment, token, cancellationToken);
-        string from;
-        try
+        string? from = null;
+        foreach (var depth in new[] { "--depth=100", "--deepen=1000" })
         {
-            from = (await GitAsync("merge-base", ["-C", checkout, "merge-base", "--end-of-options", baseSha, headSha], checkout, CleanLocalEnvironment, null, cancellationToken)).Trim();
-        }
-        catch (GitCommandException)
-        {
-            from = baseSha;
+            await GitAsync("fetch", ["-C", checkout, "fetch", "--quiet", depth, "--no-tags", "--end-of-options", cloneUrl.ToString(), baseSha, headSha], checkout, environment, token, cancellationToken);
+            try
+            {
+                from = (await GitAsync("merge-base", ["-C", checkout, "merge-base", "--end-of-options", baseSha, headSha], checkout, CleanLocalEnvironment, null, cancellationToken)).Trim();
+                break;
+            }
+            catch (GitCommandException)
+            {
+                // Not in reach yet: deepen once, then compare with the base itself.
+            }
         }
 
-        return await GitAsync(
+        await GitAsync(
             "diff",
-            ["-C", checkout, "diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--end-of-options", from, headSha],
+            ["-C", checkout, "diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", $"--output={output}", "--end-of-options", from ?? baseSha, headSha],
             checkout,
             CleanLocalEnvironment,
             null,
