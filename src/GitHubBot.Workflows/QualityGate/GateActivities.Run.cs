@@ -133,7 +133,8 @@ public sealed partial class GateActivities
         {
             return new CheckReport(false, 0, workspace.BaseSha is null
                 ? "The PR's base commit is not known, so there is no diff to scan for secrets."
-                : $"The PR's diff against `{workspace.BaseSha[..Math.Min(7, workspace.BaseSha.Length)]}` could not be taken, so nothing was scanned for secrets.", []) { Neutral = true };
+                : $"The PR's diff against `{workspace.BaseSha[..Math.Min(7, workspace.BaseSha.Length)]}` could not be taken, so nothing was scanned for secrets.", [])
+            { Neutral = true };
         }
 
         var report = SecretScanner.Scan(diff.Added);
