@@ -162,6 +162,23 @@ public sealed class GateActivitiesTests : IDisposable
         await activities.RemoveWorkspaceAsync(workspace.Key);
     }
 
+    [Fact]
+    public async Task A_diff_padded_past_what_the_secret_scan_reads_fails_the_scan_instead_of_hiding_a_key()
+    {
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var baseSha = await repo.HeadOfAsync("main");
+        var padding = string.Concat(Enumerable.Repeat("filler\n", GateActivities.MaxDiffLines + 10));
+        var sha = await repo.CommitAsync("feature", new Dictionary<string, string> { ["padding.txt"] = padding, ["zz/token.txt"] = "token = \"ghp_" + new string('a', 36) + "\"\n" });
+        var workspace = new WorkspaceRef($"run-{Guid.NewGuid():N}"[..20], new RepositoryTarget("o", "r", 1), repo.CloneUrl, sha) { BaseSha = baseSha };
+        var scan = new CheckConfig("security_scan", CheckConfig.SecretScan, null, TimeSpan.FromSeconds(30), 2, true, ReportFormat.ExitCode, null, true);
+
+        var result = await new ActivityEnvironment().RunAsync(() => activities.RunCheckAsync(new RunCheckRequest(workspace, scan)));
+
+        Assert.Equal(CheckState.Failed, result.State);
+        Assert.Contains("larger than the scan reads", result.Summary, StringComparison.Ordinal);
+        await activities.RemoveWorkspaceAsync(workspace.Key);
+    }
+
     private const string PassingJunit = """<testsuite><testcase classname="c" name="passes"/></testsuite>""";
 
     private Task<CheckRunResult> RunAsync(FixtureRepository repo, string sha, CheckConfig check) =>
