@@ -247,7 +247,7 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
     {
         // Series no test running in parallel touches: the registry is process-wide.
         var accepted = "ghbot_webhook_deliveries_total{event=\"pull_request.reopened\",outcome=\"accepted\"}";
-        var rejected = "ghbot_webhook_deliveries_total{event=\"metrics_probe\",outcome=\"rejected\"}";
+        var rejected = "ghbot_webhook_rejections_total{reason=\"bad_signature\"}";
         var before = await MetricsAsync();
         var payload = Payloads.InOwnRepository("pull_request.reopened.json", out _);
 
@@ -260,6 +260,48 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         Assert.Equal(Value(before, accepted) + 1, Value(after, accepted));
         Assert.Equal(Value(before, rejected) + 1, Value(after, rejected));
         Assert.Contains("ghbot_workflow_start_seconds_count", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Before_the_signature_is_checked_no_header_value_becomes_a_metric_label()
+    {
+        var probe = $"probe_{Guid.NewGuid():N}";
+        var body = Encoding.UTF8.GetBytes("{\"action\":\"opened\"}");
+
+        for (var i = 0; i < 20; i++)
+        {
+            using (await bot.Webhooks.PostAsync($"{probe}_{i}", body, deliveryId: $"{probe}-delivery-{i}", signature: i % 2 == 0 ? string.Empty : "sha256=00"))
+            {
+            }
+        }
+
+        var metrics = await MetricsAsync();
+        Assert.DoesNotContain(probe, metrics, StringComparison.Ordinal);
+        Assert.Contains("ghbot_webhook_rejections_total{reason=\"unsigned\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("ghbot_webhook_deliveries_total{event=\"unverified\",outcome=\"rejected\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_githubs_25_mb_is_413_whether_it_says_its_length_or_not_and_starts_nothing()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var padded = payload.ToJsonString()[..^1] + ",\"padding\":\"" + new string('x', WebhookIntakeMiddleware.MaxBodyBytes) + "\"}";
+        var body = Encoding.UTF8.GetBytes(padded);
+
+        // Signed correctly: the size alone refuses it.
+        using var declared = await bot.Webhooks.PostAsync("pull_request", body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/github/webhooks", UriKind.Relative)) { Content = new StreamContent(new MemoryStream(body)) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Add("X-GitHub-Event", "pull_request");
+        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
+        request.Headers.Add("X-Hub-Signature-256", WebhookSender.Sign(BotHost.Secret, body));
+        using var chunked = await bot.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        Assert.Contains("25 MB", await chunked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertNoWorkflowAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
     }
 
     private async Task<string> MetricsAsync() => await bot.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));

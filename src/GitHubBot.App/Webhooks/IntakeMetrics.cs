@@ -11,6 +11,12 @@ public static class IntakeMetrics
         "GitHub webhook deliveries by event and outcome.",
         new CounterConfiguration { LabelNames = ["event", "outcome"] });
 
+    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, bad_request (never a value the sender chose).</summary>
+    public static readonly Counter Rejections = Metrics.CreateCounter(
+        "ghbot_webhook_rejections_total",
+        "Rejected webhook requests by reason.",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
     /// <summary>How long Temporal took to accept a start (or to be declared unavailable).</summary>
     public static readonly Histogram StartSeconds = Metrics.CreateHistogram(
         "ghbot_workflow_start_seconds",
