@@ -179,6 +179,18 @@ public sealed class GateActivitiesTests : IDisposable
         await activities.RemoveWorkspaceAsync(workspace.Key);
     }
 
+    [Fact]
+    public async Task The_workers_own_paths_never_leave_it_in_a_checks_summary()
+    {
+        using var repo = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await repo.HeadOfAsync("main");
+
+        var result = await RunAsync(repo, sha, new CheckConfig("unit_tests", "echo \"failed at $(pwd)/src/calc.py:3\"; exit 1", null, TimeSpan.FromSeconds(30), 1, true, ReportFormat.ExitCode, null, false));
+
+        Assert.Contains("failed at ./src/calc.py:3", result.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain(workspaces.Path, result.Summary, StringComparison.Ordinal);
+    }
+
     private const string PassingJunit = """<testsuite><testcase classname="c" name="passes"/></testsuite>""";
 
     private Task<CheckRunResult> RunAsync(FixtureRepository repo, string sha, CheckConfig check) =>

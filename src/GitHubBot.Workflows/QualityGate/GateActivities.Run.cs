@@ -69,7 +69,7 @@ public sealed partial class GateActivities
                     check.Name,
                     CheckState.TimedOut,
                     0,
-                    string.Create(CultureInfo.InvariantCulture, $"`{check.Run}` ran past its {check.Timeout} timeout and was stopped with its child processes.{OutputBlock(run)}"),
+                    Scrub(string.Create(CultureInfo.InvariantCulture, $"`{check.Run}` ran past its {check.Timeout} timeout and was stopped with its child processes.{OutputBlock(run)}"), worktree),
                     [],
                     null,
                     run.Duration.TotalSeconds);
@@ -94,8 +94,8 @@ public sealed partial class GateActivities
                 check.Name,
                 report.Neutral ? CheckState.Neutral : report.Passed ? CheckState.Passed : CheckState.Failed,
                 report.Score,
-                $"`{check.Run}` — {summary}{OutputBlock(run)}",
-                annotations,
+                Scrub($"`{check.Run}` — {summary}{OutputBlock(run)}", worktree),
+                [.. annotations.Select(a => a with { Message = Scrub(a.Message, worktree) })],
                 report.CoveragePercent,
                 run.Duration.TotalSeconds)
             {

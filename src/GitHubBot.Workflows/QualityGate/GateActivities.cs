@@ -400,6 +400,18 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         return directory;
     }
 
+    /// <summary>
+    /// Text that leaves the worker (a check run, a comment) with the worker's own paths taken out: the check's worktree
+    /// becomes <c>.</c> and the workspaces' root <c>$WORKSPACES</c>.
+    /// </summary>
+    private string Scrub(string text, string worktree)
+    {
+        var root = Path.GetFullPath(options.Root).TrimEnd(Path.DirectorySeparatorChar);
+        return text
+            .Replace(Path.GetFullPath(worktree).TrimEnd(Path.DirectorySeparatorChar), ".", StringComparison.Ordinal)
+            .Replace(root, "$WORKSPACES", StringComparison.Ordinal);
+    }
+
     private static string OutputBlock(ProcessRun run)
     {
         if (string.IsNullOrWhiteSpace(run.Output))
