@@ -2,7 +2,7 @@ using Temporalio.Client;
 
 namespace GitHubBot.App.Hosting;
 
-/// <summary>Turns <see cref="TemporalSettings"/> into client connection options (address, namespace, API key, TLS).</summary>
+/// <summary>Turns <see cref="TemporalSettings"/> into client connection options (address, namespace, API key, TLS, payload encryption).</summary>
 public static class TemporalClientSetup
 {
     public static void Apply(TemporalSettings settings, TemporalClientConnectOptions options)
@@ -16,6 +16,12 @@ public static class TemporalClientSetup
 
         options.TargetHost = settings.Address;
         options.Namespace = settings.Namespace;
+        if (EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey) is { } codec)
+        {
+            // Workers, the intake and the CLI share this setup: whatever one encrypts, the others can read.
+            options.DataConverter = Temporalio.Converters.DataConverter.Default with { PayloadCodec = codec };
+        }
+
         if (!string.IsNullOrEmpty(settings.ApiKey))
         {
             options.ApiKey = settings.ApiKey;

@@ -17,6 +17,12 @@ public sealed class TemporalSettings
 
     public TemporalTlsSettings Tls { get; set; } = new();
 
+    /// <summary>One AES-256 key (base64) that encrypts every payload in Temporal's history; empty: none.</summary>
+    public string? EncryptionKey { get; set; }
+
+    /// <summary>Keys for rotation, <c>id=base64;id=base64</c>, oldest first: the last encrypts, any decrypts. Wins over <see cref="EncryptionKey"/>.</summary>
+    public string? EncryptionKeys { get; set; }
+
     /// <summary>Base URL of the Temporal Web UI, for links on check runs. The embedded server fills it in.</summary>
     public Uri? UiUrl { get; set; }
 

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using GitHubBot.App.Hosting;
+using GitHubBot.Core.Common;
+using GitHubBot.Core.QualityGate;
+using GitHubBot.Testing;
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Client;
+using Temporalio.Converters;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>Temporal:EncryptionKey(s): payloads in Temporal's history are AES-256-GCM ciphertext, readable with the key only.</summary>
+[Collection(TemporalCollection.Name)]
+public sealed class EncryptionCodecTests(TemporalServerFixture temporal)
+{
+    private static readonly string OldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private static readonly string NewKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    [Fact]
+    public async Task A_delivery_s_workflow_input_is_stored_encrypted_and_only_the_key_reads_it()
+    {
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Temporal:EncryptionKey"] = NewKey });
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", payload);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var raw = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(temporal.Address));
+        var history = await raw.GetWorkflowHandle(WorkflowIds.QualityGate("Codertocat", repo, 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821")).FetchHistoryAsync();
+        var stored = Assert.Single(history.Events.First().WorkflowExecutionStartedEventAttributes.Input.Payloads_);
+        Assert.Equal(EncryptionCodec.Encoding, stored.Metadata["encoding"].ToStringUtf8());
+        Assert.Equal("default", stored.Metadata[EncryptionCodec.KeyIdMetadata].ToStringUtf8());
+        Assert.DoesNotContain(repo, Encoding.UTF8.GetString(stored.ToByteArray()), StringComparison.Ordinal);
+
+        var codec = EncryptionCodec.FromSettings(null, NewKey)!;
+        var input = DataConverter.Default.PayloadConverter.ToValue<QualityGateInput>(Assert.Single(await codec.DecodeAsync([stored])));
+        Assert.Equal(repo, input.Repo);
+        await Assert.ThrowsAsync<AuthenticationTagMismatchException>(() => EncryptionCodec.FromSettings(null, OldKey)!.DecodeAsync([stored]));
+    }
+
+    [Fact]
+    public async Task Keys_rotate_the_newest_encrypts_and_any_listed_key_decrypts()
+    {
+        var before = EncryptionCodec.FromSettings($"k1={OldKey}", null)!;
+        var after = EncryptionCodec.FromSettings($"k1={OldKey};k2={NewKey}", null)!;
+        var plain = new Payload { Data = ByteString.CopyFromUtf8("the issue body"), Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain") } };
+
+        var old = Assert.Single(await before.EncodeAsync([plain]));
+        var fresh = Assert.Single(await after.EncodeAsync([plain]));
+
+        Assert.Equal(("k1", "k2"), (old.Metadata[EncryptionCodec.KeyIdMetadata].ToStringUtf8(), fresh.Metadata[EncryptionCodec.KeyIdMetadata].ToStringUtf8()));
+        Assert.Equal(plain, Assert.Single(await after.DecodeAsync([old])));
+        Assert.Equal(plain, Assert.Single(await after.DecodeAsync([fresh])));
+        var unknown = await Assert.ThrowsAsync<InvalidOperationException>(() => before.DecodeAsync([fresh]));
+        Assert.Contains("key 'k2', which Temporal:EncryptionKeys does not hold", unknown.Message, StringComparison.Ordinal);
+
+        // A flipped bit is refused, not decoded into something else.
+        var bytes = fresh.Data.ToByteArray();
+        bytes[^1] ^= 1;
+        var tampered = new Payload(fresh) { Data = ByteString.CopyFrom(bytes) };
+        await Assert.ThrowsAsync<AuthenticationTagMismatchException>(() => after.DecodeAsync([tampered]));
+
+        // Payloads written before encryption was turned on still read.
+        Assert.Equal(plain, Assert.Single(await after.DecodeAsync([plain])));
+    }
+
+    [Theory]
+    [InlineData(null, "not-base64!", "Temporal:EncryptionKey is not base64")]
+    [InlineData(null, "c2hvcnQ=", "Temporal:EncryptionKey must be 32 bytes")]
+    [InlineData("k1", null, "Temporal:EncryptionKeys must be id=base64key pairs")]
+    public void A_bad_key_is_one_line_naming_the_setting(string? keys, string? key, string said)
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => EncryptionCodec.FromSettings(keys, key));
+
+        Assert.StartsWith(said, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void The_client_setup_puts_the_codec_on_every_connection()
+    {
+        var options = new TemporalClientConnectOptions();
+
+        TemporalClientSetup.Apply(new TemporalSettings { Address = "temporal:7233", EncryptionKeys = $"k1={OldKey};k2={NewKey}" }, options);
+
+        Assert.Equal("k2", Assert.IsType<EncryptionCodec>(options.DataConverter.PayloadCodec).CurrentKeyId);
+    }
+}
