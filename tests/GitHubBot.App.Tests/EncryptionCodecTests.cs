@@ -89,3 +89,60 @@ public sealed class EncryptionCodecTests(TemporalServerFixture temporal)
         Assert.Equal("k2", Assert.IsType<EncryptionCodec>(options.DataConverter.PayloadCodec).CurrentKeyId);
     }
 }
+
+/// <summary>The codec endpoint the Temporal UI is pointed at: only with the token.</summary>
+[Collection(TemporalCollection.Name)]
+public sealed class CodecEndpointTests(TemporalServerFixture temporal)
+{
+    [Fact]
+    public async Task With_the_token_the_endpoint_encodes_and_decodes_and_without_it_answers_401()
+    {
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?>
+        {
+            ["Temporal:EncryptionKey"] = key,
+            ["Temporal:CodecToken"] = "ui-token",
+            ["Temporal:CodecCorsOrigin"] = "http://localhost:8233",
+        });
+        var plain = "{\"payloads\":[{\"metadata\":{\"encoding\":\"" + Convert.ToBase64String("json/plain"u8) + "\"},\"data\":\"" + Convert.ToBase64String("\"the issue body\""u8) + "\"}]}";
+
+        using var encoded = await PostAsync(bot, "/codec/encode", plain, "Bearer ui-token");
+        var encodedText = await encoded.Content.ReadAsStringAsync();
+        using var decoded = await PostAsync(bot, "/codec/decode", encodedText, "Bearer ui-token");
+        using var anonymous = await PostAsync(bot, "/codec/decode", encodedText, null);
+        using var wrong = await PostAsync(bot, "/codec/decode", encodedText, "Bearer guess");
+        using var preflight = await bot.Http.SendAsync(new HttpRequestMessage(HttpMethod.Options, new Uri("/codec/decode", UriKind.Relative)));
+
+        Assert.Equal(HttpStatusCode.OK, encoded.StatusCode);
+        Assert.Contains(Convert.ToBase64String(Encoding.UTF8.GetBytes(EncryptionCodec.Encoding)), encodedText, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String("\"the issue body\""u8), encodedText, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, decoded.StatusCode);
+        Assert.Contains(Convert.ToBase64String("\"the issue body\""u8), await decoded.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (anonymous.StatusCode, wrong.StatusCode));
+        Assert.Equal("http://localhost:8233", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task Without_a_token_there_is_no_endpoint()
+    {
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?>
+        {
+            ["Temporal:EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        });
+
+        using var response = await PostAsync(bot, "/codec/decode", "{\"payloads\":[]}", "Bearer ");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(BotHost bot, string path, string json, string? authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        return await bot.Http.SendAsync(request);
+    }
+}

@@ -77,6 +77,7 @@ public static class GitHubBotHost
         app.MapGitHubWebhooks(IntakeSettings.WebhookPath, secret: null!)
             .WithMetadata(new WebhookIntakeMiddleware.Marker());
         app.MapAlertIntake();
+        app.MapCodecEndpoint();
         app.MapHealthChecks("/healthz");
         app.MapMetrics("/metrics");
         return app;

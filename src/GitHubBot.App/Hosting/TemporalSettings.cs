@@ -23,6 +23,12 @@ public sealed class TemporalSettings
     /// <summary>Keys for rotation, <c>id=base64;id=base64</c>, oldest first: the last encrypts, any decrypts. Wins over <see cref="EncryptionKey"/>.</summary>
     public string? EncryptionKeys { get; set; }
 
+    /// <summary>The bearer token of the codec endpoint (/codec/encode, /codec/decode) the Temporal UI can use; empty: no endpoint.</summary>
+    public string? CodecToken { get; set; }
+
+    /// <summary>The origin of a Temporal UI allowed to call the codec endpoint from a browser (CORS), e.g. http://localhost:8233.</summary>
+    public string? CodecCorsOrigin { get; set; }
+
     /// <summary>Base URL of the Temporal Web UI, for links on check runs. The embedded server fills it in.</summary>
     public Uri? UiUrl { get; set; }
 
