@@ -70,4 +70,26 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
 
         Assert.Equal(1, exitCode);
     }
+
+    [Fact]
+    public async Task A_bad_encryption_key_is_one_line_naming_the_setting_and_exit_code_2()
+    {
+        var error = new StringWriter();
+        var before = Console.Error;
+        Console.SetError(error);
+        int exitCode;
+        try
+        {
+            exitCode = await GhbotCommandLine.RunAsync(["worker", "--host", "127.0.0.1:1", "--Temporal:EncryptionKey=not-a-key"]).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            Console.SetError(before);
+        }
+
+        Assert.Equal(2, exitCode);
+        var said = error.ToString();
+        Assert.Contains("Temporal:EncryptionKey is not base64", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+    }
 }

@@ -7,6 +7,12 @@ public static class ServeHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var settings = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
+        if (TemporalSettings.Problem(settings) is { } problem)
+        {
+            await Console.Error.WriteLineAsync(problem);
+            return 2;
+        }
+
         using var bootstrapLogs = LoggerFactory.Create(logging =>
         {
             GitHubBotHost.ConfigureLogging(logging);
@@ -66,6 +72,12 @@ public static class WorkerHost
         if (string.IsNullOrWhiteSpace(builder.Configuration["Temporal:Address"]))
         {
             builder.Configuration["Temporal:Address"] = "localhost:7233";
+        }
+
+        if (TemporalSettings.Problem(builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings()) is { } problem)
+        {
+            await Console.Error.WriteLineAsync(problem);
+            return 2;
         }
 
         builder.AddGitHubBotWorkerOnly();

@@ -29,6 +29,21 @@ public sealed class TemporalSettings
     /// <summary>The origin of a Temporal UI allowed to call the codec endpoint from a browser (CORS), e.g. http://localhost:8233.</summary>
     public string? CodecCorsOrigin { get; set; }
 
+    /// <summary>A setting that cannot be used, as one line naming it; null when all can.</summary>
+    public static string? Problem(TemporalSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        try
+        {
+            _ = EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey);
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>Base URL of the Temporal Web UI, for links on check runs. The embedded server fills it in.</summary>
     public Uri? UiUrl { get; set; }
 
