@@ -168,6 +168,32 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task Ok_to_test_does_not_release_a_gate_started_after_the_comment_but_ok_to_test_sha_releases_exactly_that_commit()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, sha, "feature", rig.Repository.CloneUrl, fromFork: true)
+            .ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
+        using var worker = rig.Worker();
+        var writtenBeforeThePush = DateTimeOffset.UtcNow.AddMinutes(-5);
+
+        var (late, pinned, gate) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(rig.Input(sha) with { FromFork = true, AuthorAssociation = "CONTRIBUTOR" });
+            await GateWorkflowTests.WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
+            var stale = await RunAsync(rig, "writer", "/ok-to-test", commentId: 11, createdAt: writtenBeforeThePush);
+            Assert.True((await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest, "a comment written before the push released its gate");
+            var exact = await RunAsync(rig, "writer", $"/ok-to-test {sha[..10]}", commentId: 12, createdAt: writtenBeforeThePush);
+            return (stale, exact, await handle.GetResultAsync());
+        });
+
+        Assert.Equal("nothing-to-do", late.Outcomes[0].Outcome);
+        Assert.Contains(rig.GitHub.CommentsOn(7), c => c.Body.Contains("started after this comment was written", StringComparison.Ordinal));
+        Assert.Equal("done", pinned.Outcomes[0].Outcome);
+        Assert.True(gate.CanMerge);
+    }
+
+    [Fact]
     public async Task Gate_and_fix_in_one_comment_start_a_gate_each_and_a_writers_button_click_runs_on_the_clicked_commit()
     {
         using var rig = await RigAsync("unit_tests: { run: \"true\" }");
@@ -277,7 +303,7 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
         return rig;
     }
 
-    private Task<CommandResult> RunAsync(GateRig rig, string author, string body, bool isPullRequest = true, long commentId = CommentId)
+    private Task<CommandResult> RunAsync(GateRig rig, string author, string body, bool isPullRequest = true, long commentId = CommentId, DateTimeOffset? createdAt = null)
     {
         var input = new CommandInput
         {
@@ -287,6 +313,7 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
             IssueNumber = 7,
             IsPullRequest = isPullRequest,
             CommentId = commentId,
+            CommentCreatedAt = createdAt,
             Author = author,
             Commands = SlashCommands.Parse(body),
         };

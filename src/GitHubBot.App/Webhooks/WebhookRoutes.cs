@@ -173,6 +173,7 @@ public static class WebhookRoutes
                 IssueNumber = (int)issue.Number,
                 IsPullRequest = issue.PullRequest is not null,
                 CommentId = comment.Id,
+                CommentCreatedAt = comment.CreatedAt,
                 Author = author,
                 Commands = commands,
             }));

@@ -28,6 +28,9 @@ public sealed record CommandInput
     /// <summary>The head SHA a button was clicked on (gate commands then run on it, not on the PR's newest head).</summary>
     public string? HeadSha { get; init; }
 
+    /// <summary>When the comment was written (the signed payload's comment.created_at): /ok-to-test vouches only for gates started before it.</summary>
+    public DateTimeOffset? CommentCreatedAt { get; init; }
+
     /// <summary>
     /// The label just added to the issue (an issues.labeled delivery; <see cref="Commands"/> is then empty): the
     /// repository's trigger label starts plan → patch → PR, with the permission /plan needs.
@@ -56,4 +59,8 @@ public sealed record CommandResult(IReadOnlyList<CommandOutcome> Outcomes);
 /// <param name="Running">Whether it still runs.</param>
 /// <param name="Status">Its Status query, when it answered.</param>
 /// <param name="Url">Its page in the Temporal UI, when configured.</param>
-public sealed record GateInfo(string WorkflowId, bool Running, QualityGateStatus? Status, string? Url);
+public sealed record GateInfo(string WorkflowId, bool Running, QualityGateStatus? Status, string? Url)
+{
+    /// <summary>When the gate started (its push's delivery, or a re-run); null in results recorded before it was kept.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+}

@@ -43,7 +43,7 @@ public sealed class CommandActivities(ITemporalClient temporal, TemporalUiLinks 
                 }
             }
 
-            gates.Add(new GateInfo(gate.Id, running, status, links.WorkflowUrl(gate.Id)?.ToString()));
+            gates.Add(new GateInfo(gate.Id, running, status, links.WorkflowUrl(gate.Id)?.ToString()) { StartedAt = gate.StartTime });
         }
 
         return [.. gates.OrderByDescending(g => g.Running)];

@@ -242,21 +242,56 @@ public sealed partial class CommandWorkflow
     }
 
     /// <summary>
-    /// /ok-to-test: releases the waiting gates of the commit the PR has now; a gate of a push that came after the
-    /// comment's author looked keeps waiting.
+    /// /ok-to-test: releases the waiting gates of the commit the PR has now that started before the comment was written
+    /// (a push that came after the comment's author looked keeps waiting, however fast it was); /ok-to-test SHA
+    /// releases the waiting gate of exactly that commit.
     /// </summary>
     private static async Task<CommandOutcome> OkToTestAsync(SlashCommand command, CommandInput input, RepositoryTarget target, List<string> replies)
     {
+        if (command.Arguments.Count > 0 && Workflow.Patched("ok-to-test-commit"))
+        {
+            return await OkToTestCommitAsync(command, input, replies);
+        }
+
         var head = await Workflow.ExecuteActivityAsync(
             (GitHubActivities github) => github.GetPullRequestHeadAsync(target, input.IssueNumber), ActivityPresets.GitHubCall);
         var gates = await DescribeGatesAsync(input);
-        var waiting = gates.Where(g => g.Running && g.Status is { WaitingForOkToTest: true } status && status.HeadSha == head.Sha).ToList();
+        var ofHead = gates.Where(g => g.Running && g.Status is { WaitingForOkToTest: true } status && status.HeadSha == head.Sha).ToList();
+        var waiting = ofHead.Where(g => input.CommentCreatedAt is not { } written || g.StartedAt is not { } started || started <= written).ToList();
         if (waiting.Count == 0)
         {
-            replies.Add($"No gate of #{input.IssueNumber}'s head `{Shas.Abbreviate(head.Sha)}` is waiting for `/ok-to-test`.");
+            replies.Add(ofHead.Count > 0
+                ? $"The gate of #{input.IssueNumber}'s head `{Shas.Abbreviate(head.Sha)}` started after this comment was written (a push came after it), so it keeps waiting: look at that commit, then comment `/ok-to-test` again or `/ok-to-test {head.Sha}`."
+                : $"No gate of #{input.IssueNumber}'s head `{Shas.Abbreviate(head.Sha)}` is waiting for `/ok-to-test`.");
             return new CommandOutcome(command.Name, "nothing-to-do");
         }
 
+        return await ReleaseAsync(command, input, waiting);
+    }
+
+    /// <summary>/ok-to-test SHA: the waiting gate of exactly that commit (7 to 64 hex digits of its SHA).</summary>
+    private static async Task<CommandOutcome> OkToTestCommitAsync(SlashCommand command, CommandInput input, List<string> replies)
+    {
+        var sha = command.Arguments[0].ToLowerInvariant();
+        if (sha.Length is < 7 or > 64 || !sha.All(char.IsAsciiHexDigitLower))
+        {
+            replies.Add("`/ok-to-test` takes nothing, or the SHA of the commit to run (at least 7 hex digits).");
+            return new CommandOutcome(command.Name, "refused");
+        }
+
+        var gates = await DescribeGatesAsync(input);
+        var waiting = gates.Where(g => g.Running && g.Status is { WaitingForOkToTest: true, HeadSha: { } head } && head.StartsWith(sha, StringComparison.Ordinal)).ToList();
+        if (waiting.Count == 0)
+        {
+            replies.Add($"No gate of #{input.IssueNumber} for `{GitHubText.Inline(Shas.Abbreviate(sha))}` is waiting for `/ok-to-test`.");
+            return new CommandOutcome(command.Name, "nothing-to-do");
+        }
+
+        return await ReleaseAsync(command, input, waiting);
+    }
+
+    private static async Task<CommandOutcome> ReleaseAsync(SlashCommand command, CommandInput input, List<GateInfo> waiting)
+    {
         foreach (var gate in waiting)
         {
             await Workflow.GetExternalWorkflowHandle<QualityGateWorkflow>(gate.WorkflowId).SignalAsync(wf => wf.OkToTestAsync(input.Author));
