@@ -40,10 +40,30 @@ public sealed class TemporalServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        environment = await WorkflowEnvironment.StartLocalAsync(new()
+        environment = await StartLocalAsync(new()
         {
             DevServerOptions = new() { ExistingPath = CliPath(), LogLevel = "error" },
         });
+    }
+
+    /// <summary>
+    /// A dev server. The SDK gives it five seconds to answer; while the other test projects build and start theirs on
+    /// a two-core machine that is sometimes too short, so a start that timed out is tried again (three times in all).
+    /// </summary>
+    public static async Task<WorkflowEnvironment> StartLocalAsync(WorkflowEnvironmentStartLocalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WorkflowEnvironment.StartLocalAsync(options);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("did not start within", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+        }
     }
 
     public async Task DisposeAsync()
