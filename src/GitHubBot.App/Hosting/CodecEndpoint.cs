@@ -47,7 +47,7 @@ public static class CodecEndpoint
             }
 
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var buffer = new char[MaxBodyBytes + 1];
+            var buffer = new char[(int)Math.Min(context.Request.ContentLength ?? MaxBodyBytes, MaxBodyBytes) + 1];
             var read = await reader.ReadBlockAsync(buffer.AsMemory(), context.RequestAborted);
             if (read > MaxBodyBytes)
             {

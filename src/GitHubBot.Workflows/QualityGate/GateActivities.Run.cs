@@ -188,7 +188,8 @@ public sealed partial class GateActivities
             return null;
         }
 
-        var buffer = new char[MaxDiffBytes];
+        // UTF-8 never has more characters than bytes: a buffer the file's size (at most the limit) holds what is read.
+        var buffer = new char[(int)Math.Min(file.Length, MaxDiffBytes)];
         using var reader = new StreamReader(file.FullName);
         var read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
         var text = new string(buffer, 0, read);
