@@ -50,11 +50,38 @@ public static class TestWorkers
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton(temporal)
             .AddSingleton(links ?? new TemporalUiLinks(null, "default"))
-            .AddSingleton(new WorkspaceOptions(workspaceRoot) { CheckUids = checkUids }.Validate())
+            .AddSingleton(Workspaces(workspaceRoot, checkUids, configuration))
             .AddSingleton(new AgentModel(chat))
             .AddGitHubBotSettings(configuration)
             .AddGitHubBotActivities();
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// The workspaces of a test worker, configured as a production worker's are (sandboxed unless the settings say
+    /// Gate:Sandbox=off); as root, each rig gets a range of user IDs of its own, so that two rigs running at once
+    /// never share one (killing one gate's processes by user must not touch another rig's).
+    /// </summary>
+    public static WorkspaceOptions Workspaces(string workspaceRoot, (int First, int Last)? checkUids, IConfiguration configuration)
+    {
+        var gate = new GateOptions();
+        configuration.GetSection(GateOptions.SectionName).Bind(gate);
+        var root = Path.GetFullPath(workspaceRoot);
+        var sandbox = gate.SandboxOff ? null : gate.CreateSandbox(Path.Combine(root, ".worker", "sandbox"), [Path.GetDirectoryName(root)!]);
+        var first = 300000 + (int)(StableHash(root) % 10000) * 64;
+        var uids = checkUids ?? (sandbox is not null && Environment.IsPrivilegedProcess ? (first, first + 63) : null);
+        return new WorkspaceOptions(workspaceRoot) { CheckUids = uids, Sandbox = sandbox }.Validate();
+    }
+
+    private static uint StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
     }
 
     /// <summary>A worker on <paramref name="taskQueue"/> with every workflow and the activities of <paramref name="services"/>.</summary>

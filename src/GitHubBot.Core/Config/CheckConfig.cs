@@ -73,6 +73,9 @@ public sealed record CheckConfig(
     /// <summary>The built-in secret scan of the PR's added lines runs too, its findings joined to the tool's report.</summary>
     public bool WithSecretScan { get; init; }
 
+    /// <summary>Whether its sandbox reaches the outside network (dependency installs); never the worker's own loopback.</summary>
+    public bool Network { get; init; } = true;
+
     /// <summary>Why a detected check cannot run on this repository (e.g. no coverage collector referenced): it is neutral, saying so.</summary>
     public string? Unavailable { get; init; }
 

@@ -106,7 +106,10 @@ public sealed record RepoConfig
         Flag(check["required"]) ?? name == "unit_tests",
         CheckConfig.ParseFormat(Text(check["report"])),
         Text(check["report_path"]),
-        Detected: false);
+        Detected: false)
+    {
+        Network = Flag(check["network"]) ?? true,
+    };
 
     private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 

@@ -65,7 +65,7 @@ public static class WorkerRegistration
         services.AddOptions<GateOptions>().BindConfiguration(GateOptions.SectionName);
         services.AddOptions<IncidentOptions>().BindConfiguration(IncidentOptions.SectionName);
         var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
-        services.TryAddSingleton(provider => WorkspaceOptions.From(dataDir, provider.GetRequiredService<IOptions<GateOptions>>().Value));
+        services.TryAddSingleton(provider => WorkspaceOptions.From(dataDir, provider.GetRequiredService<IOptions<GateOptions>>().Value, [configuration["GitHub:PrivateKeyPath"]]));
         services.TryAddSingleton(new TemporalUiLinks(null, "default"));
         return services;
     }

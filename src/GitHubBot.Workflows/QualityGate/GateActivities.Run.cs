@@ -46,7 +46,7 @@ public sealed partial class GateActivities
         {
             foreach (var tool in check.Requires)
             {
-                var probe = await CheckProcess.RunAsync(tool.Probe, worktree, ProbeTimeout, cancellationToken: cancellationToken, runAs: runAs);
+                var probe = await CheckProcess.RunAsync(tool.Probe, worktree, ProbeTimeout, runAs: runAs, network: false, cancellationToken: cancellationToken);
                 if (probe.TimedOut || probe.ExitCode != 0)
                 {
                     var missing = $"`{tool.Tool}` is not installed on this worker, so {check.Name.Replace('_', ' ')} could not run. Install it: {tool.Install}.";
@@ -61,7 +61,7 @@ public sealed partial class GateActivities
             }
 
             await DeleteAsync(ReportFiles(worktree, check.ReportPath), runAs, cancellationToken);
-            var run = await CheckProcess.RunAsync(check.Run, worktree, check.Timeout, cancellationToken: cancellationToken, runAs: runAs);
+            var run = await CheckProcess.RunAsync(check.Run, worktree, check.Timeout, runAs: runAs, network: check.Network, cancellationToken: cancellationToken);
             LogCheckEnded(logger, check.Name, run.ExitCode, run.Duration, run.TimedOut);
             if (run.TimedOut)
             {
@@ -70,6 +70,18 @@ public sealed partial class GateActivities
                     CheckState.TimedOut,
                     0,
                     Scrub(string.Create(CultureInfo.InvariantCulture, $"`{check.Run}` ran past its {check.Timeout} timeout and was stopped with its child processes.{OutputBlock(run)}"), worktree),
+                    [],
+                    null,
+                    run.Duration.TotalSeconds);
+            }
+
+            if (run.LimitExceeded is { } limit)
+            {
+                return new CheckRunResult(
+                    check.Name,
+                    CheckState.Failed,
+                    0,
+                    Scrub($"`{check.Run}` was stopped with its child processes: {limit}, more than its sandbox allows.{OutputBlock(run)}", worktree),
                     [],
                     null,
                     run.Duration.TotalSeconds);

@@ -218,7 +218,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     /// <summary>Removes a directory inside a workspace (a check's worktree), as the workspace's user when it has one.</summary>
     private static Task RemoveInWorkspaceAsync(string path, RunAs? runAs, CancellationToken cancellationToken)
     {
-        if (runAs is null)
+        if (runAs is not { SwitchesUser: true })
         {
             GitWorkspace.Remove(path);
             return Task.CompletedTask;
@@ -227,7 +227,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         return CheckUsers.RemoveAsync(path, runAs, cancellationToken);
     }
 
-    private RunAs? RunAsFor(string key) => options.Users()?.Find(key);
+    private RunAs? RunAsFor(string key) => options.RunAsFor(key);
 
     /// <summary>The checkout of the workspace, fetched on first use (once per worker, however many checks ask at once).</summary>
     private async Task<string> EnsureCheckoutAsync(WorkspaceRef workspace, CancellationToken cancellationToken)
@@ -268,6 +268,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             await WriteDiffAsync(workspace, checkout, cloneUrl, gitToken, token);
 
             Directory.CreateDirectory(Path.Combine(directory, "checks"));
+            Directory.CreateDirectory(Path.Combine(directory, "home", "tmp"));
             if (users?.Acquire(workspace.Key) is { } runAs)
             {
                 // From here on the workspace belongs to the PR code's user; the worker only reads it through that user.
@@ -347,8 +348,9 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return info is { Exists: true, LinkTarget: null } && info.Length <= maxBytes ? await File.ReadAllTextAsync(path, cancellationToken) : null;
         }
 
-        var read = await Cli.Wrap(RunAs.Program)
-            .WithArguments(runAs.Wrap("/usr/bin/head", ["-c", (maxBytes + 1).ToString(CultureInfo.InvariantCulture), "--", path]))
+        var line = runAs.Command("/usr/bin/head", ["-c", (maxBytes + 1).ToString(CultureInfo.InvariantCulture), "--", path]);
+        var read = await Cli.Wrap(line[0])
+            .WithArguments(line.Skip(1))
             .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellationToken);
@@ -373,7 +375,8 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             return;
         }
 
-        await Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("/bin/rm", ["-f", "--", .. files]))
+        var line = runAs.Command("/bin/rm", ["-f", "--", .. files]);
+        await Cli.Wrap(line[0]).WithArguments(line.Skip(1))
             .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
             .ExecuteAsync(cancellationToken);
     }

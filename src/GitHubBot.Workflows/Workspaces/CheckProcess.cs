@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using CliWrap;
 
@@ -10,7 +11,11 @@ namespace GitHubBot.Workflows.Workspaces;
 /// <param name="Output">The end of its combined output, at most the cap.</param>
 /// <param name="OutputTruncated">Earlier output was dropped to stay within the cap.</param>
 /// <param name="Duration">Wall time.</param>
-public sealed record ProcessRun(int ExitCode, bool TimedOut, string Output, bool OutputTruncated, TimeSpan Duration);
+public sealed record ProcessRun(int ExitCode, bool TimedOut, string Output, bool OutputTruncated, TimeSpan Duration)
+{
+    /// <summary>The sandbox limit it passed and was stopped for (output, disk written), or null.</summary>
+    public string? LimitExceeded { get; init; }
+}
 
 /// <summary>
 /// Runs one check command (<c>/bin/sh -c</c>) in a checkout: killed with its whole process tree on timeout or
@@ -57,10 +62,14 @@ public static class CheckProcess
         IReadOnlyDictionary<string, string?>? environment = null,
         int outputCap = DefaultOutputCap,
         RunAs? runAs = null,
+        bool network = true,
         CancellationToken cancellationToken = default)
     {
-        var output = new TailBuffer(outputCap);
+        var sandbox = runAs?.Sandbox;
+        var output = new TailBuffer(outputCap, sandbox?.Limits.OutputBytes ?? long.MaxValue);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        output.Exceeded += () => stop.Cancel();
         deadline.CancelAfter(timeout);
         var clock = Stopwatch.StartNew();
         var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
@@ -69,30 +78,105 @@ public static class CheckProcess
             variables[name] = value;
         }
 
+        IReadOnlyList<string> line = runAs is null ? ["/bin/sh", "-c", command] : runAs.Command("/bin/sh", ["-c", command], network);
+        string? stoppedFor = null;
         try
         {
-            var result = await (runAs is null ? Cli.Wrap("/bin/sh").WithArguments(["-c", command]) : Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("/bin/sh", ["-c", command])))
+            var task = Cli.Wrap(line[0]).WithArguments(line.Skip(1))
                 .WithWorkingDirectory(workingDirectory)
                 .WithEnvironmentVariables(EnvironmentFor(variables))
                 .WithValidation(CommandResultValidation.None)
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(output.Add))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(output.Add))
-                .ExecuteAsync(deadline.Token);
-            return new ProcessRun(result.ExitCode, false, output.Text, output.Truncated, clock.Elapsed);
+                .WithStandardOutputPipe(output)
+                .WithStandardErrorPipe(output)
+                .ExecuteAsync(stop.Token);
+            IAsyncDisposable? attached = null;
+            Task? watch = null;
+            using var watching = new CancellationTokenSource();
+            if (sandbox is not null)
+            {
+                attached = network ? await Sandbox.AttachNetworkAsync(task.ProcessId, stop.Token) : null;
+                watch = WatchDiskAsync(task.ProcessId, sandbox.Limits.DiskBytes, () =>
+                {
+                    stoppedFor = $"it wrote more than {Megabytes(sandbox.Limits.DiskBytes)} to disk";
+                    stop.Cancel();
+                }, watching.Token);
+            }
+
+            try
+            {
+                var result = await task;
+                return new ProcessRun(result.ExitCode, false, output.Text, output.Truncated, clock.Elapsed);
+            }
+            finally
+            {
+                await watching.CancelAsync();
+                if (watch is not null)
+                {
+                    await watch;
+                }
+
+                if (attached is not null)
+                {
+                    await attached.DisposeAsync();
+                }
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            output.Add($"[GitHubBot] killed after the {timeout} timeout");
-            return new ProcessRun(-1, true, output.Text, output.Truncated, clock.Elapsed);
+            if (deadline.IsCancellationRequested)
+            {
+                output.Note($"[GitHubBot] killed after the {timeout} timeout");
+                return new ProcessRun(-1, true, output.Text, output.Truncated, clock.Elapsed);
+            }
+
+            stoppedFor ??= $"it wrote more than {Megabytes(output.Limit)} of output";
+            output.Note($"[GitHubBot] stopped with its processes: {stoppedFor}");
+            return new ProcessRun(-1, false, output.Text, output.Truncated, clock.Elapsed) { LimitExceeded = stoppedFor };
         }
     }
 
-    /// <summary>Keeps the last <c>cap</c> characters of a stream of lines.</summary>
-    private sealed class TailBuffer(int cap)
+    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MB");
+
+    /// <summary>Polls what the sandbox started as <paramref name="processId"/> wrote to disk, and calls <paramref name="exceeded"/> once past <paramref name="limit"/>.</summary>
+    private static async Task WatchDiskAsync(int processId, long limit, Action exceeded, CancellationToken cancellationToken)
     {
-        private readonly Queue<string> lines = new();
+        try
+        {
+            if (await Sandbox.NamespaceOfAsync(processId, cancellationToken) is not { } pidNamespace)
+            {
+                return;
+            }
+
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (Sandbox.BytesWritten(pidNamespace) > limit)
+                {
+                    exceeded();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The command ended.
+        }
+    }
+
+    /// <summary>
+    /// Keeps the last <c>cap</c> characters of a process's combined output, read as bytes (an endless line is no
+    /// different from many), and says when more than <c>limit</c> bytes came.
+    /// </summary>
+    private sealed class TailBuffer(int cap, long limit) : PipeTarget
+    {
+        private readonly StringBuilder text = new();
         private readonly Lock gate = new();
-        private int length;
+        private long total;
+        private bool told;
+
+        public event Action? Exceeded;
+
+        public long Limit => limit;
 
         public bool Truncated { get; private set; }
 
@@ -102,34 +186,57 @@ public static class CheckProcess
             {
                 lock (gate)
                 {
-                    var text = new StringBuilder();
-                    if (Truncated)
-                    {
-                        text.Append("[GitHubBot] earlier output dropped\n");
-                    }
-
-                    foreach (var line in lines)
-                    {
-                        text.Append(line).Append('\n');
-                    }
-
-                    return text.ToString();
+                    return (Truncated ? "[GitHubBot] earlier output dropped\n" : string.Empty) + text;
                 }
             }
         }
 
-        public void Add(string line)
+        public void Note(string line)
         {
-            var kept = line.Length > cap ? line[^cap..] : line;
             lock (gate)
             {
-                lines.Enqueue(kept);
-                length += kept.Length + 1;
-                while (length > cap && lines.Count > 1)
+                if (text.Length > 0 && text[^1] != '\n')
                 {
-                    length -= lines.Dequeue().Length + 1;
-                    Truncated = true;
+                    text.Append('\n');
                 }
+
+                text.Append(line).Append('\n');
+                Trim();
+            }
+        }
+
+        public override async Task CopyFromAsync(Stream origin, CancellationToken cancellationToken = default)
+        {
+            var decoder = Encoding.UTF8.GetDecoder();
+            var bytes = new byte[16 * 1024];
+            var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+            int read;
+            while ((read = await origin.ReadAsync(bytes, cancellationToken)) > 0)
+            {
+                var count = decoder.GetChars(bytes, 0, read, chars, 0);
+                bool over;
+                lock (gate)
+                {
+                    text.Append(chars, 0, count);
+                    Trim();
+                    total += read;
+                    over = total > limit && !told;
+                    told |= over;
+                }
+
+                if (over)
+                {
+                    Exceeded?.Invoke();
+                }
+            }
+        }
+
+        private void Trim()
+        {
+            if (text.Length > cap)
+            {
+                text.Remove(0, text.Length - cap);
+                Truncated = true;
             }
         }
     }

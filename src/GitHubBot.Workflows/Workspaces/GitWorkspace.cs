@@ -202,9 +202,12 @@ public static class GitWorkspace
         // Git sees none of the worker's environment but the allow-list checks get, and runs no hook or file-system
         // monitor a check may have configured in the checkout: those would run with git's privileges.
         string[] guarded = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", .. arguments];
+        // In a workspace the PR's code wrote, git runs as that code does (its user, its sandbox): the checkout's own
+        // configuration may name filters and other programs git would start.
+        IReadOnlyList<string> line = runAs is null ? ["git", .. guarded] : runAs.Command("git", guarded);
         var command = runAs is null
             ? Cli.Wrap("git").WithArguments(guarded).WithEnvironmentVariables(CheckProcess.EnvironmentFor(environment))
-            : Cli.Wrap(RunAs.Program).WithArguments(runAs.Wrap("git", guarded))
+            : Cli.Wrap(line[0]).WithArguments(line.Skip(1))
                 .WithEnvironmentVariables(CheckProcess.EnvironmentFor(new Dictionary<string, string?>(CleanLocalEnvironment.Concat(runAs.Environment))));
         var result = await command
             .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())

@@ -96,11 +96,16 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Sandbox is null)
+        {
+            LogUnsandboxed(logger);
+        }
+
         if (options.CheckUids is { } uids)
         {
             LogIsolated(logger, uids.First, uids.Last);
         }
-        else
+        else if (options.Sandbox is null)
         {
             LogNotIsolated(logger);
         }
@@ -115,6 +120,9 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pull requests' code runs as user IDs {First}–{Last}, one per gate")]
     private static partial void LogIsolated(ILogger logger, int first, int last);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Gate:Sandbox=off: pull requests' and agents' code runs unconfined on this worker — it sees the worker's processes, its loopback (the Temporal frontend) and every file its user may read. Remove Gate:Sandbox=off once bubblewrap and slirp4netns work here")]
+    private static partial void LogUnsandboxed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pull requests' code runs as the worker's own user and can read what the worker can (its environment, the App's private key file): set Gate:CheckUids and run the worker as root to give it users of its own")]
     private static partial void LogNotIsolated(ILogger logger);
