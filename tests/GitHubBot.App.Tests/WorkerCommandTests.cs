@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Cli;
@@ -50,7 +51,7 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
         });
         Assert.True(queue.Pollers.Select(p => p.Identity).Distinct().Count() >= 2, $"pollers: {string.Join(", ", queue.Pollers.Select(p => p.Identity))}");
         Assert.Equal(sha, (string?)JsonNode.Parse(Assert.Single(github.RequestsTo("POST", "/repos/octo/worker-only/check-runs")).Body!)!["head_sha"]);
-        Assert.True(WorkspaceRoot.AreEmpty(Path.Combine(dataDir.Path, "workspaces")));
+        Assert.True(WorkspaceRoot.AreEmpty(Path.Combine(dataDir.Path, "workspaces")), string.Join(", ", Directory.EnumerateFileSystemEntries(Path.Combine(dataDir.Path, "workspaces"))));
         await Task.Delay(500);
         await stop.CancelAsync();
         Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -91,5 +92,58 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
         var said = error.ToString();
         Assert.Contains("Temporal:EncryptionKey is not base64", said, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task A_worker_that_cannot_sandbox_the_prs_code_refuses_in_one_line_naming_Gate_Sandbox()
+    {
+        // A limit that is not a number of megabytes is refused before anything starts, naming its setting.
+        var (exitCode, said) = await RunWorkerAsync(["worker", "--host", "127.0.0.1:1", "--Gate:Limits:MemoryMb=0"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Gate:Limits:MemoryMb must be a positive number", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+
+        // A machine without bubblewrap (a worker process whose PATH holds no sandbox tools): it says so, and how to
+        // run anyway, and does not start.
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "worker", "--host", "127.0.0.1:1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var empty = new TempDirectory("ghbot-no-tools-");
+        start.Environment["PATH"] = empty.Path;
+        start.Environment["DataDir"] = empty.Path;
+        using var worker = Process.Start(start)!;
+        var stderr = worker.StandardError.ReadToEndAsync();
+        _ = await worker.StandardOutput.ReadToEndAsync();
+        await worker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        said = await stderr;
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains("Gate:Sandbox: pull requests' code cannot be sandboxed on this worker: bwrap, slirp4netns, prlimit", said, StringComparison.Ordinal);
+        Assert.Contains("Gate:Sandbox=off", said, StringComparison.Ordinal);
+        Assert.Single(said.Trim().Split('\n'));
+    }
+
+    private static async Task<(int ExitCode, string Said)> RunWorkerAsync(string[] args)
+    {
+        var error = new StringWriter();
+        var before = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            var exitCode = await GhbotCommandLine.RunAsync(args).WaitAsync(TimeSpan.FromSeconds(30));
+            return (exitCode, error.ToString());
+        }
+        finally
+        {
+            Console.SetError(before);
+        }
     }
 }

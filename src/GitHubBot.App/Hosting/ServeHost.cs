@@ -1,3 +1,5 @@
+using GitHubBot.Workflows.Hosting;
+
 namespace GitHubBot.App.Hosting;
 
 /// <summary><c>ghbot serve</c>: web intake + workers, with an embedded Temporal dev server unless Temporal:Address is set.</summary>
@@ -7,7 +9,7 @@ public static class ServeHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var settings = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
-        if (TemporalSettings.Problem(settings) is { } problem)
+        if ((TemporalSettings.Problem(settings) ?? (builder.Configuration.GetValue("Worker:Enabled", true) ? WorkerRegistration.GateProblem(builder.Configuration) : null)) is { } problem)
         {
             await Console.Error.WriteLineAsync(problem);
             return 2;
@@ -74,7 +76,8 @@ public static class WorkerHost
             builder.Configuration["Temporal:Address"] = "localhost:7233";
         }
 
-        if (TemporalSettings.Problem(builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings()) is { } problem)
+        if ((TemporalSettings.Problem(builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings())
+            ?? WorkerRegistration.GateProblem(builder.Configuration)) is { } problem)
         {
             await Console.Error.WriteLineAsync(problem);
             return 2;

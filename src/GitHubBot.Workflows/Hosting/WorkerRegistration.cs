@@ -71,6 +71,27 @@ public static class WorkerRegistration
     }
 
     /// <summary>
+    /// Why this machine's workers cannot run the PR's code as the "Gate" settings ask — one line naming the setting
+    /// (a bad Gate:CheckUids or Gate:Limits value, a sandbox that cannot be set up) — or null. Checked before the host
+    /// starts, so that the process ends with that line rather than a stack trace.
+    /// </summary>
+    public static string? GateProblem(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        try
+        {
+            var gate = configuration.GetSection(GateOptions.SectionName).Get<GateOptions>() ?? new GateOptions();
+            var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
+            _ = WorkspaceOptions.From(dataDir, gate).Validate();
+            return null;
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>
     /// Adds what the activities use — the App's GitHub clients, the agents' model (made once), the snapshot
     /// repositories, the workspace sweeper — and the activity classes themselves. The App's key, the agent settings
     /// and Gate:CheckUids are validated when the host starts, each failure naming its setting.

@@ -203,7 +203,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
     /// </summary>
     private async Task RemoveWorkspaceDirectoryAsync(string key, string directory, CancellationToken cancellationToken)
     {
-        if (options.Users() is { } users && users.Find(key) is { } user)
+        if (options.Users() is { } users && options.RunAsFor(key) is { SwitchesUser: true } user)
         {
             await CheckUsers.KillAllAsync(user, cancellationToken);
             await CheckUsers.RemoveAsync(directory, user, cancellationToken);

@@ -115,7 +115,10 @@ public sealed class CheckUsers(string workerDirectory, string workspacesRoot, in
             return;
         }
 
-        await Cli.Wrap(RunAs.Program).WithArguments(user.Wrap("rm", ["-rf", "--one-file-system", "--", path]))
+        // In the user's sandbox when it has one: the sandbox's mounts are made as the worker, so the directories
+        // above the workspace (DataDir may be private to the worker) need not be open to that user.
+        var line = user.Command("rm", ["-rf", "--one-file-system", "--", path]);
+        await Cli.Wrap(line[0]).WithArguments(line.Skip(1))
             .WithEnvironmentVariables(CheckProcess.EnvironmentFor(user.Environment))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(cancellationToken);

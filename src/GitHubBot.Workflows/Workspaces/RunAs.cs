@@ -32,10 +32,12 @@ public sealed record RunAs(int Uid, string Home)
     /// <summary>The full command line (program first) that runs <paramref name="program"/> as this user, in its sandbox when it has one.</summary>
     public IReadOnlyList<string> Command(string program, IEnumerable<string> arguments, bool network = false)
     {
-        IReadOnlyList<string> inner = Sandbox is { } sandbox
-            ? sandbox.Arguments(program, arguments, Workspace, Home, network)
-            : [program, .. arguments];
-        return SwitchesUser ? [Program, .. Wrap(inner[0], inner.Skip(1))] : inner;
+        if (Sandbox is { } sandbox)
+        {
+            return sandbox.Arguments(program, arguments, Workspace, Home, network, SwitchesUser ? Uid : null);
+        }
+
+        return SwitchesUser ? [Program, .. Wrap(program, arguments)] : [program, .. arguments];
     }
 
     /// <summary>Variables its processes get in place of the worker's.</summary>

@@ -84,9 +84,20 @@ public sealed class Sandbox
     /// <paramref name="workspace"/>, with HOME <paramref name="home"/>; with <paramref name="network"/> it waits (at
     /// most a few seconds) for <see cref="AttachNetworkAsync"/> to give it the outside network.
     /// </summary>
-    public IReadOnlyList<string> Arguments(string program, IEnumerable<string> arguments, string workspace, string home, bool network)
+    /// <param name="program">The program to run.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="workspace">The one directory it may write.</param>
+    /// <param name="home">Its HOME, inside <paramref name="workspace"/>.</param>
+    /// <param name="network">Whether it gets the outside network.</param>
+    /// <param name="user">
+    /// The user it runs as, when the worker is root: then bubblewrap keeps the worker's user namespace (root sets up
+    /// the mounts, so no directory above the workspace need be open to that user) and <c>setpriv</c> drops to the
+    /// user inside, with no capabilities and no way to regain any. Null: bubblewrap makes an unprivileged user namespace.
+    /// </param>
+    public IReadOnlyList<string> Arguments(string program, IEnumerable<string> arguments, string workspace, string home, bool network, int? user = null)
     {
         var limits = Limits;
+        var ancestors = new Stack<string>();
         var line = new List<string>
         {
             "prlimit",
@@ -98,11 +109,16 @@ public sealed class Sandbox
             "--core=0",
             "--",
             "bwrap",
-            "--unshare-all",
+            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent",
             "--new-session",
             "--hostname", "ghbot-check",
         };
+        if (user is null)
+        {
+            line.Add("--unshare-user");
+        }
+
         foreach (var path in readOnlyPaths.Distinct(StringComparer.Ordinal))
         {
             var info = new DirectoryInfo(path);
@@ -129,9 +145,33 @@ public sealed class Sandbox
         line.AddRange(["--proc", "/proc", "--dev", "/dev"]);
         line.AddRange(["--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp"]);
         var full = Path.GetFullPath(workspace);
+        // The directories above the workspace exist only as mount points here, open to pass through (bubblewrap
+        // would otherwise make them private to root, and the user the code runs as could not reach its workspace).
+        for (var parent = Path.GetDirectoryName(full); parent is not null && parent != "/" && parent != "/tmp"; parent = Path.GetDirectoryName(parent))
+        {
+            var hidden = hiddenPaths.Any(path => Under(parent, path));
+            if (hiddenPaths.Contains(parent) || (Visible(parent) && !hidden))
+            {
+                break;
+            }
+
+            ancestors.Push(parent);
+        }
+
+        while (ancestors.TryPop(out var directory))
+        {
+            line.AddRange(["--perms", "0755", "--dir", directory]);
+        }
+
         line.AddRange(["--bind", full, full]);
         line.AddRange(["--setenv", "HOME", home, "--setenv", "TMPDIR", Path.Combine(home, "tmp")]);
         line.Add("--");
+        if (user is { } uid)
+        {
+            var id = uid.ToString(CultureInfo.InvariantCulture);
+            line.AddRange(["setpriv", "--reuid", id, "--regid", id, "--clear-groups", "--no-new-privs", "--inh-caps", "-all", "--bounding-set", "-all", "--"]);
+        }
+
         if (network)
         {
             // Waits for slirp4netns's default route, so the command starts with the network it was promised.
@@ -208,11 +248,11 @@ public sealed class Sandbox
 
     /// <summary>
     /// Why a sandbox cannot be set up on this machine (a program missing, user namespaces refused), or null when one
-    /// started and ran <c>true</c>. As root, it is tried as <paramref name="probeUid"/>, as checks will run.
+    /// started and ran <c>true</c>. As root, it drops to <paramref name="probeUid"/> inside, as checks will.
     /// </summary>
     public async Task<string?> WhyNotAsync(int? probeUid, CancellationToken cancellationToken)
     {
-        var missing = Tools.Where(tool => !OnPath(tool)).ToList();
+        var missing = Tools.Concat(probeUid is null ? [] : ["setpriv"]).Where(tool => !OnPath(tool)).ToList();
         if (missing.Count > 0)
         {
             return $"{string.Join(", ", missing)} not found (Debian packages bubblewrap, slirp4netns, util-linux)";
@@ -226,22 +266,34 @@ public sealed class Sandbox
         var probe = Directory.CreateTempSubdirectory("ghbot-sandbox-probe-");
         try
         {
-            IReadOnlyList<string> line = Arguments("/bin/true", [], probe.FullName, probe.FullName, network: false);
-            if (probeUid is { } uid && !OperatingSystem.IsWindows())
-            {
-                var text = uid.ToString(CultureInfo.InvariantCulture);
-                File.SetUnixFileMode(probe.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-                line = ["setpriv", "--reuid", text, "--regid", text, "--clear-groups", "--no-new-privs", "--", .. line];
-            }
-
+            var line = Arguments("/bin/true", [], probe.FullName, probe.FullName, network: false, probeUid);
             var run = await Cli.Wrap(line[0]).WithArguments(line.Skip(1))
                 .WithWorkingDirectory("/")
                 .WithEnvironmentVariables(CheckProcess.EnvironmentFor(null))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(cancellationToken);
-            return run.ExitCode == 0
+            if (run.ExitCode != 0)
+            {
+                return $"bubblewrap could not create its namespaces ({run.StandardError.Trim()}); unprivileged user namespaces must be allowed (in a container: a seccomp profile that allows them)";
+            }
+
+            // The outside network, as a check gets it: slirp4netns attached to the sandbox's network namespace.
+            line = Arguments("/bin/grep", ["-q", $"^{NetworkDevice}[[:space:]]*00000000", "/proc/net/route"], probe.FullName, probe.FullName, network: true, probeUid);
+            var task = Cli.Wrap(line[0]).WithArguments(line.Skip(1))
+                .WithWorkingDirectory("/")
+                .WithEnvironmentVariables(CheckProcess.EnvironmentFor(null))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+            var attached = await AttachNetworkAsync(task.ProcessId, cancellationToken);
+            var routed = await task;
+            if (attached is not null)
+            {
+                await attached.DisposeAsync();
+            }
+
+            return routed.ExitCode == 0
                 ? null
-                : $"bubblewrap could not create its namespaces ({run.StandardError.Trim()}); unprivileged user namespaces must be allowed (in a container: a seccomp profile that allows them, /dev/net/tun for slirp4netns)";
+                : "slirp4netns could not give the sandbox its outside-only network here (it must be able to join the network namespace bubblewrap made, with /dev/net/tun)";
         }
         finally
         {
@@ -252,8 +304,9 @@ public sealed class Sandbox
     private static string Limit(string name, long value) => $"--{name}={value.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Whether <paramref name="path"/> lies under one of the read-only directories (so it would be visible unless hidden).</summary>
-    private bool Visible(string path) =>
-        readOnlyPaths.Any(root => path == root || path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal));
+    private bool Visible(string path) => readOnlyPaths.Any(root => Under(path, root));
+
+    private static bool Under(string path, string root) => path == root || path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>A resolv.conf naming slirp4netns's DNS when the host's names only its own loopback (unreachable from the sandbox).</summary>
     private static string? ResolvConf(string stateDirectory)

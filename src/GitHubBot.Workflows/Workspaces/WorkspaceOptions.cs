@@ -68,15 +68,15 @@ public sealed record WorkspaceOptions(string Root)
     /// <exception cref="InvalidOperationException">CheckUids is set but the worker cannot change users, or the sandbox cannot be set up.</exception>
     public WorkspaceOptions Validate()
     {
-        if (CheckUids is not null && CheckUsers.WhyNot() is { } why)
-        {
-            throw new InvalidOperationException($"Gate:CheckUids needs a worker that runs as root with setpriv, kill and pgrep installed ({why}).");
-        }
-
         if (Sandbox is not null && Sandbox.WhyNotAsync(CheckUids?.First, CancellationToken.None).GetAwaiter().GetResult() is { } refused)
         {
             throw new InvalidOperationException(
                 $"Gate:Sandbox: pull requests' code cannot be sandboxed on this worker: {refused}. Fix that, or set Gate:Sandbox=off to run it unconfined (it can then read the worker's secrets).");
+        }
+
+        if (CheckUids is not null && CheckUsers.WhyNot() is { } why)
+        {
+            throw new InvalidOperationException($"Gate:CheckUids needs a worker that runs as root with setpriv, kill and pgrep installed ({why}).");
         }
 
         return this;

@@ -36,7 +36,7 @@ public sealed partial class WorkspaceSweeper(WorkspaceOptions options, TimeProvi
 
             try
             {
-                if (users?.Find(directory.Name) is { } user)
+                if (users is not null && options.RunAsFor(directory.Name) is { SwitchesUser: true } user)
                 {
                     await CheckUsers.KillAllAsync(user, cancellationToken);
                     await CheckUsers.RemoveAsync(directory.FullName, user, cancellationToken);
