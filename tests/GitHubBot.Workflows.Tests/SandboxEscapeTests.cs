@@ -64,11 +64,8 @@ public sealed class SandboxEscapeTests(TemporalServerFixture temporal)
             quality_gate:
               checks:
                 unit_tests: { run: "sh hostile.sh {{arguments}}", report: junit, report_path: out/junit.xml, timeout: 3m }
-                linting: { run: "sh endless.sh", timeout: 3m }
-                integration_tests: { run: "sh disk.sh", timeout: 3m }
-                performance: { run: "timeout 5 bash -c 'exec 3<>/dev/tcp/{{outsideAddress}}/{{((IPEndPoint)outside.LocalEndpoint).Port}}' && echo REACHED-OUT || echo no-network-here", network: false }
             """);
-        using var worker = rig.Worker(settings: new Dictionary<string, string?>
+        var limits = new Dictionary<string, string?>
         {
             ["Gate:Limits:CpuSeconds"] = "3",
             ["Gate:Limits:MemoryMb"] = "256",
@@ -76,9 +73,23 @@ public sealed class SandboxEscapeTests(TemporalServerFixture temporal)
             ["Gate:Limits:FileMb"] = "50",
             ["Gate:Limits:DiskMb"] = "200",
             ["Gate:Limits:OutputMb"] = "5",
-        });
-
+        };
+        using var worker = rig.Worker(settings: limits);
         var result = await worker.ExecuteAsync(async () => await (await rig.StartAsync(rig.Input(sha))).GetResultAsync());
+
+        // The fork loop above uses up the process limit of its workspace's user, which the checks of one gate share:
+        // the limits on output and disk, and a check without network, get a gate of their own.
+        using var second = await GateRig.CreateAsync(temporal.Client, files);
+        var secondSha = await second.Repository.CommitAsync("feature", new Dictionary<string, string> { ["change.txt"] = "new\n" });
+        second.WithConfig($$"""
+            quality_gate:
+              checks:
+                linting: { run: "sh endless.sh", timeout: 3m }
+                integration_tests: { run: "sh disk.sh", timeout: 3m }
+                performance: { run: "timeout 5 bash -c 'exec 3<>/dev/tcp/{{outsideAddress}}/{{((IPEndPoint)outside.LocalEndpoint).Port}}' && echo REACHED-OUT || echo no-network-here", network: false }
+            """);
+        using var secondWorker = second.Worker(settings: limits);
+        var bounded = await secondWorker.ExecuteAsync(async () => await (await second.StartAsync(second.Input(secondSha))).GetResultAsync());
 
         var hostile = result.Checks.Single(c => c.Name == "unit_tests");
         Assert.Contains("hostile-report-complete", hostile.Summary, StringComparison.Ordinal);
@@ -100,22 +111,22 @@ public sealed class SandboxEscapeTests(TemporalServerFixture temporal)
         Assert.InRange(forks, 0, 64);
 
         // An endless line and an endless writer are stopped by their limits, not by their timeouts.
-        var endless = result.Checks.Single(c => c.Name == "linting");
+        var endless = bounded.Checks.Single(c => c.Name == "linting");
         Assert.False(endless.Passed);
         Assert.Contains("more than 5 MB of output", endless.Summary, StringComparison.Ordinal);
-        var disk = result.Checks.Single(c => c.Name == "integration_tests");
+        var disk = bounded.Checks.Single(c => c.Name == "integration_tests");
         Assert.False(disk.Passed);
         Assert.Contains("more than 200 MB to disk", disk.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain("wrote-everything", disk.Summary, StringComparison.Ordinal);
 
         // A check whose configuration turns the network off has none.
-        var offline = result.Checks.Single(c => c.Name == "performance");
+        var offline = bounded.Checks.Single(c => c.Name == "performance");
         Assert.Contains("no-network-here", offline.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain("REACHED-OUT", offline.Summary.Replace("&& echo REACHED-OUT", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
 
         // Nothing it started outlived its check.
         Assert.Empty(await GateWorkflowTests.ProcessesMatchingAsync(marker));
         Directory.Delete(other, recursive: true);
-        await GateWorkflowTests.WaitUntilAsync(() => Task.FromResult(rig.WorkspacesEmpty));
+        await GateWorkflowTests.WaitUntilAsync(() => Task.FromResult(rig.WorkspacesEmpty && second.WorkspacesEmpty));
     }
 }

@@ -354,7 +354,9 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellationToken);
-        return read.ExitCode == 0 && read.StandardOutput.Length <= maxBytes ? read.StandardOutput : null;
+        // As File.ReadAllText does: a byte-order mark (which .NET's TRX writer puts first) is not text.
+        var text = read.StandardOutput.StartsWith('\uFEFF') ? read.StandardOutput[1..] : read.StandardOutput;
+        return read.ExitCode == 0 && text.Length <= maxBytes ? text : null;
     }
 
     /// <summary>Deletes files in the workspace (stale reports), as the workspace's user when there is one.</summary>

@@ -65,6 +65,27 @@ public static class CheckProcess
         bool network = true,
         CancellationToken cancellationToken = default)
     {
+        var run = await RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
+        if (runAs?.Sandbox is not null && run is { ExitCode: 1, TimedOut: false } && run.Output.StartsWith("bwrap: ", StringComparison.Ordinal))
+        {
+            // bubblewrap could not set the sandbox up (seen: a kernel answering a netlink request for the loopback
+            // with a transient error) and the command never started: once more, before it counts as the check's result.
+            run = await RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
+        }
+
+        return run;
+    }
+
+    private static async Task<ProcessRun> RunOnceAsync(
+        string command,
+        string workingDirectory,
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string?>? environment,
+        int outputCap,
+        RunAs? runAs,
+        bool network,
+        CancellationToken cancellationToken)
+    {
         var sandbox = runAs?.Sandbox;
         var output = new TailBuffer(outputCap, sandbox?.Limits.OutputBytes ?? long.MaxValue);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -78,7 +99,8 @@ public static class CheckProcess
             variables[name] = value;
         }
 
-        IReadOnlyList<string> line = runAs is null ? ["/bin/sh", "-c", command] : runAs.Command("/bin/sh", ["-c", command], network);
+        var infoFile = sandbox?.NewInfoFile();
+        IReadOnlyList<string> line = runAs is null ? ["/bin/sh", "-c", command] : runAs.Command("/bin/sh", ["-c", command], network, infoFile);
         string? stoppedFor = null;
         try
         {
@@ -92,10 +114,10 @@ public static class CheckProcess
             IAsyncDisposable? attached = null;
             Task? watch = null;
             using var watching = new CancellationTokenSource();
-            if (sandbox is not null)
+            if (sandbox is not null && await Sandbox.ChildAsync(infoFile!, task.ProcessId, TimeSpan.FromSeconds(30), stop.Token) is { } child)
             {
-                attached = network ? await Sandbox.AttachNetworkAsync(task.ProcessId, stop.Token) : null;
-                watch = WatchDiskAsync(task.ProcessId, sandbox.Limits.DiskBytes, () =>
+                attached = network ? Sandbox.AttachNetwork(child) : null;
+                watch = WatchDiskAsync(child, sandbox.Limits.DiskBytes, () =>
                 {
                     stoppedFor = $"it wrote more than {Megabytes(sandbox.Limits.DiskBytes)} to disk";
                     stop.Cancel();
@@ -119,6 +141,11 @@ public static class CheckProcess
                 {
                     await attached.DisposeAsync();
                 }
+
+                if (infoFile is not null)
+                {
+                    File.Delete(infoFile);
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -137,12 +164,12 @@ public static class CheckProcess
 
     private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MB");
 
-    /// <summary>Polls what the sandbox started as <paramref name="processId"/> wrote to disk, and calls <paramref name="exceeded"/> once past <paramref name="limit"/>.</summary>
-    private static async Task WatchDiskAsync(int processId, long limit, Action exceeded, CancellationToken cancellationToken)
+    /// <summary>Polls what sandbox <paramref name="child"/> wrote to disk, and calls <paramref name="exceeded"/> once past <paramref name="limit"/>.</summary>
+    private static async Task WatchDiskAsync(int child, long limit, Action exceeded, CancellationToken cancellationToken)
     {
         try
         {
-            if (await Sandbox.NamespaceOfAsync(processId, cancellationToken) is not { } pidNamespace)
+            if (Sandbox.NamespaceOf(child) is not { } pidNamespace)
             {
                 return;
             }

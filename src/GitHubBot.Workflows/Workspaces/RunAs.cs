@@ -30,11 +30,11 @@ public sealed record RunAs(int Uid, string Home)
     }
 
     /// <summary>The full command line (program first) that runs <paramref name="program"/> as this user, in its sandbox when it has one.</summary>
-    public IReadOnlyList<string> Command(string program, IEnumerable<string> arguments, bool network = false)
+    public IReadOnlyList<string> Command(string program, IEnumerable<string> arguments, bool network = false, string? infoFile = null)
     {
         if (Sandbox is { } sandbox)
         {
-            return sandbox.Arguments(program, arguments, Workspace, Home, network, SwitchesUser ? Uid : null);
+            return sandbox.Arguments(program, arguments, Workspace, Home, network, SwitchesUser ? Uid : null, infoFile);
         }
 
         return SwitchesUser ? [Program, .. Wrap(program, arguments)] : [program, .. arguments];

@@ -61,9 +61,12 @@ public sealed class Sandbox
 
     private static readonly string[] Tools = ["bwrap", "slirp4netns", "prlimit", "/bin/sh"];
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> Probed = new();
+
     private readonly IReadOnlyList<string> readOnlyPaths;
     private readonly IReadOnlyList<string> hiddenPaths;
     private readonly string? resolvConf;
+    private readonly string stateDirectory;
 
     /// <param name="limits">What one process tree may use.</param>
     /// <param name="readOnlyPaths">Directories visible read-only: <see cref="SystemPaths"/> plus any an operator adds (e.g. a toolchain).</param>
@@ -74,6 +77,7 @@ public sealed class Sandbox
         Limits = limits;
         this.readOnlyPaths = readOnlyPaths;
         this.hiddenPaths = [.. hiddenPaths.Where(path => !string.IsNullOrWhiteSpace(path)).Select(Path.GetFullPath)];
+        this.stateDirectory = stateDirectory;
         resolvConf = ResolvConf(stateDirectory);
     }
 
@@ -82,7 +86,7 @@ public sealed class Sandbox
     /// <summary>
     /// The command line that runs <paramref name="program"/> in a sandbox whose only writable directory is
     /// <paramref name="workspace"/>, with HOME <paramref name="home"/>; with <paramref name="network"/> it waits (at
-    /// most a few seconds) for <see cref="AttachNetworkAsync"/> to give it the outside network.
+    /// most a few seconds) for <see cref="AttachNetwork"/> to give it the outside network.
     /// </summary>
     /// <param name="program">The program to run.</param>
     /// <param name="arguments">Its arguments.</param>
@@ -94,12 +98,22 @@ public sealed class Sandbox
     /// the mounts, so no directory above the workspace need be open to that user) and <c>setpriv</c> drops to the
     /// user inside, with no capabilities and no way to regain any. Null: bubblewrap makes an unprivileged user namespace.
     /// </param>
-    public IReadOnlyList<string> Arguments(string program, IEnumerable<string> arguments, string workspace, string home, bool network, int? user = null)
+    /// <param name="infoFile">
+    /// A file of the worker's where bubblewrap writes its sandbox's process ID (<see cref="ChildAsync"/> reads it),
+    /// or null. The descriptor is closed before the command starts.
+    /// </param>
+    public IReadOnlyList<string> Arguments(string program, IEnumerable<string> arguments, string workspace, string home, bool network, int? user = null, string? infoFile = null)
     {
         var limits = Limits;
         var ancestors = new Stack<string>();
-        var line = new List<string>
+        var line = new List<string>();
+        if (infoFile is not null)
         {
+            line.AddRange(["/bin/sh", "-c", "exec 3>\"$0\" && exec \"$@\"", infoFile]);
+        }
+
+        line.AddRange(
+        [
             "prlimit",
             Limit("cpu", limits.CpuSeconds),
             Limit("data", limits.MemoryBytes),
@@ -113,7 +127,12 @@ public sealed class Sandbox
             "--die-with-parent",
             "--new-session",
             "--hostname", "ghbot-check",
-        };
+        ]);
+        if (infoFile is not null)
+        {
+            line.AddRange(["--info-fd", "3"]);
+        }
+
         if (user is null)
         {
             line.Add("--unshare-user");
@@ -142,8 +161,9 @@ public sealed class Sandbox
             line.AddRange(["--ro-bind", resolvConf, "/etc/resolv.conf"]);
         }
 
-        line.AddRange(["--proc", "/proc", "--dev", "/dev"]);
-        line.AddRange(["--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp"]);
+        // POSIX shared memory (Python's multiprocessing, flake8's jobs) needs a /dev/shm everyone may write.
+        line.AddRange(["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm"]);
+        line.AddRange(["--perms", "1777", "--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp"]);
         var full = Path.GetFullPath(workspace);
         // The directories above the workspace exist only as mount points here, open to pass through (bubblewrap
         // would otherwise make them private to root, and the user the code runs as could not reach its workspace).
@@ -175,7 +195,11 @@ public sealed class Sandbox
         if (network)
         {
             // Waits for slirp4netns's default route, so the command starts with the network it was promised.
-            line.AddRange(["/bin/sh", "-c", $"i=0; while ! grep -q '^{NetworkDevice}[[:space:]]*00000000' /proc/net/route 2>/dev/null; do i=$((i+1)); if [ $i -ge 500 ]; then echo '[GitHubBot] the sandbox got no network' >&2; break; fi; sleep 0.01; done; exec \"$@\"", "ghbot-sandbox"]);
+            line.AddRange(["/bin/sh", "-c", $"exec 3>&-; i=0; while ! grep -q '^{NetworkDevice}[[:space:]]*00000000' /proc/net/route 2>/dev/null; do i=$((i+1)); if [ $i -ge 1000 ]; then echo '[GitHubBot] the sandbox got no network' >&2; break; fi; sleep 0.01; done; exec \"$@\"", "ghbot-sandbox"]);
+        }
+        else if (infoFile is not null)
+        {
+            line.AddRange(["/bin/sh", "-c", "exec 3>&- && exec \"$@\"", "ghbot-sandbox"]);
         }
 
         line.Add(program);
@@ -183,23 +207,65 @@ public sealed class Sandbox
         return line;
     }
 
-    /// <summary>
-    /// Gives the sandbox started as process <paramref name="processId"/> (bubblewrap, after <c>setpriv</c> and
-    /// <c>prlimit</c> replaced themselves with it) the outside network: slirp4netns attached to the network namespace
-    /// of bubblewrap's child, with the host's loopback disabled. Disposing stops it.
-    /// </summary>
-    /// <returns>Null when the sandbox ended before its namespace could be found.</returns>
-    public static async Task<IAsyncDisposable?> AttachNetworkAsync(int processId, CancellationToken cancellationToken)
+    /// <summary>A new file, in the worker's own directory, for <see cref="Arguments"/>'s <c>infoFile</c>.</summary>
+    public string NewInfoFile()
     {
-        var child = await ChildOfAsync(processId, TimeSpan.FromSeconds(5), cancellationToken);
-        if (child is null)
+        Directory.CreateDirectory(stateDirectory);
+        return Path.Combine(stateDirectory, $"{Guid.NewGuid():N}.info");
+    }
+
+    /// <summary>
+    /// The process ID, as the worker sees it, of the sandbox whose bubblewrap (process <paramref name="processId"/>)
+    /// writes <paramref name="infoFile"/>; null when it ended first, or wrote nothing within <paramref name="wait"/>.
+    /// </summary>
+    public static async Task<int?> ChildAsync(string infoFile, int processId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (DateTime.UtcNow < deadline)
         {
+            try
+            {
+                var text = File.Exists(infoFile) ? await File.ReadAllTextAsync(infoFile, cancellationToken) : string.Empty;
+                if (text.Contains('}', StringComparison.Ordinal))
+                {
+                    using var info = System.Text.Json.JsonDocument.Parse(text);
+                    return info.RootElement.TryGetProperty("child-pid", out var pid) && pid.TryGetInt32(out var child) ? child : null;
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not all written yet.
+            }
+
+            if (!Directory.Exists($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}"))
+            {
+                return null;
+            }
+
+            await Task.Delay(5, cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Gives sandbox <paramref name="child"/> (<see cref="ChildAsync"/>) the outside network: slirp4netns attached to
+    /// its network namespace, with the host's loopback disabled. Disposing stops it.
+    /// </summary>
+    /// <returns>Null when the sandbox has no network namespace of its own (it ended, or its PID was reused).</returns>
+    public static IAsyncDisposable? AttachNetwork(int child)
+    {
+        var id = child.ToString(CultureInfo.InvariantCulture);
+        var own = ReadLink("/proc/self/ns/net");
+        if (ReadLink($"/proc/{id}/ns/net") is not { } theirs || theirs == own)
+        {
+            // Never configure the worker's own network namespace.
             return null;
         }
 
         string[] arguments = Environment.IsPrivilegedProcess
-            ? ["--configure", "--mtu=65520", "--disable-host-loopback", "--netns-type=path", $"/proc/{child}/ns/net", NetworkDevice]
-            : ["--configure", "--mtu=65520", "--disable-host-loopback", $"--userns-path=/proc/{child}/ns/user", "--netns-type=path", $"/proc/{child}/ns/net", NetworkDevice];
+            ? ["--configure", "--mtu=65520", "--disable-host-loopback", "--netns-type=path", $"/proc/{id}/ns/net", NetworkDevice]
+            : ["--configure", "--mtu=65520", "--disable-host-loopback", $"--userns-path=/proc/{id}/ns/user", "--netns-type=path", $"/proc/{id}/ns/net", NetworkDevice];
         var stop = new CancellationTokenSource();
         var running = Cli.Wrap("slirp4netns").WithArguments(arguments)
             .WithEnvironmentVariables(CheckProcess.EnvironmentFor(null))
@@ -208,12 +274,8 @@ public sealed class Sandbox
         return new Attachment(stop, running);
     }
 
-    /// <summary>The PID namespace of the sandbox started as <paramref name="processId"/> (its child's), for counting what its processes wrote.</summary>
-    public static async Task<string?> NamespaceOfAsync(int processId, CancellationToken cancellationToken)
-    {
-        var child = await ChildOfAsync(processId, TimeSpan.FromSeconds(5), cancellationToken);
-        return child is null ? null : ReadLink($"/proc/{child}/ns/pid");
-    }
+    /// <summary>The PID namespace of sandbox <paramref name="child"/>, for counting what its processes wrote.</summary>
+    public static string? NamespaceOf(int child) => ReadLink($"/proc/{child.ToString(CultureInfo.InvariantCulture)}/ns/pid");
 
     /// <summary>Bytes written to storage by every process of PID namespace <paramref name="pidNamespace"/>, those it reaped included.</summary>
     public static long BytesWritten(string pidNamespace)
@@ -252,6 +314,29 @@ public sealed class Sandbox
     /// </summary>
     public async Task<string?> WhyNotAsync(int? probeUid, CancellationToken cancellationToken)
     {
+        // A machine that could sandbox once can again (the tools and the kernel do not change under a worker); a
+        // refusal is tried once more, as a loaded machine can be slow to attach the network.
+        if (Probed.ContainsKey(probeUid ?? -1))
+        {
+            return null;
+        }
+
+        var why = await ProbeAsync(probeUid, cancellationToken);
+        if (why is not null)
+        {
+            why = await ProbeAsync(probeUid, cancellationToken);
+        }
+
+        if (why is null)
+        {
+            Probed[probeUid ?? -1] = true;
+        }
+
+        return why;
+    }
+
+    private async Task<string?> ProbeAsync(int? probeUid, CancellationToken cancellationToken)
+    {
         var missing = Tools.Concat(probeUid is null ? [] : ["setpriv"]).Where(tool => !OnPath(tool)).ToList();
         if (missing.Count > 0)
         {
@@ -278,13 +363,15 @@ public sealed class Sandbox
             }
 
             // The outside network, as a check gets it: slirp4netns attached to the sandbox's network namespace.
-            line = Arguments("/bin/grep", ["-q", $"^{NetworkDevice}[[:space:]]*00000000", "/proc/net/route"], probe.FullName, probe.FullName, network: true, probeUid);
+            var info = Path.Combine(probe.FullName, "info");
+            line = Arguments("/bin/grep", ["-q", $"^{NetworkDevice}[[:space:]]*00000000", "/proc/net/route"], probe.FullName, probe.FullName, network: true, probeUid, info);
             var task = Cli.Wrap(line[0]).WithArguments(line.Skip(1))
                 .WithWorkingDirectory("/")
                 .WithEnvironmentVariables(CheckProcess.EnvironmentFor(null))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(cancellationToken);
-            var attached = await AttachNetworkAsync(task.ProcessId, cancellationToken);
+            var child = await ChildAsync(info, task.ProcessId, TimeSpan.FromSeconds(30), cancellationToken);
+            var attached = child is { } pid ? AttachNetwork(pid) : null;
             var routed = await task;
             if (attached is not null)
             {
@@ -339,43 +426,6 @@ public sealed class Sandbox
     private static bool OnPath(string tool) =>
         tool.StartsWith('/') ? File.Exists(tool)
         : (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, tool)));
-
-    /// <summary>The first child of <paramref name="processId"/> (bubblewrap's sandboxed child), waited for up to <paramref name="wait"/>.</summary>
-    private static async Task<int?> ChildOfAsync(int processId, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var parent = processId.ToString(CultureInfo.InvariantCulture);
-        var deadline = DateTime.UtcNow + wait;
-        while (DateTime.UtcNow < deadline && Directory.Exists($"/proc/{parent}"))
-        {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
-            {
-                var name = Path.GetFileName(directory);
-                if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
-                    var stat = await File.ReadAllTextAsync(Path.Combine(directory, "stat"), cancellationToken);
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
-                    if (fields.Length > 1 && fields[1] == parent)
-                    {
-                        return int.Parse(name, CultureInfo.InvariantCulture);
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Gone while it was read.
-                }
-            }
-
-            await Task.Delay(5, cancellationToken);
-        }
-
-        return null;
-    }
 
     private sealed class Attachment(CancellationTokenSource stop, Task<BufferedCommandResult> running) : IAsyncDisposable
     {
