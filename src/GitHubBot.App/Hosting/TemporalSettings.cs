@@ -59,6 +59,17 @@ public sealed class TemporalSettings
 
     public int EmbeddedUiPort { get; set; } = 8233;
 
+    /// <summary>
+    /// With an encryption key, whether the embedded Web UI decodes payloads through this bot
+    /// (<see cref="EmbeddedUiCodec"/>); off: the UI shows ciphertext.
+    /// </summary>
+    public bool EmbeddedUiCodec { get; set; } = true;
+
+    /// <summary>
+    /// The bot's base URL as the browser showing the embedded Web UI reaches it, for the UI's codec endpoint; empty:
+    /// the first URL <c>serve</c> listens on (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS; a wildcard host as localhost).
+    /// </summary>
+    public Uri? EmbeddedUiCodecBaseUrl { get; set; }
 
     /// <summary>
     /// SQLite durability of the embedded server: "wal" (journal_mode=wal, synchronous=normal; survives a process
