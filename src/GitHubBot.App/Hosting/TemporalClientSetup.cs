@@ -21,8 +21,13 @@ public static class TemporalClientSetup
         options.Namespace = settings.Namespace;
         if (EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey) is { } codec)
         {
-            // Workers, the intake and the CLI share this setup: whatever one encrypts, the others can read.
-            options.DataConverter = DataConverter.Default with { PayloadCodec = codec };
+            // Workers, the intake and the CLI share this setup: whatever one encrypts, the others can read. Failure
+            // messages and stack traces go into an encoded payload too, since they may quote what they failed on.
+            options.DataConverter = DataConverter.Default with
+            {
+                PayloadCodec = codec,
+                FailureConverter = new DefaultFailureConverter.WithEncodedCommonAttributes(),
+            };
         }
 
         if (!string.IsNullOrWhiteSpace(settings.ApiKey))
