@@ -15,7 +15,7 @@ var dataDir = Directory.CreateTempSubdirectory("ghbot-ceiling-").FullName;
 try
 {
     var settings = new TemporalSettings { EmbeddedPort = 0, EmbeddedUi = false, EmbeddedDurability = durability };
-    await using var server = await EmbeddedTemporalServer.StartAsync(settings, dataDir, NullLogger.Instance, CancellationToken.None);
+    await using var server = await EmbeddedTemporalServer.StartAsync(settings, dataDir, NullLogger.Instance, uiCodec: null, CancellationToken.None);
     var client = await TemporalClient.ConnectAsync(new(server.Address));
 
     async Task<double[]> RunAsync(int count)

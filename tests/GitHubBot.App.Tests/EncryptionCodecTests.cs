@@ -88,6 +88,20 @@ public sealed class EncryptionCodecTests(TemporalServerFixture temporal)
 
         Assert.Equal("k2", Assert.IsType<EncryptionCodec>(options.DataConverter.PayloadCodec).CurrentKeyId);
     }
+
+    [Fact]
+    public async Task A_failure_s_message_and_stack_trace_are_encrypted_too()
+    {
+        var options = new TemporalClientConnectOptions();
+        TemporalClientSetup.Apply(new TemporalSettings { Address = "temporal:7233", EncryptionKey = NewKey }, options);
+
+        var failure = await options.DataConverter.ToFailureAsync(new Temporalio.Exceptions.ApplicationFailureException("the agent quoted the issue body"));
+
+        Assert.DoesNotContain("issue body", failure.ToString(), StringComparison.Ordinal);
+        Assert.Equal(EncryptionCodec.Encoding, failure.EncodedAttributes.Metadata["encoding"].ToStringUtf8());
+        var back = await options.DataConverter.ToExceptionAsync(failure);
+        Assert.Equal("the agent quoted the issue body", back.Message);
+    }
 }
 
 /// <summary>The codec endpoint the Temporal UI is pointed at: only with the token.</summary>

@@ -304,6 +304,41 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         await AssertNoWorkflowAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
     }
 
+    [Fact]
+    public async Task A_delivery_over_a_megabyte_waits_for_its_signature_in_a_private_file_and_is_accepted_when_signed()
+    {
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var padded = payload.ToJsonString()[..^1] + ",\"padding\":\"" + new string('x', 3 * WebhookIntakeMiddleware.InMemoryBodyBytes) + "\"}";
+        var body = Encoding.UTF8.GetBytes(padded);
+
+        using var forged = await bot.Webhooks.PostAsync("pull_request", body, signature: WebhookSender.Sign("not-the-secret", body));
+        using var signed = await bot.Webhooks.PostAsync("pull_request", body);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.True(signed.StatusCode == HttpStatusCode.Accepted, await signed.Content.ReadAsStringAsync());
+        Assert.Equal(WorkflowTypes.QualityGate, (await DescribeAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha))).WorkflowType);
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "ghbot-delivery-*"));
+    }
+
+    [Fact]
+    public async Task A_signature_that_cannot_be_an_hmac_is_refused_before_the_body_is_read()
+    {
+        var before = Value(await MetricsAsync(), "ghbot_webhook_rejections_total{reason=\"bad_signature\"}");
+
+        // 20 MB promised and none sent: an answer proves the body was not waited for.
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(bot.Http.BaseAddress!.Host, bot.Http.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /api/github/webhooks HTTP/1.1\r\nHost: {bot.Http.BaseAddress.Authority}\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n" +
+            $"X-GitHub-Event: pull_request\r\nX-GitHub-Delivery: d\r\nX-Hub-Signature-256: sha256={new string('g', 64)}\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.StartsWith("HTTP/1.1 401", statusLine, StringComparison.Ordinal);
+        Assert.Equal(before + 1, Value(await MetricsAsync(), "ghbot_webhook_rejections_total{reason=\"bad_signature\"}"));
+    }
+
     private async Task<string> MetricsAsync() => await bot.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 
     private static double Value(string metrics, string series) =>

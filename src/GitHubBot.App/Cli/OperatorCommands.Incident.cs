@@ -60,7 +60,11 @@ internal static partial class OperatorCommands
                 return 2;
             }
 
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var settings = LoadSettings();
             foreach (var notice in firing)
             {

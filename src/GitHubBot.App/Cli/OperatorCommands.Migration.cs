@@ -56,7 +56,11 @@ internal static partial class OperatorCommands
                 IssueNumber = parse.GetValue(issue),
                 Trigger = "cli",
             };
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var settings = LoadSettings();
             var handle = await client.StartWorkflowAsync(WorkflowTypes.CodeMigration, [input], new WorkflowOptions(input.WorkflowId, parse.GetValue(queue) ?? settings.TaskQueue)
             {

@@ -72,7 +72,11 @@ internal static partial class OperatorCommands
                 return 2;
             }
 
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var settings = LoadSettings();
             var id = WorkflowIds.QualityGateManual(owner, name, parse.GetValue(pr), DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture));
             var input = new QualityGateInput
@@ -128,7 +132,11 @@ internal static partial class OperatorCommands
                 return 2;
             }
 
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var settings = LoadSettings();
             var id = number is { } n ? WorkflowIds.PlanPatchPr(owner, name, n) : WorkflowIds.PlanPatchPrRequirement(owner, name, text!);
             var input = new PlanPatchPrInput
@@ -164,7 +172,11 @@ internal static partial class OperatorCommands
         var command = new Command("status", "Show a workflow's state and its Status query.") { id, AddressOption, NamespaceOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
             WorkflowExecutionDescription description;
             try
@@ -203,7 +215,11 @@ internal static partial class OperatorCommands
         var command = new Command("wait", "Wait for a workflow to end, showing its progress; prints its result. Exit 0 when it completed, 1 otherwise.") { id, timeout, AddressOption, NamespaceOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (parse.GetValue(timeout) is { } after)
@@ -253,7 +269,11 @@ internal static partial class OperatorCommands
         var command = new Command("signal", "Send a signal to a running workflow.") { id, name, arg, AddressOption, NamespaceOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
             object?[] args = parse.GetValue(arg) is { } json ? [JsonDocument.Parse(json).RootElement.Clone()] : [];
             try
@@ -279,7 +299,11 @@ internal static partial class OperatorCommands
         var command = new Command("list", "List workflows, newest first.") { query, limit, AddressOption, NamespaceOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var client = await ConnectAsync(parse);
+            if (await ConnectAsync(parse) is not { } client)
+            {
+                return 2;
+            }
+
             var count = 0;
             await foreach (var execution in client.ListWorkflowsAsync(parse.GetValue(query) ?? string.Empty, new() { Limit = parse.GetValue(limit), Rpc = new() { CancellationToken = cancellationToken } }))
             {
@@ -334,14 +358,21 @@ internal static partial class OperatorCommands
     private static TemporalSettings LoadSettings() =>
         LoadConfiguration().GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
 
-    private static Task<TemporalClient> ConnectAsync(ParseResult parse)
+    /// <summary>A client as the settings say; null, once the unusable setting was named in one line, when it cannot be made.</summary>
+    private static async Task<TemporalClient?> ConnectAsync(ParseResult parse)
     {
         var settings = LoadSettings();
         settings.Address = parse.GetValue(AddressOption)
             ?? (string.IsNullOrWhiteSpace(settings.Address) ? string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}") : settings.Address);
         settings.Namespace = parse.GetValue(NamespaceOption) ?? settings.Namespace;
+        if (TemporalSettings.Problem(settings) is { } problem)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync(problem);
+            return null;
+        }
+
         var options = new TemporalClientConnectOptions();
         TemporalClientSetup.Apply(settings, options);
-        return TemporalClient.ConnectAsync(options);
+        return await TemporalClient.ConnectAsync(options);
     }
 }

@@ -10,71 +10,106 @@ namespace GitHubBot.App.Hosting;
 /// The remote codec the Temporal UI (and <c>temporal --codec-endpoint</c>) can be pointed at, so people with the token
 /// read encrypted histories in the clear: <c>POST /codec/decode</c> and <c>/codec/encode</c> take and answer Temporal's
 /// JSON <c>{"payloads":[…]}</c>. Mapped only when a key and Temporal:CodecToken are set; a request without the token
-/// as a bearer credential is 401. Temporal:CodecCorsOrigin lets a browser UI on that origin call it.
+/// as a bearer credential is 401. Temporal:CodecCorsOrigin lets a browser UI on that origin call it. The embedded
+/// UI's route (<see cref="UiCodecRoute"/>) is mapped when serve made one: its secret is in its path.
 /// </summary>
 public static class CodecEndpoint
 {
     /// <summary>The largest request body read.</summary>
     public const int MaxBodyBytes = 4 * 1024 * 1024;
 
+    private const string Operation = "{operation:regex(^(encode|decode)$)}";
+
     public static WebApplication MapCodecEndpoint(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<IOptions<TemporalSettings>>().Value;
-        if (EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey) is not { } codec || string.IsNullOrEmpty(settings.CodecToken))
+        if (EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey) is not { } codec)
         {
             return app;
         }
 
-        var token = Encoding.UTF8.GetBytes(settings.CodecToken);
-        var origin = settings.CodecCorsOrigin;
-        app.MapMethods("/codec/{operation:regex(^(encode|decode)$)}", ["OPTIONS"], (HttpContext context) =>
+        if (!string.IsNullOrEmpty(settings.CodecToken))
         {
-            Cors(context, origin);
-            return Results.NoContent();
-        });
-        app.MapPost("/codec/{operation:regex(^(encode|decode)$)}", async (HttpContext context, string operation) =>
+            var token = Encoding.UTF8.GetBytes(settings.CodecToken);
+            string[] origins = string.IsNullOrEmpty(settings.CodecCorsOrigin) ? [] : [settings.CodecCorsOrigin];
+            app.MapMethods($"/codec/{Operation}", ["OPTIONS"], (HttpContext context) =>
+            {
+                Cors(context, origins, fixedOrigin: true);
+                return Results.NoContent();
+            });
+            app.MapPost($"/codec/{Operation}", async (HttpContext context, string operation) =>
+            {
+                Cors(context, origins, fixedOrigin: true);
+                return Authorized(context.Request.Headers.Authorization.ToString(), token)
+                    ? await ConvertAsync(context, operation, codec)
+                    : Results.Json(new { error = "a bearer token (Temporal:CodecToken) is required" }, statusCode: StatusCodes.Status401Unauthorized);
+            });
+        }
+
+        if (app.Services.GetService<UiCodecRoute>() is { } ui)
         {
-            Cors(context, origin);
-            if (!Authorized(context.Request.Headers.Authorization.ToString(), token))
+            var capability = Encoding.UTF8.GetBytes(ui.Capability);
+            bool Known(string given) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), capability);
+            app.MapMethods($"{UiCodecRoute.PathPrefix}{{capability}}/{Operation}", ["OPTIONS"], (HttpContext context, string capability) =>
             {
-                return Results.Json(new { error = "a bearer token (Temporal:CodecToken) is required" }, statusCode: StatusCodes.Status401Unauthorized);
-            }
+                if (!Known(capability))
+                {
+                    return Results.NotFound();
+                }
 
-            if (context.Request.ContentLength > MaxBodyBytes)
+                Cors(context, ui.Origins, fixedOrigin: false);
+                return Results.NoContent();
+            });
+            app.MapPost($"{UiCodecRoute.PathPrefix}{{capability}}/{Operation}", async (HttpContext context, string capability, string operation) =>
             {
-                return Results.Json(new { error = "the body is too large" }, statusCode: StatusCodes.Status413PayloadTooLarge);
-            }
+                if (!Known(capability))
+                {
+                    return Results.NotFound();
+                }
 
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var buffer = new char[(int)Math.Min(context.Request.ContentLength ?? MaxBodyBytes, MaxBodyBytes) + 1];
-            var read = await reader.ReadBlockAsync(buffer.AsMemory(), context.RequestAborted);
-            if (read > MaxBodyBytes)
-            {
-                return Results.Json(new { error = "the body is too large" }, statusCode: StatusCodes.Status413PayloadTooLarge);
-            }
+                Cors(context, ui.Origins, fixedOrigin: false);
+                return await ConvertAsync(context, operation, codec);
+            });
+        }
 
-            Payloads payloads;
-            try
-            {
-                payloads = JsonParser.Default.Parse<Payloads>(new string(buffer, 0, read));
-            }
-            catch (InvalidProtocolBufferException ex)
-            {
-                return Results.Json(new { error = $"not a Payloads JSON object: {ex.Message}" }, statusCode: StatusCodes.Status400BadRequest);
-            }
-
-            try
-            {
-                var result = operation == "encode" ? await codec.EncodeAsync(payloads.Payloads_) : await codec.DecodeAsync(payloads.Payloads_);
-                return Results.Text(JsonFormatter.Default.Format(new Payloads { Payloads_ = { result } }), "application/json");
-            }
-            catch (Exception ex) when (ex is CryptographicException or InvalidOperationException)
-            {
-                return Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status400BadRequest);
-            }
-        });
         return app;
+    }
+
+    private static async Task<IResult> ConvertAsync(HttpContext context, string operation, EncryptionCodec codec)
+    {
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return Results.Json(new { error = "the body is too large" }, statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var buffer = new char[(int)Math.Min(context.Request.ContentLength ?? MaxBodyBytes, MaxBodyBytes) + 1];
+        var read = await reader.ReadBlockAsync(buffer.AsMemory(), context.RequestAborted);
+        if (read > MaxBodyBytes)
+        {
+            return Results.Json(new { error = "the body is too large" }, statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        Payloads payloads;
+        try
+        {
+            payloads = JsonParser.Default.Parse<Payloads>(new string(buffer, 0, read));
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            return Results.Json(new { error = $"not a Payloads JSON object: {ex.Message}" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            var result = operation == "encode" ? await codec.EncodeAsync(payloads.Payloads_) : await codec.DecodeAsync(payloads.Payloads_);
+            return Results.Text(JsonFormatter.Default.Format(new Payloads { Payloads_ = { result } }), "application/json");
+        }
+        catch (Exception ex) when (ex is CryptographicException or InvalidOperationException)
+        {
+            return Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status400BadRequest);
+        }
     }
 
     private static bool Authorized(string header, byte[] token)
@@ -84,16 +119,26 @@ public static class CodecEndpoint
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), token);
     }
 
-    private static void Cors(HttpContext context, string? origin)
+    /// <summary>
+    /// CORS headers for a browser UI: with <paramref name="fixedOrigin"/> the one configured origin whatever asks;
+    /// otherwise the request's origin when it is one of <paramref name="origins"/>, and nothing for any other.
+    /// </summary>
+    private static void Cors(HttpContext context, IReadOnlyList<string> origins, bool fixedOrigin)
     {
-        if (string.IsNullOrEmpty(origin))
+        var asking = context.Request.Headers.Origin.ToString();
+        var allowed = fixedOrigin ? (origins.Count > 0 ? origins[0] : null) : origins.FirstOrDefault(o => string.Equals(o, asking, StringComparison.OrdinalIgnoreCase));
+        if (string.IsNullOrEmpty(allowed))
         {
             return;
         }
 
-        context.Response.Headers.AccessControlAllowOrigin = origin;
+        context.Response.Headers.AccessControlAllowOrigin = allowed;
         context.Response.Headers.AccessControlAllowMethods = "POST, OPTIONS";
         context.Response.Headers.AccessControlAllowHeaders = "Authorization, Content-Type, X-Namespace";
         context.Response.Headers.AccessControlAllowCredentials = "true";
+        if (!fixedOrigin)
+        {
+            context.Response.Headers.Vary = "Origin";
+        }
     }
 }

@@ -27,7 +27,12 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
     /// <summary>The Web UI, when it runs.</summary>
     public Uri? UiUrl { get; }
 
-    public static async Task<EmbeddedTemporalServer> StartAsync(TemporalSettings settings, string dataDir, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="settings">The Temporal settings.</param>
+    /// <param name="dataDir">Where the database goes.</param>
+    /// <param name="logger">Says where it runs.</param>
+    /// <param name="uiCodec">The codec route the Web UI decodes payloads through, if any.</param>
+    /// <param name="cancellationToken">Gives up before the start.</param>
+    public static async Task<EmbeddedTemporalServer> StartAsync(TemporalSettings settings, string dataDir, ILogger logger, UiCodecRoute? uiCodec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.EmbeddedUi && settings.EmbeddedUiPort is <= 0 or > 65535)
@@ -38,14 +43,14 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var database = Path.GetFullPath(Path.Combine(dataDir, "temporal.db"));
         var cli = FindCli();
-        var extraArgs = settings.EmbeddedDurability switch
-        {
-            "wal" => new[] { "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal" },
-            "full" => [],
-            var other => throw new InvalidOperationException($"Temporal:EmbeddedDurability must be 'wal' or 'full', not '{other}'."),
-        };
+        var extraArgs = ExtraArgs(settings, uiCodec?.Endpoint);
 
         Log.Starting(logger, cli ?? "(SDK download)", database, settings.EmbeddedDurability);
+        if (uiCodec is not null)
+        {
+            Log.UiCodec(logger, uiCodec.Redacted);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         var environment = await WorkflowEnvironment.StartLocalAsync(new()
         {
@@ -68,6 +73,24 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
         var uiText = ui is null ? "(off)" : ui.ToString();
         Log.Started(logger, address, uiText);
         return new EmbeddedTemporalServer(environment, address, ui, logger);
+    }
+
+    /// <summary>
+    /// The dev server's arguments beyond address, namespace, UI port and database: SQLite's durability
+    /// (Temporal:EmbeddedDurability) and, with the UI on, the codec endpoint the UI decodes payloads through.
+    /// </summary>
+    public static string[] ExtraArgs(TemporalSettings settings, Uri? uiCodecEndpoint)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        string[] durability = settings.EmbeddedDurability switch
+        {
+            "wal" => ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"],
+            "full" => [],
+            var other => throw new InvalidOperationException($"Temporal:EmbeddedDurability must be 'wal' or 'full', not '{other}'."),
+        };
+        return settings.EmbeddedUi && uiCodecEndpoint is not null
+            ? [.. durability, "--ui-codec-endpoint", uiCodecEndpoint.ToString()]
+            : durability;
     }
 
     /// <summary>TEMPORAL_CLI_PATH, else `temporal` on PATH, else null (the SDK downloads the CLI).</summary>
@@ -101,6 +124,9 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
 
         [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Embedded Temporal dev server ready: frontend {Address}, Web UI {UiUrl}")]
         public static partial void Started(ILogger logger, string address, string uiUrl);
+
+        [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "The embedded Web UI decodes encrypted payloads through {Endpoint}")]
+        public static partial void UiCodec(ILogger logger, string endpoint);
 
         [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Embedded Temporal dev server at {Address} stopped")]
         public static partial void Stopped(ILogger logger, string address);

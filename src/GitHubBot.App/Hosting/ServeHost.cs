@@ -3,7 +3,7 @@ using GitHubBot.Workflows.Hosting;
 namespace GitHubBot.App.Hosting;
 
 /// <summary><c>ghbot serve</c>: web intake + workers, with an embedded Temporal dev server unless Temporal:Address is set.</summary>
-public static class ServeHost
+public static partial class ServeHost
 {
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -22,10 +22,18 @@ public static class ServeHost
         });
 
         EmbeddedTemporalServer? embedded = null;
+        UiCodecRoute? uiCodec = null;
         if (string.IsNullOrWhiteSpace(settings.Address))
         {
             var dataDir = builder.Configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
-            embedded = await EmbeddedTemporalServer.StartAsync(settings, dataDir, bootstrapLogs.CreateLogger("GitHubBot.EmbeddedTemporal"), cancellationToken);
+            var logger = bootstrapLogs.CreateLogger("GitHubBot.EmbeddedTemporal");
+            uiCodec = UiCodecRoute.For(settings, builder.Configuration, out var noUiCodec);
+            if (noUiCodec is not null)
+            {
+                Log.NoUiCodec(logger, noUiCodec);
+            }
+
+            embedded = await EmbeddedTemporalServer.StartAsync(settings, dataDir, logger, uiCodec, cancellationToken);
             builder.Configuration["Temporal:Address"] = embedded.Address;
             if (settings.UiUrl is null && embedded.UiUrl is not null)
             {
@@ -36,6 +44,11 @@ public static class ServeHost
         try
         {
             builder.AddGitHubBot();
+            if (uiCodec is not null)
+            {
+                builder.Services.AddSingleton(uiCodec);
+            }
+
             await using var app = builder.Build();
             app.UseGitHubBot();
             var workers = WorkerHost.BackgroundServices(app.Services);
@@ -50,6 +63,12 @@ public static class ServeHost
                 await embedded.DisposeAsync();
             }
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "The embedded Web UI shows encrypted payloads as they are: {Reason}")]
+        public static partial void NoUiCodec(ILogger logger, string reason);
     }
 }
 

@@ -12,7 +12,7 @@ public sealed class TemporalSettings
 
     public string TaskQueue { get; set; } = "ghbot";
 
-    /// <summary>Temporal Cloud API key; turns TLS on.</summary>
+    /// <summary>Temporal Cloud API key (sent as a bearer token); turns TLS on.</summary>
     public string? ApiKey { get; set; }
 
     public TemporalTlsSettings Tls { get; set; } = new();
@@ -29,13 +29,17 @@ public sealed class TemporalSettings
     /// <summary>The origin of a Temporal UI allowed to call the codec endpoint from a browser (CORS), e.g. http://localhost:8233.</summary>
     public string? CodecCorsOrigin { get; set; }
 
-    /// <summary>A setting that cannot be used, as one line naming it; null when all can.</summary>
+    /// <summary>
+    /// A setting that cannot be used (an encryption key, a TLS certificate file), as one line naming it; null when all
+    /// can. serve, worker and the operator commands print it and exit with code 2.
+    /// </summary>
     public static string? Problem(TemporalSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         try
         {
             _ = EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey);
+            _ = TemporalClientSetup.Tls(settings);
             return null;
         }
         catch (InvalidOperationException ex)
@@ -56,23 +60,40 @@ public sealed class TemporalSettings
     public int EmbeddedUiPort { get; set; } = 8233;
 
     /// <summary>
+    /// With an encryption key, whether the embedded Web UI decodes payloads through this bot
+    /// (<see cref="EmbeddedUiCodec"/>); off: the UI shows ciphertext.
+    /// </summary>
+    public bool EmbeddedUiCodec { get; set; } = true;
+
+    /// <summary>
+    /// The bot's base URL as the browser showing the embedded Web UI reaches it, for the UI's codec endpoint; empty:
+    /// the first URL <c>serve</c> listens on (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS; a wildcard host as localhost).
+    /// </summary>
+    public Uri? EmbeddedUiCodecBaseUrl { get; set; }
+
+    /// <summary>
     /// SQLite durability of the embedded server: "wal" (journal_mode=wal, synchronous=normal; survives a process
     /// crash, a power cut may lose the last transactions; about twice the start rate) or "full" (SQLite defaults).
     /// </summary>
     public string EmbeddedDurability { get; set; } = "wal";
 }
 
-/// <summary>mTLS or custom-CA settings for a Temporal cluster.</summary>
+/// <summary>TLS, mTLS or custom-CA settings for a Temporal cluster (configuration section "Temporal:Tls").</summary>
 public sealed class TemporalTlsSettings
 {
+    /// <summary>TLS with the system's trust store; also on whenever any other TLS setting or an API key is given.</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>A PEM file of the CA that signed the server's certificate (a self-hosted cluster's own CA).</summary>
     public string? ServerRootCaCertPath { get; set; }
 
+    /// <summary>mTLS: the client certificate (PEM file); goes with <see cref="ClientKeyPath"/>.</summary>
     public string? ClientCertPath { get; set; }
 
+    /// <summary>mTLS: the client certificate's private key (PEM file).</summary>
     public string? ClientKeyPath { get; set; }
 
+    /// <summary>The server name to verify (and send as SNI) instead of the address's host.</summary>
     public string? Domain { get; set; }
 }
 

@@ -10,7 +10,10 @@ public sealed class DeliveryOutcome
 
     public WebhookAnswer? Answer { get; private set; }
 
-    /// <summary>The event and action, e.g. "pull_request.opened", once the payload was read.</summary>
+    /// <summary>
+    /// The event and action as the deliveries metric labels them, e.g. "pull_request.opened", once the payload was
+    /// read: what Octokit parsed, or <see cref="IntakeMetrics.EventLabel"/> of what it could not.
+    /// </summary>
     public string? Event { get; set; }
 
     public bool IsSet => StatusCode != 0;

@@ -38,7 +38,7 @@ public sealed partial class GitHubBotWebhookProcessor(
             // route (a new event, a new action) is simply not handled; a payload it does route must be readable.
             var (isObject, action) = Peek(body);
             var kind = action is null ? eventName : $"{eventName}.{action}";
-            outcome.Event = kind;
+            outcome.Event = IntakeMetrics.EventLabel(eventName, action);
             if (isObject && (action is not null || !WebhookRoutes.RoutesEvent(eventName)) && !WebhookRoutes.Routes(eventName, action))
             {
                 Log.Ignored(logger, kind, ex.Message);

@@ -1,3 +1,5 @@
+using System.Reflection;
+using Octokit.Webhooks;
 using Prometheus;
 
 namespace GitHubBot.App.Webhooks;
@@ -11,7 +13,23 @@ public static class IntakeMetrics
         "GitHub webhook deliveries by event and outcome.",
         new CounterConfiguration { LabelNames = ["event", "outcome"] });
 
-    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, bad_request (never a value the sender chose).</summary>
+    /// <summary>The events GitHub sends (as Octokit.Webhooks knows them): the only event names that become labels.</summary>
+    private static readonly HashSet<string> KnownEvents = [.. typeof(WebhookEventType)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(field => field.IsLiteral && field.FieldType == typeof(string))
+        .Select(field => (string)field.GetRawConstantValue()!)];
+
+    /// <summary>
+    /// The event label of a delivery whose payload Octokit could not read: the event (and the action, when the routing
+    /// table routes it) when GitHub sends such an event, else "other" — even a signed sender cannot make new series.
+    /// </summary>
+    public static string EventLabel(string eventName, string? action) =>
+        !KnownEvents.Contains(eventName) ? "other"
+        : action is null ? eventName
+        : WebhookRoutes.Routes(eventName, action) ? $"{eventName}.{action}"
+        : $"{eventName}.other";
+
+    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, too_slow, bad_request (never a value the sender chose).</summary>
     public static readonly Counter Rejections = Metrics.CreateCounter(
         "ghbot_webhook_rejections_total",
         "Rejected webhook requests by reason.",

@@ -11,9 +11,11 @@ namespace GitHubBot.App.Webhooks;
 
 /// <summary>
 /// Guards the webhook endpoint with GitHubBot's contract before Octokit.Webhooks.AspNetCore handles it: before the
-/// sender is authenticated almost nothing is spent — a missing X-Hub-Signature-256 is 401 before the body is read, a
-/// body over GitHub's 25 MB is 413 (by its Content-Length, or as soon as reading passes the limit), the HMAC is computed
-/// while the body is read once, a wrong signature is 401, and such rejections are counted under fixed labels only.
+/// sender is authenticated almost nothing is spent — a missing X-Hub-Signature-256, or one that cannot be an
+/// HMAC-SHA256, is 401 before the body is read, a body over GitHub's 25 MB is 413 (by its Content-Length, or as soon as
+/// reading passes the limit), one that takes over 10 s to arrive is 408, the HMAC is computed while the body is read
+/// once (past 1 MiB into a private temporary file rather than memory), a wrong signature is 401, and such rejections
+/// are counted under fixed labels only.
 /// Missing headers or malformed JSON (from an authenticated sender) is 400 with the reason, and afterwards the processor's <see cref="DeliveryOutcome"/> becomes the answer
 /// (202 once Temporal has accepted the start, 200 for ignored events, 503 when Temporal is down).
 /// </summary>
@@ -49,18 +51,44 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
             return;
         }
 
+        // A signature that cannot be an HMAC-SHA256 costs no body read.
+        if (!WellFormed(signature))
+        {
+            await RejectAsync(context, StatusCodes.Status401Unauthorized, "X-Hub-Signature-256 is not sha256= and 64 hex digits", delivery, "bad_signature");
+            return;
+        }
+
         // One pass over the body: read at most the limit, the signature's HMAC computed on the way.
-        var (body, mac) = await ReadSignedAsync(request.Body, context.RequestAborted);
-        if (body is null)
+        var (unverified, mac, tooSlow) = await ReadSignedAsync(request.Body, request.ContentLength, context.RequestAborted);
+        if (tooSlow)
+        {
+            await RejectAsync(context, StatusCodes.Status408RequestTimeout, $"the body did not arrive within {BodyReadTimeout.TotalSeconds:0} s (GitHub waits no longer for an answer)", delivery, "too_slow");
+            return;
+        }
+
+        if (unverified is null)
         {
             await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, $"the body is larger than GitHub's {MaxBodyBytes / 1024 / 1024} MB limit for deliveries", delivery, "too_large");
             return;
         }
 
-        if (!Matches(signature, mac))
+        MemoryStream body;
+        try
         {
-            await RejectAsync(context, StatusCodes.Status401Unauthorized, "X-Hub-Signature-256 does not match the body signed with the webhook secret", delivery, "bad_signature");
-            return;
+            if (!Matches(signature, mac))
+            {
+                await RejectAsync(context, StatusCodes.Status401Unauthorized, "X-Hub-Signature-256 does not match the body signed with the webhook secret", delivery, "bad_signature");
+                return;
+            }
+
+            body = await InMemoryAsync(unverified, context.RequestAborted);
+        }
+        finally
+        {
+            if (unverified is FileStream spooled)
+            {
+                await spooled.DisposeAsync();
+            }
         }
 
         var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
@@ -82,39 +110,110 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         if (outcome.IsSet && !context.Response.HasStarted)
         {
             context.Response.StatusCode = outcome.StatusCode;
-            IntakeMetrics.Deliveries.WithLabels(outcome.Event ?? request.Headers["X-GitHub-Event"].ToString(), outcome.Answer!.Outcome).Inc();
+            IntakeMetrics.Deliveries.WithLabels(outcome.Event ?? IntakeMetrics.EventLabel(request.Headers["X-GitHub-Event"].ToString(), null), outcome.Answer!.Outcome).Inc();
             await context.Response.WriteAsJsonAsync(outcome.Answer, context.RequestAborted);
         }
     }
 
-    /// <summary>The body (null when it is larger than <see cref="MaxBodyBytes"/>) and its HMAC-SHA256 under the webhook secret.</summary>
-    private async Task<(MemoryStream? Body, byte[] Mac)> ReadSignedAsync(Stream source, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body (null when it is larger than <see cref="MaxBodyBytes"/> or did not arrive within
+    /// <see cref="BodyReadTimeout"/>) and its HMAC-SHA256 under the webhook secret. Up to
+    /// <see cref="InMemoryBodyBytes"/> it is read into memory; past that it goes on to a temporary file only this user
+    /// can read (deleted when disposed), so a sender who does not know the secret holds at most that much of the
+    /// process's memory per request, however large what it sends, and no longer than the timeout, however slowly.
+    /// </summary>
+    private async Task<(Stream? Body, byte[] Mac, bool TooSlow)> ReadSignedAsync(Stream source, long? declared, CancellationToken cancellationToken)
     {
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
-        var body = new MemoryStream();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(BodyReadTimeout);
+        Stream body = new MemoryStream((int)Math.Min(declared ?? 0, InMemoryBodyBytes));
         var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             int read;
-            while ((read = await source.ReadAsync(chunk.AsMemory(), cancellationToken)) > 0)
+            var length = 0L;
+            while ((read = await source.ReadAsync(chunk.AsMemory(), deadline.Token)) > 0)
             {
-                if (body.Length + read > MaxBodyBytes)
+                length += read;
+                if (length > MaxBodyBytes)
                 {
                     await body.DisposeAsync();
-                    return (null, []);
+                    return (null, [], false);
+                }
+
+                if (body is MemoryStream memory && length > InMemoryBodyBytes)
+                {
+                    body = SpoolFile();
+                    memory.Position = 0;
+                    await memory.CopyToAsync(body, deadline.Token);
+                    await memory.DisposeAsync();
                 }
 
                 hmac.AppendData(chunk, 0, read);
-                body.Write(chunk, 0, read);
+                await body.WriteAsync(chunk.AsMemory(0, read), deadline.Token);
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await body.DisposeAsync();
+            return (null, [], true);
+        }
+        catch
+        {
+            await body.DisposeAsync();
+            throw;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        return (body, hmac.GetHashAndReset());
+        return (body, hmac.GetHashAndReset(), false);
     }
+
+    /// <summary>How long a body may take to arrive: GitHub gives up on a delivery not answered within 10 s.</summary>
+    public static readonly TimeSpan BodyReadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The bodies larger than this are spooled to a temporary file until their signature is verified.</summary>
+    public const int InMemoryBodyBytes = 1024 * 1024;
+
+    private static FileStream SpoolFile()
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(Path.Combine(Path.GetTempPath(), $"ghbot-delivery-{Guid.NewGuid():N}.body"), options);
+    }
+
+    /// <summary>A verified body in memory (read back from its file when it was spooled).</summary>
+    private static async Task<MemoryStream> InMemoryAsync(Stream body, CancellationToken cancellationToken)
+    {
+        if (body is MemoryStream memory)
+        {
+            return memory;
+        }
+
+        var copy = new MemoryStream((int)body.Length);
+        body.Position = 0;
+        await body.CopyToAsync(copy, cancellationToken);
+        return copy;
+    }
+
+    /// <summary>Whether the header has the form "sha256=" and 64 hex digits, the only form that can match.</summary>
+    private static bool WellFormed(string signature) =>
+        signature.Length == 7 + 64 && signature.StartsWith("sha256=", StringComparison.Ordinal) && signature.AsSpan(7).ContainsAnyExcept(HexDigits) is false;
+
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     /// <summary>Whether "sha256={hex}" names <paramref name="mac"/>, compared in constant time.</summary>
     private static bool Matches(string signature, byte[] mac)
@@ -181,7 +280,8 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
     private async Task RejectAsync(HttpContext context, int status, string reason, string delivery, string kind)
     {
         Log.Rejected(logger, status, reason, delivery.Length > 64 ? delivery[..64] : delivery);
-        IntakeMetrics.Deliveries.WithLabels(kind == "bad_request" ? context.Request.Headers["X-GitHub-Event"].ToString() : Unverified, "rejected").Inc();
+        // Even a signed request's event header becomes a label only when it names an event GitHub sends.
+        IntakeMetrics.Deliveries.WithLabels(kind == "bad_request" ? IntakeMetrics.EventLabel(context.Request.Headers["X-GitHub-Event"].ToString(), null) : Unverified, "rejected").Inc();
         IntakeMetrics.Rejections.WithLabels(kind).Inc();
         context.Response.StatusCode = status;
         await context.Response.WriteAsJsonAsync(new WebhookAnswer("rejected", reason, delivery), context.RequestAborted);
