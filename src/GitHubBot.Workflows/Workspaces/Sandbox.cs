@@ -105,7 +105,6 @@ public sealed class Sandbox
     public IReadOnlyList<string> Arguments(string program, IEnumerable<string> arguments, string workspace, string home, bool network, int? user = null, string? infoFile = null)
     {
         var limits = Limits;
-        var ancestors = new Stack<string>();
         var line = new List<string>();
         if (infoFile is not null)
         {
@@ -138,6 +137,10 @@ public sealed class Sandbox
             line.Add("--unshare-user");
         }
 
+        // POSIX shared memory (Python's multiprocessing, flake8's jobs) needs a /dev/shm everyone may write.
+        line.AddRange(["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm"]);
+        line.AddRange(["--perms", "1777", "--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp"]);
+        var made = new HashSet<string>(StringComparer.Ordinal) { "/", "/tmp", "/proc", "/dev" };
         foreach (var path in readOnlyPaths.Distinct(StringComparer.Ordinal))
         {
             var info = new DirectoryInfo(path);
@@ -147,13 +150,17 @@ public sealed class Sandbox
             }
             else if (info.Exists || File.Exists(path))
             {
+                Parents(line, path, made);
                 line.AddRange(["--ro-bind", path, path]);
             }
+
+            made.Add(path);
         }
 
-        foreach (var hidden in hiddenPaths.Where(Visible))
+        foreach (var hidden in hiddenPaths.Where(path => Visible(path) && Path.Exists(path)))
         {
             line.AddRange(Directory.Exists(hidden) ? ["--tmpfs", hidden] : ["--ro-bind", "/dev/null", hidden]);
+            made.Add(hidden);
         }
 
         if (resolvConf is not null)
@@ -161,28 +168,8 @@ public sealed class Sandbox
             line.AddRange(["--ro-bind", resolvConf, "/etc/resolv.conf"]);
         }
 
-        // POSIX shared memory (Python's multiprocessing, flake8's jobs) needs a /dev/shm everyone may write.
-        line.AddRange(["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm"]);
-        line.AddRange(["--perms", "1777", "--size", limits.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp"]);
         var full = Path.GetFullPath(workspace);
-        // The directories above the workspace exist only as mount points here, open to pass through (bubblewrap
-        // would otherwise make them private to root, and the user the code runs as could not reach its workspace).
-        for (var parent = Path.GetDirectoryName(full); parent is not null && parent != "/" && parent != "/tmp"; parent = Path.GetDirectoryName(parent))
-        {
-            var hidden = hiddenPaths.Any(path => Under(parent, path));
-            if (hiddenPaths.Contains(parent) || (Visible(parent) && !hidden))
-            {
-                break;
-            }
-
-            ancestors.Push(parent);
-        }
-
-        while (ancestors.TryPop(out var directory))
-        {
-            line.AddRange(["--perms", "0755", "--dir", directory]);
-        }
-
+        Parents(line, full, made);
         line.AddRange(["--bind", full, full]);
         line.AddRange(["--setenv", "HOME", home, "--setenv", "TMPDIR", Path.Combine(home, "tmp")]);
         line.Add("--");
@@ -385,6 +372,33 @@ public sealed class Sandbox
         finally
         {
             probe.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Makes the directories above mount point <paramref name="path"/> that nothing mounted yet provides, open to pass
+    /// through: bubblewrap would otherwise create them private to root, and the user the code runs as could not reach
+    /// what is mounted below them.
+    /// </summary>
+    private void Parents(List<string> line, string path, HashSet<string> made)
+    {
+        var missing = new Stack<string>();
+        for (var parent = Path.GetDirectoryName(path); parent is not null && !made.Contains(parent); parent = Path.GetDirectoryName(parent))
+        {
+            // Inside a bound directory of the host's it exists already (unless a hidden path's empty tmpfs covers it).
+            var deepest = made.Where(mounted => Under(parent, mounted)).MaxBy(mounted => mounted.Length);
+            if (deepest is not null && readOnlyPaths.Contains(deepest))
+            {
+                break;
+            }
+
+            missing.Push(parent);
+        }
+
+        while (missing.TryPop(out var directory))
+        {
+            line.AddRange(["--perms", "0755", "--dir", directory]);
+            made.Add(directory);
         }
     }
 
