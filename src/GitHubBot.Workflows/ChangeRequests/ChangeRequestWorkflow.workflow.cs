@@ -45,7 +45,7 @@ public sealed class ChangeRequestWorkflow
             MaxTokens = Math.Min(input.Fix.Budget.MaxTokens, BudgetCeiling.MaxTokens),
             MaxCalls = Math.Min(input.Fix.Budget.MaxCalls, BudgetCeiling.MaxCalls),
         };
-        var agents = new AgentSession(budget, Math.Clamp(input.Fix.Attempts, 1, 10));
+        var agents = new AgentSession(budget, Math.Clamp(input.Fix.Attempts, 1, 10), input.Fix.AllowConfigEdits);
         pipeline = new ChangePipeline(input, agents, ReportAsync, () => ReportAsync(string.Empty), legacy: false);
         try
         {

@@ -241,6 +241,21 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
         }
     }
 
+    /// <summary>
+    /// The paths that differ between the snapshot's commit and <paramref name="head"/> (a commit of the same remote,
+    /// fetched when missing); null when more than <paramref name="maxPaths"/> do.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> ChangedPathsAsync(RepoSnapshot snapshot, string head, int maxPaths, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var repository = await EnsureAsync(snapshot, cancellationToken);
+        await EnsureAsync(snapshot with { Sha = head }, cancellationToken);
+        var changed = await GitWorkspace.GitAsync(
+            "diff", ["--git-dir", repository, "diff", "--name-only", "-z", "--no-renames", "--end-of-options", snapshot.Sha, head, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+        var paths = changed.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        return paths.Length > maxPaths ? null : paths;
+    }
+
     /// <summary>The change from the snapshot to <paramref name="sha"/> (a commit made by <see cref="CommitAsync"/>) as a unified diff, cut at <paramref name="maxChars"/>.</summary>
     public async Task<string> DiffAsync(RepoSnapshot snapshot, string sha, int maxChars, CancellationToken cancellationToken)
     {
