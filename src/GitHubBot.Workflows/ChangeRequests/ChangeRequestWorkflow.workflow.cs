@@ -67,7 +67,7 @@ public sealed class ChangeRequestWorkflow
         catch (Exception ex) when (!Failures.IsCancellation(ex) && ex is not InvalidWorkflowOperationException)
         {
             var cause = Failures.Cause(ex);
-            var why = cause?.Message ?? Failures.Reason(ex);
+            var why = Failures.Said(ex);
             await pipeline.UndoAsync(why);
 
             // Fails with the cause's words and type (BudgetExhausted, ChangeTooLarge, …) and the last status, so the

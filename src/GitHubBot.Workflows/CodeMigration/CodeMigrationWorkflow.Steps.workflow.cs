@@ -130,7 +130,7 @@ public sealed partial class CodeMigrationWorkflow
         catch (Exception ex) when (ex is FailureException && Failures.Cause(ex) is { ErrorType: "EditsDoNotApply" or "AgentOutputInvalid" or "ConfigEditsRefused" } cause)
         {
             // The coder could not write a change that applies: the step fails like a failing check.
-            return (new Patch(MigrationTexts.CommitMessage(step, null), [], Workflow.UtcNow), $"the coder's change could not be used: {cause.Message}");
+            return (new Patch(MigrationTexts.CommitMessage(step, null), [], Workflow.UtcNow), $"the coder's change could not be used: {Failures.Said(cause)}");
         }
     }
 

@@ -406,5 +406,5 @@ public sealed partial class PlanPatchPrWorkflow
     private static readonly HashSet<string> SelfExplaining = new(StringComparer.Ordinal) { "AgentsNotConfigured", "BudgetExhausted", "InvalidConfig", "ChangeTooLarge", "ConfigEditsRefused" };
 
     private static string Explain(Exception ex) =>
-        Failures.Cause(ex) is { ErrorType: { } type } cause && SelfExplaining.Contains(type) ? cause.Message : $"The run failed: {Failures.Reason(ex)}";
+        Failures.Cause(ex) is { ErrorType: { } type } && SelfExplaining.Contains(type) ? Failures.Said(ex) : $"The run failed: {Failures.Reason(ex)}";
 }
