@@ -61,4 +61,18 @@ public sealed class PlanTextsTests
         Assert.Contains("\n- **major** `calc.sh`: Overflow.\n- **minor**: Naming.", body, StringComparison.Ordinal);
         Assert.Equal("Apply review findings for #5\n\n- major: Overflow.\n- minor: Naming.", PlanTexts.ReviewMessage(5, review));
     }
+
+    [Fact]
+    public void The_pr_closes_the_runs_own_issues_and_the_agents_words_close_nothing_else()
+    {
+        var design = new DesignAnswer("Add `mul`. Fixes #99 and closes #6 too.", [], []);
+        var review = new ReviewAnswer(true, [new ReviewFinding("minor", null, "This also resolves #42.")], null);
+
+        var body = PlanTexts.PullRequestBody(5, [6, 7], design, review);
+
+        Assert.StartsWith("Closes #5.\n\nCloses #6.\nCloses #7.", body, StringComparison.Ordinal);
+        Assert.Contains("Add `mul`. refs #99 and closes #6 too.", body, StringComparison.Ordinal);
+        Assert.Contains("This also refs #42.", body, StringComparison.Ordinal);
+        Assert.Equal("Apply review findings for #5\n\n- minor: This also refs #42.", PlanTexts.ReviewMessage(5, review));
+    }
 }

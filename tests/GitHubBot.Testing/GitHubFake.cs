@@ -31,6 +31,7 @@ public sealed partial class GitHubFake : IDisposable
     private readonly HashSet<(string Owner, string Repo)> pullRoutes = [];
     private readonly ConcurrentQueue<(long CommentId, string Content)> reactions = new();
     private readonly ConcurrentDictionary<int, ConcurrentDictionary<string, bool>> labels = new();
+    private int lostCommentAnswers;
 
     public GitHubFake(long appId = 4242)
     {
@@ -282,7 +283,9 @@ public sealed partial class GitHubFake : IDisposable
                 var issue = int.Parse(request.Path.Split('/')[^2], CultureInfo.InvariantCulture);
                 var comment = new Comment(Interlocked.Increment(ref nextCommentId), issue, $"{AppSlug}[bot]", JsonNode.Parse(request.Body!)!["body"]!.GetValue<string>());
                 comments[comment.Id] = comment;
-                return Json(201, CommentJson(owner, repo, comment));
+                return Interlocked.Decrement(ref lostCommentAnswers) >= 0
+                    ? Json(502, new JsonObject { ["message"] = "Bad Gateway" })
+                    : Json(201, CommentJson(owner, repo, comment));
             }));
         Server.Given(Request.Create().UsingPatch().WithPath(new WireMock.Matchers.RegexMatcher($"^/repos/{owner}/{repo}/issues/comments/[0-9]+$")).WithHeader("Authorization", $"Bearer {token}"))
             .RespondWith(Response.Create().WithCallback(request =>
@@ -297,6 +300,16 @@ public sealed partial class GitHubFake : IDisposable
                 comments[id] = edited;
                 return Json(200, CommentJson(owner, repo, edited));
             }));
+        return this;
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> comments posted are made, but GitHub's answer is lost (a 502, as when a proxy
+    /// drops the connection after the write): the poster cannot tell that its comment exists.
+    /// </summary>
+    public GitHubFake LoseCommentAnswers(int count)
+    {
+        Interlocked.Exchange(ref lostCommentAnswers, count);
         return this;
     }
 

@@ -83,6 +83,25 @@ public sealed class CommandWorkflowTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_reply_that_reached_github_but_whose_answer_was_lost_is_not_posted_again_by_the_retry()
+    {
+        using var rig = await RigAsync("unit_tests: { run: \"true\" }");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write");
+        rig.GitHub.LoseCommentAnswers(1);
+        using var worker = rig.Worker();
+
+        var result = await worker.ExecuteAsync(() => RunAsync(rig, "writer", "/help", isPullRequest: false));
+
+        // The first post made the comment but answered 502: Temporal retried the reply, which found it.
+        Assert.Equal("done", Assert.Single(result.Outcomes).Outcome);
+        Assert.Single(rig.GitHub.RequestsTo("POST", $"/repos/{GateRig.Owner}/{rig.Repo}/issues/7/comments"));
+        Assert.NotEmpty(rig.GitHub.RequestsTo("GET", $"/repos/{GateRig.Owner}/{rig.Repo}/issues/7/comments"));
+        var reply = Assert.Single(rig.GitHub.CommentsOn(7)).Body;
+        Assert.Contains("| `/ok-to-test` |", reply, StringComparison.Ordinal);
+        Assert.Matches("\n\n<!-- ghbot:key comment-[0-9a-f]{24} -->$", reply);
+    }
+
+    [Fact]
     public async Task Status_on_a_running_gate_shows_its_checks_and_cancel_ends_it()
     {
         var marker = GateWorkflowTests.Marker();

@@ -39,6 +39,13 @@ public sealed record ChangeRequestInput
     public MergePolicy Merge { get; init; } = new();
 
     public UndoPolicy Undo { get; init; } = new();
+
+    /// <summary>
+    /// The issues the change may close (the one it was made for, the sub-issues its run opened): any other closing
+    /// keyword in the PR's body or the merge's title becomes a reference. Null: not said (changes started before
+    /// runs said it), and the texts are taken as they are.
+    /// </summary>
+    public IReadOnlyList<int>? OwnedIssues { get; init; }
 }
 
 /// <summary>The PR to open (a draft, so nobody merges it before the gate has spoken).</summary>
@@ -90,6 +97,9 @@ public sealed record FixPolicy
 
     /// <summary>The agents' budget of the run the change belongs to, with what it already used.</summary>
     public AgentBudget Budget { get; init; } = new();
+
+    /// <summary>Whether the fixer may change test, build and CI configuration (agents.allow_config_edits); refused otherwise.</summary>
+    public bool AllowConfigEdits { get; init; }
 }
 
 /// <summary>Whether and how the PR is merged once the gate passed.</summary>

@@ -70,6 +70,7 @@ public sealed record RepoConfig
                 RequireDesignApproval = Flag(agents["require_design_approval"]) ?? false,
                 ApprovalTimeout = Number(agents["approval_timeout_hours"]) is { } hours ? TimeSpan.FromHours(hours) : defaultAgents.ApprovalTimeout,
                 OnFailure = Text(agents["on_failure"]) ?? defaultAgents.OnFailure,
+                AllowConfigEdits = Flag(agents["allow_config_edits"]) ?? false,
             },
             Incidents = new IncidentsSection
             {
@@ -177,6 +178,12 @@ public sealed record AgentsSection
 
     /// <summary>draft (leave the draft PR, failures explained) or close (undo the run) when the gate keeps failing.</summary>
     public string OnFailure { get; init; } = "draft";
+
+    /// <summary>
+    /// allow_config_edits: whether coders may change test, build and CI configuration (see
+    /// <see cref="Workspaces.ConfigEdits"/>); off: such edits are refused. Either way a change that edits it is not merged automatically.
+    /// </summary>
+    public bool AllowConfigEdits { get; init; }
 }
 
 /// <summary><c>incidents</c>: how many agents diagnose, how sure they must be, and which service lives here.</summary>

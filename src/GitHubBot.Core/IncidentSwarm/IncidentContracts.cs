@@ -55,6 +55,9 @@ public sealed record IncidentPlan(
 
     /// <summary>Whether and how a hotfix that passed its gate is merged (the repository's auto_merge section).</summary>
     public MergePolicy Merge { get; init; } = new();
+
+    /// <summary>Whether the hotfix's coders may change test, build and CI configuration (agents.allow_config_edits).</summary>
+    public bool AllowConfigEdits { get; init; }
 }
 
 /// <summary>A query with the name evidence refers to it by.</summary>

@@ -134,17 +134,24 @@ public static class PlanTexts
     public static string ReviewMessage(int issue, ReviewAnswer review)
     {
         ArgumentNullException.ThrowIfNull(review);
-        return $"Apply review findings for #{issue}\n\n{string.Join("\n", review.Findings.Select(f => $"- {f.Severity}: {f.Message}"))}";
+        // The reviewer's words close nothing: "Fixes #7" in a commit that reaches the default branch would close #7.
+        return $"Apply review findings for #{issue}\n\n{ClosingKeywords.Neutralize(string.Join("\n", review.Findings.Select(f => $"- {f.Severity}: {f.Message}")), [])}";
     }
 
-    /// <summary>The PR's body: what it closes, the design, the review.</summary>
+    /// <summary>
+    /// The PR's body: what it closes, the design, the review. It closes the issue and its sub-issues only: a closing
+    /// keyword in the agents' words that names any other issue becomes a reference.
+    /// </summary>
     public static string PullRequestBody(int issue, IEnumerable<int> subIssues, DesignAnswer design, ReviewAnswer review)
     {
         ArgumentNullException.ThrowIfNull(design);
         ArgumentNullException.ThrowIfNull(review);
+        ArgumentNullException.ThrowIfNull(subIssues);
+        var subs = subIssues.ToList();
+        var owned = new HashSet<int>(subs) { issue };
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"Closes #{issue}.\n\n")
-            .AppendJoin('\n', subIssues.Select(s => $"Closes #{s}."))
+            .AppendJoin('\n', subs.Select(s => $"Closes #{s}."))
             .Append("\n\n### Design\n\n")
             .Append(design.Design.Trim())
             .Append("\n\n### Review\n\n")
@@ -155,7 +162,7 @@ public static class PlanTexts
         }
 
         text.Append("\n\n<sub>Written by GitHubBot's agents; the quality gate checks it before it is marked ready.</sub>\n");
-        return text.ToString();
+        return ClosingKeywords.Neutralize(text.ToString(), owned);
     }
 
     /// <summary>"# Issue #12: Multiply numbers", the heading the agents read the issue under.</summary>

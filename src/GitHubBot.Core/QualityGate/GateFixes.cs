@@ -21,8 +21,8 @@ public static class GateFixes
     /// <summary>The most findings or spans an agent is given at once.</summary>
     public const int MaxItems = 30;
 
-    private static readonly string[] AnalyzerConfiguration =
-        [".editorconfig", ".globalconfig", "setup.cfg", "tox.ini", ".flake8", ".pylintrc", "pylintrc", "pyproject.toml", "ruff.toml", ".ruff.toml", "package.json", ".eslintignore"];
+    /// <summary>The lint configuration every coder is refused (<see cref="ConfigEdits"/>), and the manifests that also carry the analyzers' settings.</summary>
+    private static readonly string[] AnalyzerConfiguration = [.. ConfigEdits.GateLintConfiguration, "setup.cfg", "tox.ini", "pyproject.toml", "package.json"];
 
     private static readonly string[] SuppressionMarkers =
         ["eslint-disable", "#pragma warning disable", "SuppressMessage", "# noqa", "pylint: disable", "NoWarn", "@ts-ignore", "@ts-expect-error", "type: ignore", "nosec"];
@@ -194,7 +194,7 @@ public static class GateFixes
         foreach (var edit in patch.Edits)
         {
             var name = Path.GetFileName(edit.Path);
-            if (AnalyzerConfiguration.Any(c => name.Equals(c, StringComparison.OrdinalIgnoreCase) || name.StartsWith(".eslintrc", StringComparison.OrdinalIgnoreCase) || name.StartsWith("eslint.config.", StringComparison.OrdinalIgnoreCase))
+            if (AnalyzerConfiguration.Any(c => name.Equals(c, StringComparison.OrdinalIgnoreCase)) || ConfigEdits.GateLintPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase))
                 || name.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".props", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".ruleset", StringComparison.OrdinalIgnoreCase))
             {
                 return $"it changes the analyzers' configuration ({GitHubText.Inline(edit.Path)})";

@@ -44,3 +44,6 @@ public sealed record RevertRequest(RepoSnapshot Onto, string From, string To, st
     /// </summary>
     public string? Own { get; init; }
 }
+
+/// <summary>Input of ChangedConfig: the edits of test, build and CI configuration between <paramref name="Base"/> and <paramref name="Head"/> (a commit of the same remote).</summary>
+public sealed record ChangedConfigRequest(RepoSnapshot Base, string Head);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using GitHubBot.Core.Agents;
+using GitHubBot.Core.GitHub;
 using GitHubBot.Core.Workspaces;
 using GitHubBot.Workflows.Temporal;
 using GitHubBot.Workflows.Workspaces;
@@ -16,16 +17,36 @@ namespace GitHubBot.Workflows.Agents;
 /// </summary>
 /// <param name="budget">The run's budget and what it used before this session.</param>
 /// <param name="coderAttempts">Times a coder is asked again when its edits do not apply.</param>
-internal sealed class AgentSession(AgentBudget budget, int coderAttempts)
+/// <param name="allowConfigEdits">
+/// Whether coders may change test, build and CI configuration (<see cref="ConfigEdits"/>; agents.allow_config_edits);
+/// null: their edits are not looked at for it (the gate's own fixers, which have stricter rules of their own).
+/// </param>
+internal sealed class AgentSession(AgentBudget budget, int coderAttempts, bool? allowConfigEdits = null)
 {
     /// <summary>The most bytes of edits one run's patches may hold together (escaped as JSON, they must stay well under Temporal's 2 MB payloads).</summary>
     public const int MaxChangeBytes = 600_000;
 
+    /// <summary>
+    /// The patch that looks at coders' edits of test, build and CI configuration (refused, or noted when allowed),
+    /// makes their summaries close no issue, and keeps a change that has such edits from being merged automatically.
+    /// </summary>
+    public const string ConfigEditsPatch = "agents-config-edits";
+
     private long tokensUsed = budget.Used.Tokens;
     private int calls = budget.Used.Calls;
+    private bool? guarded;
 
     /// <summary>What the run's agents used so far.</summary>
     public AgentUsage Usage => new(tokensUsed, calls);
+
+    /// <summary>Edits of test, build and CI configuration refused and left out, each "subject: `path` (what)", for the PR and the report.</summary>
+    public List<string> Refused { get; } = [];
+
+    /// <summary>Edits of test, build and CI configuration the repository allowed, each "subject: `path` (what)".</summary>
+    public List<string> ConfigEdited { get; } = [];
+
+    /// <summary>Whether this session looks at configuration edits (not for the gate's fixers, nor in runs from before <see cref="ConfigEditsPatch"/>).</summary>
+    private bool Guarded => guarded ??= allowConfigEdits is not null && Workflow.Patched(ConfigEditsPatch);
 
     /// <summary>Takes the figures a part of the run reported (a child workflow that asked agents of its own).</summary>
     public void Adopt(AgentUsage usage)
@@ -89,26 +110,102 @@ internal sealed class AgentSession(AgentBudget budget, int coderAttempts)
         string task, IReadOnlyList<string> files, string message, RepoSnapshot snapshot, IReadOnlyList<Patch> applied, string? feedback, CancellationToken token, string role = "coder")
     {
         var problems = feedback;
-        for (var attempt = 1; attempt <= coderAttempts; attempt++)
+        var guard = Guarded;
+        var refusedOnce = false;
+        for (var attempt = 1; attempt <= coderAttempts;)
         {
             var asked = problems is null ? task : $"{task}\n\n# Fix this\n\n{problems}";
             var answer = await AskAsync<CoderAnswer>(role, asked, new RepoView(snapshot, applied, files, FilesNamedInTask: true), token);
-            var patch = new Patch($"{message}\n\n{answer.Summary}", Normalized(answer.Edits), Workflow.UtcNow);
+
+            // The coder's words close no issue: "Fixes #7" in a commit that reaches the default branch would close #7.
+            var summary = guard ? ClosingKeywords.Neutralize(answer.Summary, []) : answer.Summary;
+            var patch = new Patch($"{message}\n\n{summary}", Normalized(answer.Edits), Workflow.UtcNow);
             EnsureFits([.. applied, patch]);
 
             var found = await CheckAsync(snapshot, applied, patch, token);
             if (found.Count == 0)
             {
-                return patch;
+                if (!guard || await ConfigEditsAsync(snapshot, applied, patch, token) is not { Count: > 0 } config)
+                {
+                    return patch;
+                }
+
+                if (allowConfigEdits == true)
+                {
+                    ConfigEdited.Add($"{Subject(message)}: {ConfigEdits.Describe(config)}");
+                    return patch;
+                }
+
+                if (!refusedOnce)
+                {
+                    // Once more, told why; an answer that still does so loses those edits.
+                    refusedOnce = true;
+                    problems = ConfigEdits.Refusal(config);
+                    continue;
+                }
+
+                return LeaveOut(patch, config, message);
             }
 
             problems = "Your edits could not be applied:\n" + string.Join("\n", found.Select(p => $"- {p}"))
                 + (applied.Count > 0 ? "\nThe files you are shown already hold the other sub-issues' changes; your edits must apply to them as shown." : string.Empty);
+            attempt++;
         }
 
         throw new ApplicationFailureException(
             $"The coder's edits for \"{message.Split('\n')[0]}\" still did not apply after {coderAttempts} attempts. {problems}", errorType: "EditsDoNotApply", nonRetryable: true);
     }
+
+    /// <summary>
+    /// A patch no agent is asked about again (the reviewer's edits): its edits of test, build and CI configuration
+    /// are left out unless the repository allows them (noted either way); null when nothing is left of it.
+    /// </summary>
+    public async Task<Patch?> WithinBarAsync(RepoSnapshot snapshot, IReadOnlyList<Patch> applied, Patch patch, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        if (!Guarded || await ConfigEditsAsync(snapshot, applied, patch, token) is not { Count: > 0 } config)
+        {
+            return patch;
+        }
+
+        if (allowConfigEdits == true)
+        {
+            ConfigEdited.Add($"{Subject(patch.Message)}: {ConfigEdits.Describe(config)}");
+            return patch;
+        }
+
+        var kept = WithoutConfig(patch, config);
+        Refused.Add($"{Subject(patch.Message)}: {ConfigEdits.Describe(config)}");
+        return kept.Edits.Count == 0 ? null : kept;
+    }
+
+    /// <summary>The candidate's edits of test, build and CI configuration, on the snapshot after <paramref name="applied"/>.</summary>
+    private static Task<IReadOnlyList<ConfigEdit>> ConfigEditsAsync(RepoSnapshot snapshot, IReadOnlyList<Patch> applied, Patch candidate, CancellationToken token)
+    {
+        var request = new CheckPatchRequest(snapshot, [.. applied], candidate);
+        return Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.ConfigEditsAsync(request), ActivityPresets.Repo.WithCancellation(token));
+    }
+
+    /// <summary>A coder's patch without the edits it was refused twice; a patch with nothing else stops the step.</summary>
+    private Patch LeaveOut(Patch patch, IReadOnlyList<ConfigEdit> config, string message)
+    {
+        var kept = WithoutConfig(patch, config);
+        if (kept.Edits.Count == 0)
+        {
+            throw new ApplicationFailureException(
+                $"The coder's change for \"{Subject(message)}\" only edits test, build or CI configuration ({ConfigEdits.Describe(config)}), which this repository does not let agents change (agents.allow_config_edits in .github/ghbot.yml); a maintainer has to make it.",
+                errorType: "ConfigEditsRefused",
+                nonRetryable: true);
+        }
+
+        Refused.Add($"{Subject(message)}: {ConfigEdits.Describe(config)}");
+        return kept;
+    }
+
+    private static Patch WithoutConfig(Patch patch, IReadOnlyList<ConfigEdit> config) =>
+        patch with { Edits = [.. patch.Edits.Where(e => !config.Any(c => c.Path == Edits.NormalizePath(e.Path)))] };
+
+    private static string Subject(string message) => message.Split('\n')[0];
 
     /// <summary>The problems of <paramref name="candidate"/> on the snapshot after <paramref name="applied"/> (empty: it applies).</summary>
     public static Task<IReadOnlyList<string>> CheckAsync(RepoSnapshot snapshot, IReadOnlyList<Patch> applied, Patch candidate, CancellationToken token)

@@ -161,7 +161,7 @@ internal sealed class ChangePipeline
         // A draft PR, so nobody merges it before the gate has spoken.
         stage = "opening the pull request";
         Step("Pull request", "running");
-        var openRequest = new OpenPullRequestRequest(input.Target, input.Branch, input.BaseBranch, input.PullRequest.Title, input.PullRequest.Body, Draft: true);
+        var openRequest = new OpenPullRequestRequest(input.Target, input.Branch, input.BaseBranch, input.PullRequest.Title, OwnIssuesOnly(input.PullRequest.Body), Draft: true);
         var pr = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.OpenPullRequestAsync(openRequest), ActivityPresets.GitHubCall.Uninterrupted());
         pullRequest = pr;
         undo.Add($"#{pr.Number}", undoToken => ClosePullRequestAsync(pr, undoToken));
@@ -213,8 +213,10 @@ internal sealed class ChangePipeline
             Step("Quality gate", "failed", $"{ChangeTexts.Score(gate.OverallScore)}; fix round {fixRound} of {rounds}");
             await PublishAsync("The quality gate failed; a coder is fixing it.");
             var headSnapshot = input.Base with { Sha = head! };
+            var refused = agents.Refused.Count;
             var fix = await agents.CodeAsync(
                 ChangeTexts.FixTask(input.Fix, gate), input.Fix.Files, ChangeTexts.FixCommit(fixRound, input.Fix.Reference), headSnapshot, [], null, token, input.Fix.Role);
+            notes.AddRange(agents.Refused.Skip(refused).Select(r => $"Refused and left out (agents.allow_config_edits is off): {r}"));
             var fixPush = new PushPatchesRequest(headSnapshot, [fix], input.Branch);
             head = await Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.PushPatchesAsync(fixPush), ActivityPresets.Repo.Uninterrupted());
             commits++;
@@ -310,6 +312,16 @@ internal sealed class ChangePipeline
             return Finish("ready", $"{pr.Url} passed the quality gate but is not merged: {why}.", pr, gate, merged: false);
         }
 
+        if (Workflow.Patched(AgentSession.ConfigEditsPatch) && await ConfigEditedAsync(token) is { Count: > 0 } config)
+        {
+            // Whoever made them (the change's agents with the repository's leave, the gate's fixes), a person merges them.
+            var why = ConfigEdits.NotMerged(config);
+            Step("Merge", "skipped", why);
+            var said = $"Not merged automatically: {why}. The quality gate passed ({score}).";
+            await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.ReplyAsync(new ReplyRequest(input.Target, pr.Number, said)), ActivityPresets.GitHubCall.WithCancellation(token));
+            return Finish("ready", $"{pr.Url} passed the quality gate ({score}) but is not merged automatically: {why}.", pr, gate, merged: false);
+        }
+
         stage = "merging";
         if (report is not null)
         {
@@ -317,7 +329,7 @@ internal sealed class ChangePipeline
             await report();
         }
 
-        var mergeRequest = new MergeRequest(input.Target, pr.Number, head!, input.Merge.Method, $"{input.PullRequest.Title} (#{pr.Number})");
+        var mergeRequest = new MergeRequest(input.Target, pr.Number, head!, input.Merge.Method, OwnIssuesOnly($"{input.PullRequest.Title} (#{pr.Number})"));
         var outcome = await Workflow.ExecuteActivityAsync((GitHubActivities github) => github.MergePullRequestAsync(mergeRequest), ActivityPresets.GitHubCall.WithCancellation(token));
         for (var retry = 0; retry < 2 && !outcome.Merged && outcome.Message.Contains("not mergeable", StringComparison.OrdinalIgnoreCase); retry++)
         {
@@ -378,6 +390,18 @@ internal sealed class ChangePipeline
     }
 
     private void Step(string name, string state, string? detail = null) => ProgressComment.Set(steps, name, state, detail);
+
+    /// <summary>Text that closes only the issues the change owns (a merge commit's title reaches the default branch too).</summary>
+    private string OwnIssuesOnly(string text) =>
+        input.OwnedIssues is { } owned ? ClosingKeywords.Neutralize(text, owned, $"{input.Target.Owner}/{input.Target.Repo}") : text;
+
+    /// <summary>The edits of test, build and CI configuration between the base and the branch's head, whoever made them.</summary>
+    private Task<IReadOnlyList<ConfigEdit>> ConfigEditedAsync(CancellationToken token)
+    {
+        stage = "checking what the change edits";
+        var request = new ChangedConfigRequest(input.Base, head!);
+        return Workflow.ExecuteActivityAsync((SnapshotActivities repo) => repo.ChangedConfigAsync(request), ActivityPresets.Repo.WithCancellation(token));
+    }
 
     /// <summary>
     /// Deletes the branch while it still points at what the run pushed last; someone else's push keeps it. (Only a

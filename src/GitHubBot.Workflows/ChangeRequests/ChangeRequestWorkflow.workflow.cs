@@ -45,7 +45,7 @@ public sealed class ChangeRequestWorkflow
             MaxTokens = Math.Min(input.Fix.Budget.MaxTokens, BudgetCeiling.MaxTokens),
             MaxCalls = Math.Min(input.Fix.Budget.MaxCalls, BudgetCeiling.MaxCalls),
         };
-        var agents = new AgentSession(budget, Math.Clamp(input.Fix.Attempts, 1, 10));
+        var agents = new AgentSession(budget, Math.Clamp(input.Fix.Attempts, 1, 10), input.Fix.AllowConfigEdits);
         pipeline = new ChangePipeline(input, agents, ReportAsync, () => ReportAsync(string.Empty), legacy: false);
         try
         {
@@ -67,7 +67,7 @@ public sealed class ChangeRequestWorkflow
         catch (Exception ex) when (!Failures.IsCancellation(ex) && ex is not InvalidWorkflowOperationException)
         {
             var cause = Failures.Cause(ex);
-            var why = cause?.Message ?? Failures.Reason(ex);
+            var why = Failures.Said(ex);
             await pipeline.UndoAsync(why);
 
             // Fails with the cause's words and type (BudgetExhausted, ChangeTooLarge, …) and the last status, so the

@@ -41,7 +41,7 @@ internal static class ChangeRollbacks
         }
         catch (ActivityFailureException ex) when (Failures.Cause(ex) is { ErrorType: "RevertConflicts" } conflict)
         {
-            return (info, now, null, conflict.Message);
+            return (info, now, null, Failures.Said(conflict));
         }
     }
 }

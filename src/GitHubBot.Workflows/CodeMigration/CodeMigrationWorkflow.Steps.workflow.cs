@@ -127,10 +127,10 @@ public sealed partial class CodeMigrationWorkflow
             var summary = patch.Message.Split("\n\n", 2) is [_, var said] ? said : null;
             return (patch with { Message = MigrationTexts.CommitMessage(step, summary) }, null);
         }
-        catch (Exception ex) when (ex is FailureException && Failures.Cause(ex) is { ErrorType: "EditsDoNotApply" or "AgentOutputInvalid" } cause)
+        catch (Exception ex) when (ex is FailureException && Failures.Cause(ex) is { ErrorType: "EditsDoNotApply" or "AgentOutputInvalid" or "ConfigEditsRefused" } cause)
         {
             // The coder could not write a change that applies: the step fails like a failing check.
-            return (new Patch(MigrationTexts.CommitMessage(step, null), [], Workflow.UtcNow), $"the coder's change could not be used: {cause.Message}");
+            return (new Patch(MigrationTexts.CommitMessage(step, null), [], Workflow.UtcNow), $"the coder's change could not be used: {Failures.Said(cause)}");
         }
     }
 

@@ -189,7 +189,7 @@ public sealed partial class CodeMigrationWorkflow
         snapshot = new RepoSnapshot(target, info.CloneUrl, info.HeadSha);
         working = snapshot;
         defaultBranch = info.DefaultBranch;
-        agents = new AgentSession(Budget(), config.Agents.CoderAttempts);
+        agents = new AgentSession(Budget(), config.Agents.CoderAttempts, config.Agents.AllowConfigEdits);
         var request = new AnalyzeRequest(snapshot, input.MigrationType, input.SourceVersion, input.TargetVersion, Workflow.UtcNow);
         analysis = await Workflow.ExecuteActivityAsync((MigrationActivities migration) => migration.AnalyzeAsync(request), ActivityPresets.Workspace.WithCancellation(token));
         Stage("Analysis", "done", string.Create(CultureInfo.InvariantCulture, $"{analysis.FilesTotal} files, {analysis.AffectedFiles.Count} use {subjectType}, complexity {analysis.Complexity}"));
@@ -277,7 +277,10 @@ public sealed partial class CodeMigrationWorkflow
             BaseBranch = defaultBranch,
             Branch = branch!,
             Commits = commits,
-            PullRequest = new PullRequestSpec(title, MigrationTexts.PullRequestBody(report, input.IssueNumber, Workflow.Info.WorkflowId)) { Labels = [MigrationTexts.Label] },
+            PullRequest = new PullRequestSpec(title, MigrationTexts.PullRequestBody(report, input.IssueNumber, Workflow.Info.WorkflowId) + ConfigEdits.PullRequestSection(agents!.Refused, agents.ConfigEdited))
+            {
+                Labels = [MigrationTexts.Label],
+            },
             Gate = new GatePolicy { Trigger = "code-migration" },
             Fix = new FixPolicy
             {
@@ -287,10 +290,12 @@ public sealed partial class CodeMigrationWorkflow
                 Context = $"# The migration\n\n{report}",
                 Files = [.. plan!.Steps.SelectMany(s => s.Files).Distinct(StringComparer.Ordinal).Take(30)],
                 Attempts = config.Agents.CoderAttempts,
-                Budget = Budget() with { Used = agents!.Usage },
+                Budget = Budget() with { Used = agents.Usage },
+                AllowConfigEdits = config.Agents.AllowConfigEdits,
             },
             Merge = new MergePolicy { Auto = config.AutoMerge.Enabled, Method = config.AutoMerge.Method, MinScore = config.AutoMerge.MinScore },
             Undo = new UndoPolicy { OnGateFailure = "draft" },
+            OwnedIssues = input.IssueNumber is { } owned ? [owned] : [],
         };
         var id = ChangeBranches.For(WorkflowIds.ChangeRequest(input.Owner, input.Repo, branch!), Workflow.Info.RunId);
         changing = true;
@@ -359,7 +364,10 @@ public sealed partial class CodeMigrationWorkflow
         string.Create(CultureInfo.InvariantCulture, $"migrate-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Workflow.Info.RunId)))[..12]}-{step}-{attempt}");
 
     private string Report() =>
-        MigrationTexts.Report(subjectType, input.SourceVersion, input.TargetVersion, reports, outcome, agents?.Usage.Tokens ?? 0, agents?.Usage.Calls ?? 0, notes);
+        MigrationTexts.Report(subjectType, input.SourceVersion, input.TargetVersion, reports, outcome, agents?.Usage.Tokens ?? 0, agents?.Usage.Calls ?? 0, [.. notes, .. Refusals()]);
+
+    /// <summary>The coders' edits of test, build and CI configuration that were refused and left out, for the report.</summary>
+    private IEnumerable<string> Refusals() => agents?.Refused.Select(r => $"Refused and left out (agents.allow_config_edits is off): {r}") ?? [];
 
     /// <summary>The report as a comment on the issue (when the migration did not end in a PR, which carries it).</summary>
     private async Task ReportAsync(CancellationToken token)
@@ -413,7 +421,7 @@ public sealed partial class CodeMigrationWorkflow
             $"GitHubBot: {MigrationTexts.Title(subjectType, input.SourceVersion, input.TargetVersion)}",
             headline,
             [.. stages, .. steps, .. change?.Steps ?? []],
-            [.. notes.Select(GitHubText.Inline), .. change?.Notes ?? []],
+            [.. notes.Concat(Refusals()).Select(GitHubText.Inline), .. change?.Notes ?? []],
             footer);
     }
 

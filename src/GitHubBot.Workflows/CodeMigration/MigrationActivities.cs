@@ -269,7 +269,7 @@ public sealed partial class MigrationActivities(RepoSnapshots snapshots, GateAct
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            notes.Add($"The lock files were not updated: npm could not be started ({ex.Message}).");
+            notes.Add($"The lock files were not updated: npm could not be started ({WorkerPaths.Scrub(ex.Message)}).");
         }
         finally
         {

@@ -90,7 +90,7 @@ public sealed partial class GitHubActivities
             return;
         }
 
-        await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(owner, repo, request.IssueNumber, GitHubText.Truncate(request.Comment)), time);
+        await CommentOnceAsync(client, request.Target, request.IssueNumber, request.Comment);
         await GitHubFailures.CallAsync(() => client.Issue.Labels.AddToIssue(owner, repo, request.IssueNumber, [request.Label]), time);
         await GitHubFailures.CallAsync(
             () => client.Issue.Update(owner, repo, request.IssueNumber, new IssueUpdate { State = ItemState.Closed, StateReason = ItemStateReason.NotPlanned, Milestone = issue.Milestone?.Number }),

@@ -102,14 +102,16 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
         return level;
     }
 
-    /// <summary>Replies on an issue or PR with a new comment.</summary>
+    /// <summary>
+    /// Replies on an issue or PR with a new comment, once: a retried attempt whose earlier try reached GitHub (and
+    /// only its answer was lost) finds that comment instead of posting a second one.
+    /// </summary>
     [Activity]
     public async Task<long> ReplyAsync(ReplyRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
-        var comment = await GitHubFailures.CallAsync(() => client.Issue.Comment.Create(request.Target.Owner, request.Target.Repo, request.IssueNumber, GitHubText.Truncate(request.Body)), time);
-        return comment.Id;
+        return await CommentOnceAsync(client, request.Target, request.IssueNumber, request.Body);
     }
 
     /// <summary>Reacts to a comment (GitHub answers an existing identical reaction without adding a second).</summary>

@@ -64,6 +64,8 @@ public static class WorkerRegistration
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.SectionName);
         services.AddOptions<GateOptions>().BindConfiguration(GateOptions.SectionName);
         services.AddOptions<IncidentOptions>().BindConfiguration(IncidentOptions.SectionName);
+        services.AddOptions<WorkerLimits>().BindConfiguration(WorkerLimits.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerLimits>, WorkerLimitsValidator>());
         var dataDir = configuration["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot";
         services.TryAddSingleton(provider => WorkspaceOptions.From(dataDir, provider.GetRequiredService<IOptions<GateOptions>>().Value, [configuration["GitHub:PrivateKeyPath"]]));
         services.TryAddSingleton(new TemporalUiLinks(null, "default"));
@@ -137,6 +139,9 @@ public static class WorkerRegistration
         services.AddGitHubBotActivities();
         services.AddHostedService(provider => ActivatorUtilities.CreateInstance<MonitorStarter>(provider, taskQueue));
         var builder = services.AddHostedTemporalWorker(taskQueue);
+
+        // Every worker of the process (they share these options) takes on at most Worker:MaxConcurrentActivities.
+        builder.ConfigureOptions().Configure<IOptions<WorkerLimits>>((options, limits) => limits.Value.Apply(options));
         foreach (var type in Activities)
         {
             builder.AddScopedActivities(type);
@@ -164,11 +169,13 @@ public static class WorkerRegistration
 
     /// <summary>
     /// Adds every workflow and activity to the options of a worker made by hand (tests, benchmarks); the activities
-    /// come from <paramref name="services"/>, one scope per call, as on a hosted worker.
+    /// come from <paramref name="services"/>, one scope per call, as on a hosted worker, and the limits of
+    /// <see cref="WorkerLimits"/> when the services have them.
     /// </summary>
     public static TemporalWorkerOptions AddGitHubBot(this TemporalWorkerOptions options, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(options);
+        services.GetService<IOptions<WorkerLimits>>()?.Value.Apply(options);
         foreach (var type in Activities)
         {
             foreach (var definition in services.CreateTemporalActivityDefinitions(type))

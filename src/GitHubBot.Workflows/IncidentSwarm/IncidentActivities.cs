@@ -84,6 +84,7 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
             Budget = new AgentBudget { MaxTokens = config.Agents.MaxTokens, MaxCalls = config.Agents.MaxIterations },
             FixRounds = config.Agents.FixRounds,
             CoderAttempts = config.Agents.CoderAttempts,
+            AllowConfigEdits = config.Agents.AllowConfigEdits,
             Merge = new MergePolicy { Auto = config.AutoMerge.Enabled, Method = config.AutoMerge.Method, MinScore = config.AutoMerge.MinScore },
         };
     }

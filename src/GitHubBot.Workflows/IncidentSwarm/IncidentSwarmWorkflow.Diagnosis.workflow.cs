@@ -89,7 +89,7 @@ public sealed partial class IncidentSwarmWorkflow
             }
             catch (Exception ex) when (!Failures.IsCancellation(ex) && Failures.Cause(ex) is { ErrorType: "AgentOutputInvalid" or "BudgetExhausted" or "AgentsNotConfigured" } cause)
             {
-                diagnosis = new Diagnosis(agent, perspective, null, cause.Message);
+                diagnosis = new Diagnosis(agent, perspective, null, Failures.Said(cause));
                 Note($"agent {agent} ({perspective}) gave no usable answer");
             }
 

@@ -75,6 +75,7 @@ public sealed partial class IncidentSwarmWorkflow
         var baseSnapshot = new RepoSnapshot(repository, info.CloneUrl, info.HeadSha);
         var files = top.Files.Distinct(StringComparer.Ordinal).ToList();
         var fix = await agents!.CodeAsync(IncidentTexts.HotfixTask(alert, top), files, IncidentTexts.HotfixTitle(alert, top), baseSnapshot, [], null, token);
+        notes.AddRange(agents.Refused.Select(r => $"Refused and left out (agents.allow_config_edits is off): {r}"));
         var change = new ChangeRequestInput
         {
             Target = repository,
@@ -82,7 +83,12 @@ public sealed partial class IncidentSwarmWorkflow
             BaseBranch = info.DefaultBranch,
             Branch = ChangeBranches.For($"{ChangeBranches.Namespace}hotfix-{IncidentTexts.Slug(alert.Name, 30)}", Workflow.Info.RunId),
             Commits = [fix],
-            PullRequest = new PullRequestSpec(IncidentTexts.HotfixTitle(alert, top), IncidentTexts.HotfixBody(alert, consensus!, issue?.Number, Workflow.Info.WorkflowId)) { Labels = [IncidentTexts.HotfixLabel] },
+            PullRequest = new PullRequestSpec(
+                IncidentTexts.HotfixTitle(alert, top),
+                IncidentTexts.HotfixBody(alert, consensus!, issue?.Number, Workflow.Info.WorkflowId) + ConfigEdits.PullRequestSection(agents.Refused, agents.ConfigEdited))
+            {
+                Labels = [IncidentTexts.HotfixLabel],
+            },
             Gate = new GatePolicy { Trigger = "incident-hotfix" },
             Fix = new FixPolicy
             {
@@ -93,9 +99,11 @@ public sealed partial class IncidentSwarmWorkflow
                 Files = [.. files.Concat(fix.Edits.Select(e => e.Path)).Distinct(StringComparer.Ordinal)],
                 Attempts = plan.CoderAttempts,
                 Budget = plan.Budget with { Used = agents.Usage },
+                AllowConfigEdits = plan.AllowConfigEdits,
             },
             Merge = plan.Merge,
             Undo = new UndoPolicy { OnGateFailure = "draft" },
+            OwnedIssues = OwnedIssues(),
         };
         var result = await RunChangeAsync(change, token);
         hotfix = result.PullRequest;
@@ -110,6 +118,9 @@ public sealed partial class IncidentSwarmWorkflow
 
         return result.Outcome;
     }
+
+    /// <summary>The issues the incident's changes may close: its own issue, when it has one.</summary>
+    private List<int> OwnedIssues() => issue is { } own ? [own.Number] : [];
 
     /// <summary>A change through a change-request child, its steps shown in the incident's comment; its usage counted.</summary>
     private async Task<ChangeRequestResult> RunChangeAsync(ChangeRequestInput change, CancellationToken token)
@@ -219,6 +230,7 @@ public sealed partial class IncidentSwarmWorkflow
             Gate = new GatePolicy { Trigger = "incident-rollback" },
             Fix = new FixPolicy { Rounds = 0, Budget = plan!.Budget with { Used = agents!.Usage } },
             Merge = plan.Merge,
+            OwnedIssues = OwnedIssues(),
         };
         var result = await RunChangeAsync(input, token);
         fixApplied = false;
@@ -279,6 +291,7 @@ public sealed partial class IncidentSwarmWorkflow
                 Gate = new GatePolicy { Trigger = "incident-postmortem" },
                 Fix = new FixPolicy { Rounds = 0, Budget = plan!.Budget with { Used = agents!.Usage } },
                 Merge = plan.Merge,
+                OwnedIssues = OwnedIssues(),
             };
             var result = await RunChangeAsync(input, own.Token);
             actions.Add($"Proposed the postmortem as {(result.PullRequest is { } pr ? pr.Url : path)} ({result.Outcome}).");

@@ -156,7 +156,7 @@ public sealed partial class IncidentSwarmWorkflow
         plan = await Workflow.ExecuteActivityAsync((IncidentActivities incidents) => incidents.ResolveIncidentAsync(alert), ActivityPresets.GitHubCall.WithCancellation(token));
         plan = plan with { Agents = Math.Clamp(input.Agents ?? plan.Agents, 1, 10), AutoFix = (input.AutoFix ?? plan.AutoFix) && alert.GitHub is not { IsSecret: true } };
         notes.AddRange(plan.Notes);
-        agents = new AgentSession(plan.Budget, plan.CoderAttempts);
+        agents = new AgentSession(plan.Budget, plan.CoderAttempts, plan.AllowConfigEdits);
         if (plan.Repository is { } repository)
         {
             issue = await OpenIssueAsync(repository, token);

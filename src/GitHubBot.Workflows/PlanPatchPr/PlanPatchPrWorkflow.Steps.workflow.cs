@@ -176,6 +176,7 @@ public sealed partial class PlanPatchPrWorkflow
             patchesCount = merged.Count;
         }
 
+        NoteRefused(0);
         Step("Patches", "done", $"{merged.Count} patches");
         return merged;
     }
@@ -187,7 +188,8 @@ public sealed partial class PlanPatchPrWorkflow
         Step("Review", "running");
         await NewsAsync("Reviewing the change.");
         var touched = merged.SelectMany(p => p.Edits).Select(e => e.Path).Distinct(StringComparer.Ordinal).ToList();
-        var review = await agents!.AskAsync<ReviewAnswer>(
+        var refused = agents!.Refused.Count;
+        var review = await agents.AskAsync<ReviewAnswer>(
             "reviewer", $"{PlanTexts.Heading(issue)}\n\n{requirement}\n\n# Design\n\n{design.Design}", new RepoView(baseSnapshot, [.. merged], touched, Diff: true), token);
         var reviewDetail = review.Approve ? "approved" : "changes asked";
         if (review.Edits is { Count: > 0 } reviewEdits)
@@ -195,11 +197,15 @@ public sealed partial class PlanPatchPrWorkflow
             var reviewPatch = new Patch(PlanTexts.ReviewMessage(issue.Number, review), AgentSession.Normalized(reviewEdits), Workflow.UtcNow);
             AgentSession.EnsureFits([.. merged, reviewPatch]);
             var problems = await AgentSession.CheckAsync(baseSnapshot, merged, reviewPatch, token);
-            if (problems.Count == 0)
+            if (problems.Count == 0 && await agents.WithinBarAsync(baseSnapshot, merged, reviewPatch, token) is { } kept)
             {
-                merged.Add(reviewPatch);
+                merged.Add(kept);
                 patchesCount = merged.Count;
                 reviewDetail += ", its edits applied";
+            }
+            else if (problems.Count == 0)
+            {
+                reviewDetail += ", its edits left out";
             }
             else
             {
@@ -207,7 +213,12 @@ public sealed partial class PlanPatchPrWorkflow
             }
         }
 
+        NoteRefused(refused);
         Step("Review", "done", $"{reviewDetail}, {review.Findings.Count} findings");
         return review;
     }
+
+    /// <summary>Says in the progress comment which edits of test, build and CI configuration were refused since <paramref name="from"/>.</summary>
+    private void NoteRefused(int from) =>
+        notes.AddRange(agents!.Refused.Skip(from).Select(r => $"Refused and left out (agents.allow_config_edits is off): {r}"));
 }

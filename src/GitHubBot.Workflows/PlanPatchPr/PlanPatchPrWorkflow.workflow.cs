@@ -185,7 +185,7 @@ public sealed partial class PlanPatchPrWorkflow
     {
         backgroundNews = Workflow.Patched(BackgroundNewsPatch);
         var (settings, issue) = await ReadAsync(input, token);
-        agents = new AgentSession(new AgentBudget { MaxTokens = settings.Agents.MaxTokens, MaxCalls = settings.Agents.MaxIterations }, settings.Agents.CoderAttempts);
+        agents = new AgentSession(new AgentBudget { MaxTokens = settings.Agents.MaxTokens, MaxCalls = settings.Agents.MaxIterations }, settings.Agents.CoderAttempts, settings.Agents.AllowConfigEdits);
         var requirement = PlanTexts.Requirement(issue, input.IssueNumber is not null ? input.Requirement : null);
         var (repository, design) = await DesignAsync(issue, requirement, settings.Agents.RequireDesignApproval, token);
         if (settings.Agents.RequireDesignApproval)
@@ -223,7 +223,8 @@ public sealed partial class PlanPatchPrWorkflow
             BaseBranch = repository.DefaultBranch,
             Branch = asChild ? ChangeBranches.For(prefix, Workflow.Info.RunId) : $"{prefix}-{Workflow.Info.RunId[..8]}",
             Commits = merged,
-            PullRequest = new PullRequestSpec(issue.Title, PlanTexts.PullRequestBody(issue.Number, subIssues.Select(s => s.Number), design, review)),
+            PullRequest = new PullRequestSpec(
+                issue.Title, PlanTexts.PullRequestBody(issue.Number, subIssues.Select(s => s.Number), design, review) + ConfigEdits.PullRequestSection(agents!.Refused, agents.ConfigEdited)),
             Gate = new GatePolicy { Trigger = "plan-patch-pr" },
             Fix = new FixPolicy
             {
@@ -233,10 +234,12 @@ public sealed partial class PlanPatchPrWorkflow
                 Context = $"# Design\n\n{design.Design}",
                 Files = [.. merged.SelectMany(p => p.Edits).Select(e => e.Path).Distinct(StringComparer.Ordinal)],
                 Attempts = settings.Agents.CoderAttempts,
-                Budget = new AgentBudget { MaxTokens = settings.Agents.MaxTokens, MaxCalls = settings.Agents.MaxIterations, Used = agents!.Usage },
+                Budget = new AgentBudget { MaxTokens = settings.Agents.MaxTokens, MaxCalls = settings.Agents.MaxIterations, Used = agents.Usage },
+                AllowConfigEdits = settings.Agents.AllowConfigEdits,
             },
             Merge = new MergePolicy { Auto = input.AutoMerge ?? settings.AutoMerge.Enabled, Method = settings.AutoMerge.Method, MinScore = settings.AutoMerge.MinScore },
             Undo = new UndoPolicy { OnGateFailure = settings.Agents.OnFailure },
+            OwnedIssues = [issue.Number, .. subIssues.Select(s => s.Number)],
         };
 
         ChangeRequestResult result;
@@ -400,8 +403,8 @@ public sealed partial class PlanPatchPrWorkflow
     }
 
     /// <summary>Failures that explain themselves (what to set or raise); others are prefixed.</summary>
-    private static readonly HashSet<string> SelfExplaining = new(StringComparer.Ordinal) { "AgentsNotConfigured", "BudgetExhausted", "InvalidConfig", "ChangeTooLarge" };
+    private static readonly HashSet<string> SelfExplaining = new(StringComparer.Ordinal) { "AgentsNotConfigured", "BudgetExhausted", "InvalidConfig", "ChangeTooLarge", "ConfigEditsRefused" };
 
     private static string Explain(Exception ex) =>
-        Failures.Cause(ex) is { ErrorType: { } type } cause && SelfExplaining.Contains(type) ? cause.Message : $"The run failed: {Failures.Reason(ex)}";
+        Failures.Cause(ex) is { ErrorType: { } type } && SelfExplaining.Contains(type) ? Failures.Said(ex) : $"The run failed: {Failures.Reason(ex)}";
 }

@@ -1,3 +1,4 @@
+using GitHubBot.Core.Workspaces;
 using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.Temporal;
@@ -5,7 +6,10 @@ namespace GitHubBot.Workflows.Temporal;
 /// <summary>What a failure in a workflow was, and the words for it that reach people (check runs, replies, comments).</summary>
 internal static class Failures
 {
-    /// <summary>The innermost failure's message: an activity or child failure's own text is only "Activity task failed".</summary>
+    /// <summary>
+    /// The innermost failure's message (an activity or child failure's own text is only "Activity task failed"),
+    /// without the worker's paths: it goes into comments and check runs.
+    /// </summary>
     public static string Reason(Exception ex)
     {
         var inner = ex;
@@ -14,8 +18,11 @@ internal static class Failures
             inner = inner.InnerException;
         }
 
-        return inner.Message;
+        return WorkerPaths.Scrub(inner.Message);
     }
+
+    /// <summary>The words of the application failure that caused <paramref name="ex"/> (else its <see cref="Reason"/>), without the worker's paths.</summary>
+    public static string Said(Exception ex) => Cause(ex) is { } cause ? WorkerPaths.Scrub(cause.Message) : Reason(ex);
 
     /// <summary>The application failure that caused <paramref name="ex"/> (itself, or inside an activity or child failure).</summary>
     public static ApplicationFailureException? Cause(Exception ex)

@@ -1,6 +1,7 @@
 using System.Text;
 using CliWrap;
-using CliWrap.Buffered;
+using GitHubBot.Core.Workspaces;
+using Temporalio.Exceptions;
 
 namespace GitHubBot.Workflows.Workspaces;
 
@@ -86,7 +87,7 @@ public static class GitWorkspace
     /// <summary>Repository-relative paths of the files in the checkout.</summary>
     public static async Task<IReadOnlyList<string>> ListFilesAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
-        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        var output = await GitAsync("ls-files", ["-C", checkout, "ls-files", "-z"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs, maxOutputBytes: GitOutput.MaxListingBytes);
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
     }
 
@@ -96,19 +97,21 @@ public static class GitWorkspace
 
     /// <summary>What differs from HEAD in the working tree (changed, added or removed files, untracked ones included).</summary>
     public static Task<string> StatusAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken) =>
-        GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        GitAsync("status", ["-C", checkout, "status", "--porcelain", "--untracked-files=all"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs, maxOutputBytes: GitOutput.MaxListingBytes);
 
     /// <summary>Stages every change and returns it as a binary-safe unified diff against HEAD (what <c>git apply</c> takes).</summary>
     public static async Task<string> StageAllAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
         await GitAsync("add", ["-C", checkout, "add", "--all"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
-        return await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        return await GitAsync(
+            "diff", ["-C", checkout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs, maxOutputBytes: GitOutput.MaxPatchBytes);
     }
 
     /// <summary>The staged changes: status letter (A, M, D, T…), the new mode and blob, and the path (NUL-separated raw output, read safely).</summary>
     public static async Task<IReadOnlyList<StagedChange>> StagedAsync(string checkout, RunAs? runAs, CancellationToken cancellationToken)
     {
-        var output = await GitAsync("diff", ["-C", checkout, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "-z"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        var output = await GitAsync(
+            "diff", ["-C", checkout, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "-z"], checkout, CleanLocalEnvironment, null, cancellationToken, runAs, maxOutputBytes: GitOutput.MaxListingBytes);
         var parts = output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
         var staged = new List<StagedChange>();
         for (var i = 0; i + 1 < parts.Length; i += 2)
@@ -128,7 +131,7 @@ public static class GitWorkspace
     public static async Task<string?> BlobAsync(string checkout, string sha, int maxBytes, RunAs? runAs, CancellationToken cancellationToken)
     {
         var size = long.Parse((await GitAsync("cat-file", ["-C", checkout, "cat-file", "-s", "--end-of-options", sha], checkout, CleanLocalEnvironment, null, cancellationToken, runAs)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        return size > maxBytes ? null : await GitAsync("cat-file", ["-C", checkout, "cat-file", "blob", "--end-of-options", sha], checkout, CleanLocalEnvironment, null, cancellationToken, runAs);
+        return size > maxBytes ? null : await GitAsync("cat-file", ["-C", checkout, "cat-file", "blob", "--end-of-options", sha], checkout, CleanLocalEnvironment, null, cancellationToken, runAs, maxOutputBytes: maxBytes);
     }
 
     /// <summary>
@@ -196,8 +199,46 @@ public static class GitWorkspace
         ["GIT_CONFIG_GLOBAL"] = "/dev/null",
     };
 
+    /// <summary>
+    /// Runs git and returns what it wrote, at most <paramref name="maxOutputBytes"/>: more fails the step for good
+    /// (<c>GitOutputTooLarge</c>; git is stopped there, and trying again would meet the same), so a repository,
+    /// change or listing of any size never sits in the worker's memory whole.
+    /// </summary>
     internal static async Task<string> GitAsync(
-        string step, string[] arguments, string directory, Dictionary<string, string?> environment, string? token, CancellationToken cancellationToken, RunAs? runAs = null, string? input = null)
+        string step,
+        string[] arguments,
+        string directory,
+        Dictionary<string, string?> environment,
+        string? token,
+        CancellationToken cancellationToken,
+        RunAs? runAs = null,
+        string? input = null,
+        int maxOutputBytes = GitOutput.DefaultMaxBytes)
+    {
+        var (output, cut) = await GitOutputAsync(step, arguments, directory, environment, token, cancellationToken, runAs, input, maxOutputBytes);
+        return cut
+            ? throw new ApplicationFailureException(
+                $"git {step} wrote more than {GitOutput.Describe(maxOutputBytes)}, so GitHubBot stopped it: a repository, change or file list that large is more than it works on.",
+                errorType: "GitOutputTooLarge",
+                nonRetryable: true)
+            : output;
+    }
+
+    /// <summary>
+    /// Runs git and returns the first <paramref name="maxOutputBytes"/> of what it wrote, and whether there was more
+    /// (git is then stopped: nothing past the bound is read). Git's own failure throws, its words kept (at most
+    /// <see cref="GitOutput.MaxErrorBytes"/>), without a token or the worker's paths.
+    /// </summary>
+    internal static async Task<(string Output, bool Cut)> GitOutputAsync(
+        string step,
+        string[] arguments,
+        string directory,
+        Dictionary<string, string?> environment,
+        string? token,
+        CancellationToken cancellationToken,
+        RunAs? runAs = null,
+        string? input = null,
+        int maxOutputBytes = GitOutput.DefaultMaxBytes)
     {
         // Git sees none of the worker's environment but the allow-list checks get, and runs no hook or file-system
         // monitor a check may have configured in the checkout: those would run with git's privileges.
@@ -209,24 +250,40 @@ public static class GitWorkspace
             ? Cli.Wrap("git").WithArguments(guarded).WithEnvironmentVariables(CheckProcess.EnvironmentFor(environment))
             : Cli.Wrap(line[0]).WithArguments(line.Skip(1))
                 .WithEnvironmentVariables(CheckProcess.EnvironmentFor(new Dictionary<string, string?>(CleanLocalEnvironment.Concat(runAs.Environment))));
-        var result = await command
-            .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
-            .WithStandardInputPipe(input is null ? PipeSource.Null : PipeSource.FromString(input))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
+        using var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var output = new GitOutput(maxOutputBytes, enough);
+        var errors = new GitOutput(GitOutput.MaxErrorBytes, stop: null);
+        CommandResult result;
+        try
+        {
+            result = await command
+                .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
+                .WithStandardInputPipe(input is null ? PipeSource.Null : PipeSource.FromString(input))
+                .WithStandardOutputPipe(output.Target)
+                .WithStandardErrorPipe(errors.Target)
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(enough.Token);
+        }
+        catch (OperationCanceledException) when (output.Overflowed && !cancellationToken.IsCancellationRequested)
+        {
+            return (output.Text, true);
+        }
+
         if (result.ExitCode != 0)
         {
-            var said = result.StandardError.Trim();
+            var said = errors.Text.Trim() + (errors.Overflowed ? " …" : string.Empty);
             if (!string.IsNullOrEmpty(token))
             {
                 var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"x-access-token:{token}"));
                 said = said.Replace(token, "***", StringComparison.Ordinal).Replace(basic, "***", StringComparison.Ordinal);
             }
 
-            throw new GitCommandException($"git {step} failed ({result.ExitCode}): {said}");
+            // Git names the repository it ran in, and files of the worker: none of that leaves the worker.
+            string[] known = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) == Path.TrimEndingDirectorySeparator(Path.GetTempPath()) ? [] : [Path.GetFullPath(directory)];
+            throw new GitCommandException($"git {step} failed ({result.ExitCode}): {WorkerPaths.Scrub(said, known)}");
         }
 
-        return result.StandardOutput;
+        return (output.Text, false);
     }
 }
 

@@ -22,7 +22,7 @@ public sealed partial class RepoSnapshots
         ArgumentNullException.ThrowIfNull(choose);
         var repository = await EnsureAsync(snapshot, cancellationToken);
         var listing = await GitWorkspace.GitAsync(
-            "ls-tree", ["--git-dir", repository, "ls-tree", "-r", "-z", "--long", "--end-of-options", sha], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+            "ls-tree", ["--git-dir", repository, "ls-tree", "-r", "-z", "--long", "--end-of-options", sha], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: GitOutput.MaxListingBytes);
         var tree = new List<string>();
         var readable = new Dictionary<string, int>(StringComparer.Ordinal);
         var executables = new HashSet<string>(StringComparer.Ordinal);

@@ -55,7 +55,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
         ArgumentNullException.ThrowIfNull(snapshot);
         var repository = await EnsureAsync(snapshot, cancellationToken);
         var listing = await GitWorkspace.GitAsync(
-            "ls-tree", ["--git-dir", repository, "ls-tree", "-r", "-z", "--long", "--end-of-options", snapshot.Sha], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+            "ls-tree", ["--git-dir", repository, "ls-tree", "-r", "-z", "--long", "--end-of-options", snapshot.Sha], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: GitOutput.MaxListingBytes);
         var tree = new List<string>();
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         var executables = new HashSet<string>(StringComparer.Ordinal);
@@ -83,7 +83,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
             if (sizes.TryGetValue(path, out var size) && size <= MaxFileBytes)
             {
                 texts[path] = await GitWorkspace.GitAsync(
-                    "cat-file", ["--git-dir", repository, "cat-file", "blob", $"{snapshot.Sha}:{path}"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+                    "cat-file", ["--git-dir", repository, "cat-file", "blob", $"{snapshot.Sha}:{path}"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: MaxFileBytes);
             }
         }
 
@@ -188,7 +188,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
         {
             await EnsureAsync(request.Onto with { Sha = own }, cancellationToken);
             var changed = await GitWorkspace.GitAsync(
-                "diff", ["--git-dir", repository, "diff", "--name-only", "-z", "--no-renames", request.From, own, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+                "diff", ["--git-dir", repository, "diff", "--name-only", "-z", "--no-renames", request.From, own, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: GitOutput.MaxListingBytes);
             paths = changed.Split('\0', StringSplitOptions.RemoveEmptyEntries);
             if (paths.Length == 0)
             {
@@ -198,7 +198,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
 
         var reverse = await GitWorkspace.GitAsync(
             "diff", ["--git-dir", repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--full-index", request.To, request.From, "--", .. paths.Select(p => $":(literal){p}")],
-            repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
+            repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: GitOutput.MaxPatchBytes);
         if (reverse.Contains("\nBinary files ", StringComparison.Ordinal) || reverse.StartsWith("Binary files ", StringComparison.Ordinal))
         {
             throw new ApplicationFailureException("The change holds binary files, which GitHubBot does not revert.", errorType: "RevertConflicts", nonRetryable: true);
@@ -220,7 +220,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
             }
 
             var changed = await GitWorkspace.GitAsync(
-                "diff", ["--git-dir", repository, "diff", "--cached", "--name-status", "--no-renames", "-z", request.Onto.Sha, "--"], repository, environment, null, cancellationToken);
+                "diff", ["--git-dir", repository, "diff", "--cached", "--name-status", "--no-renames", "-z", request.Onto.Sha, "--"], repository, environment, null, cancellationToken, maxOutputBytes: GitOutput.MaxListingBytes);
             var fields = changed.Split('\0', StringSplitOptions.RemoveEmptyEntries);
             var edits = new List<FileEdit>();
             for (var i = 0; i + 1 < fields.Length; i += 2)
@@ -228,7 +228,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
                 var (status, path) = (fields[i], fields[i + 1]);
                 edits.Add(status == "D"
                     ? new FileEdit(path, Delete: true)
-                    : new FileEdit(path, Content: await GitWorkspace.GitAsync("cat-file", ["--git-dir", repository, "cat-file", "blob", $":{path}"], repository, environment, null, cancellationToken)));
+                    : new FileEdit(path, Content: await GitWorkspace.GitAsync("cat-file", ["--git-dir", repository, "cat-file", "blob", $":{path}"], repository, environment, null, cancellationToken, maxOutputBytes: MaxFileBytes)));
             }
 
             return edits.Count == 0
@@ -241,14 +241,30 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
         }
     }
 
+    /// <summary>
+    /// The paths that differ between the snapshot's commit and <paramref name="head"/> (a commit of the same remote,
+    /// fetched when missing); null when more than <paramref name="maxPaths"/> do.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> ChangedPathsAsync(RepoSnapshot snapshot, string head, int maxPaths, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var repository = await EnsureAsync(snapshot, cancellationToken);
+        await EnsureAsync(snapshot with { Sha = head }, cancellationToken);
+        var (changed, cut) = await GitWorkspace.GitOutputAsync(
+            "diff", ["--git-dir", repository, "diff", "--name-only", "-z", "--no-renames", "--end-of-options", snapshot.Sha, head, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: GitOutput.MaxListingBytes);
+        var paths = changed.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        return cut || paths.Length > maxPaths ? null : paths;
+    }
+
     /// <summary>The change from the snapshot to <paramref name="sha"/> (a commit made by <see cref="CommitAsync"/>) as a unified diff, cut at <paramref name="maxChars"/>.</summary>
     public async Task<string> DiffAsync(RepoSnapshot snapshot, string sha, int maxChars, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var repository = await EnsureAsync(snapshot, cancellationToken);
-        var diff = await GitWorkspace.GitAsync(
-            "diff", ["--git-dir", repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv", snapshot.Sha, sha, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
-        return diff.Length > maxChars ? diff[..maxChars] + "\n[diff cut]\n" : diff;
+        // Only what is shown is read: git is stopped past it.
+        var (diff, cut) = await GitWorkspace.GitOutputAsync(
+            "diff", ["--git-dir", repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv", snapshot.Sha, sha, "--"], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken, maxOutputBytes: maxChars + 1);
+        return cut || diff.Length > maxChars ? diff[..Math.Min(diff.Length, maxChars)] + "\n[diff cut]\n" : diff;
     }
 
     /// <summary>

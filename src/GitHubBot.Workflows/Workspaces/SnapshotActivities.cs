@@ -48,6 +48,68 @@ public sealed class SnapshotActivities(RepoSnapshots snapshots, IGitHubClients c
     }
 
     /// <summary>
+    /// The candidate's edits of test, build and CI configuration (<see cref="ConfigEdits"/>), compared with the files
+    /// after the patches already accepted; empty when it has none (or does not apply: CheckPatch says why).
+    /// </summary>
+    [Activity]
+    public async Task<IReadOnlyList<ConfigEdit>> ConfigEditsAsync(CheckPatchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var watched = request.Candidate.Edits.Select(e => Edits.NormalizePath(e.Path)).Where(ConfigEdits.Watched).Distinct(StringComparer.Ordinal).ToList();
+        if (watched.Count == 0)
+        {
+            return [];
+        }
+
+        var candidate = request.Candidate.Edits.Select(e => Edits.NormalizePath(e.Path)).ToList();
+        var (files, tree) = await snapshots.ApplyAsync(request.Snapshot, request.Applied, _ => candidate, ActivityExecutionContext.Current.CancellationToken);
+        var tooLarge = watched.Where(p => files.Tree.Contains(p) && !tree.Changed.ContainsKey(p) && !tree.Deleted.Contains(p) && files.Read(p) is null).ToHashSet(StringComparer.Ordinal);
+        var before = watched.ToDictionary(p => p, tree.Read, StringComparer.Ordinal);
+        var result = tree.Apply(request.Candidate.Edits);
+        if (!result.Applies)
+        {
+            return [];
+        }
+
+        var found = ConfigEdits.Find(watched.Except(tooLarge, StringComparer.Ordinal), p => before[p], tree.Read);
+        return [.. found.Concat(tooLarge.Select(p => new ConfigEdit(p, TooLarge))).OrderBy(e => e.Path, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The edits of test, build and CI configuration between a change's base and its head, whoever made them (the
+    /// change's agents, the gate's fixes, people): a change with any is not merged automatically. More changed files
+    /// than <see cref="MaxChangedPaths"/> count as one such edit, as they cannot all be looked at.
+    /// </summary>
+    [Activity]
+    public async Task<IReadOnlyList<ConfigEdit>> ChangedConfigAsync(ChangedConfigRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var token = ActivityExecutionContext.Current.CancellationToken;
+        if (await snapshots.ChangedPathsAsync(request.Base, request.Head, MaxChangedPaths, token) is not { } changed)
+        {
+            return [new ConfigEdit("(the whole change)", $"more than {MaxChangedPaths} files changed, too many to look at")];
+        }
+
+        var watched = changed.Where(ConfigEdits.Watched).ToList();
+        if (watched.Count == 0)
+        {
+            return [];
+        }
+
+        var before = await snapshots.ReadAsync(request.Base, watched, token);
+        var after = await snapshots.ReadAsync(request.Base with { Sha = request.Head }, watched, token);
+        var (beforeTree, afterTree) = (before.Tree.ToHashSet(StringComparer.Ordinal), after.Tree.ToHashSet(StringComparer.Ordinal));
+        var tooLarge = watched.Where(p => (beforeTree.Contains(p) && before.Read(p) is null) || (afterTree.Contains(p) && after.Read(p) is null)).ToHashSet(StringComparer.Ordinal);
+        var found = ConfigEdits.Find(watched.Except(tooLarge, StringComparer.Ordinal), before.Read, after.Read);
+        return [.. found.Concat(tooLarge.Select(p => new ConfigEdit(p, TooLarge))).OrderBy(e => e.Path, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The most changed files <see cref="ChangedConfigAsync"/> looks at one by one.</summary>
+    public const int MaxChangedPaths = 20_000;
+
+    private const string TooLarge = "too large to compare, so it counts as changed";
+
+    /// <summary>
     /// Commits each patch on the snapshot (one commit per patch, as the App) and pushes the last one to the branch,
     /// fast-forward only; returns the branch's new head. A retry pushes the same commits again.
     /// </summary>
