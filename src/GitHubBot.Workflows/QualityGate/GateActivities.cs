@@ -349,11 +349,17 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         }
 
         var line = runAs.Command("/usr/bin/head", ["-c", (maxBytes + 1).ToString(CultureInfo.InvariantCulture), "--", path]);
-        var read = await Cli.Wrap(line[0])
-            .WithArguments(line.Skip(1))
-            .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
+        BufferedCommandResult read;
+        var attempt = 0;
+        do
+        {
+            read = await Cli.Wrap(line[0])
+                .WithArguments(line.Skip(1))
+                .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+        }
+        while (runAs.Sandbox is not null && Sandbox.SetUpFailed(read.ExitCode, read.StandardError) && ++attempt < 4);
         // As File.ReadAllText does: a byte-order mark (which .NET's TRX writer puts first) is not text.
         var text = read.StandardOutput.StartsWith('\uFEFF') ? read.StandardOutput[1..] : read.StandardOutput;
         return read.ExitCode == 0 && text.Length <= maxBytes ? text : null;

@@ -66,10 +66,11 @@ public static class CheckProcess
         CancellationToken cancellationToken = default)
     {
         var run = await RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
-        if (runAs?.Sandbox is not null && run is { ExitCode: 1, TimedOut: false } && run.Output.StartsWith("bwrap: ", StringComparison.Ordinal))
+        for (var attempt = 1; attempt < 4 && runAs?.Sandbox is not null && Sandbox.SetUpFailed(run.ExitCode, run.Output); attempt++)
         {
             // bubblewrap could not set the sandbox up (seen: a kernel answering a netlink request for the loopback
-            // with a transient error) and the command never started: once more, before it counts as the check's result.
+            // with a transient error) and the command never started: again, before it counts as the check's result.
+            await Task.Delay(100 * attempt, cancellationToken);
             run = await RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
         }
 

@@ -238,7 +238,8 @@ public static class GitWorkspace
         CancellationToken cancellationToken,
         RunAs? runAs = null,
         string? input = null,
-        int maxOutputBytes = GitOutput.DefaultMaxBytes)
+        int maxOutputBytes = GitOutput.DefaultMaxBytes,
+        int setUpAttempt = 0)
     {
         // Git sees none of the worker's environment but the allow-list checks get, and runs no hook or file-system
         // monitor a check may have configured in the checkout: those would run with git's privileges.
@@ -267,6 +268,13 @@ public static class GitWorkspace
         catch (OperationCanceledException) when (output.Overflowed && !cancellationToken.IsCancellationRequested)
         {
             return (output.Text, true);
+        }
+
+        if (runAs?.Sandbox is not null && Sandbox.SetUpFailed(result.ExitCode, errors.Text) && setUpAttempt < 3)
+        {
+            // The sandbox could not be set up and git never ran (see CheckProcess.RunAsync): again.
+            await Task.Delay(100 * (setUpAttempt + 1), cancellationToken);
+            return await GitOutputAsync(step, arguments, directory, environment, token, cancellationToken, runAs, input, maxOutputBytes, setUpAttempt + 1);
         }
 
         if (result.ExitCode != 0)

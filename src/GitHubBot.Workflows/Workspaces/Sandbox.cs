@@ -194,6 +194,13 @@ public sealed class Sandbox
         return line;
     }
 
+    /// <summary>
+    /// Whether a sandboxed command that ended with <paramref name="exitCode"/> and wrote <paramref name="output"/>
+    /// never started: bubblewrap failed to set its sandbox up (it says so first, and exits 1).
+    /// </summary>
+    public static bool SetUpFailed(int exitCode, string output) =>
+        exitCode == 1 && output.StartsWith("bwrap: ", StringComparison.Ordinal);
+
     /// <summary>A new file, in the worker's own directory, for <see cref="Arguments"/>'s <c>infoFile</c>.</summary>
     public string NewInfoFile()
     {
