@@ -311,7 +311,15 @@ public sealed partial class GitHubFake : IDisposable
     /// head, as a push does). PRs of a repository set up with <see cref="ExpectGate"/> that were never given a head
     /// answer 404.
     /// </summary>
-    public GitHubFake ExpectPullRequest(string owner, string repo, int number, string headSha, string branch, string cloneUrl, bool fromFork = false)
+    /// <param name="owner">The base repository's owner.</param>
+    /// <param name="repo">The base repository.</param>
+    /// <param name="number">The PR's number.</param>
+    /// <param name="headSha">Its head commit.</param>
+    /// <param name="branch">Its head branch.</param>
+    /// <param name="cloneUrl">Where its head is fetched from.</param>
+    /// <param name="fromFork">Its head repository is a fork (another repository ID).</param>
+    /// <param name="authorAssociation">Its author's author_association; default CONTRIBUTOR for a fork's PR, else MEMBER.</param>
+    public GitHubFake ExpectPullRequest(string owner, string repo, int number, string headSha, string branch, string cloneUrl, bool fromFork = false, string? authorAssociation = null)
     {
         var repoJson = new JsonObject { ["id"] = 1296269, ["name"] = repo, ["full_name"] = $"{owner}/{repo}", ["clone_url"] = $"https://github.com/{owner}/{repo}.git" };
         pulls[(owner, repo, number)] = new JsonObject
@@ -320,6 +328,8 @@ public sealed partial class GitHubFake : IDisposable
             ["number"] = number,
             ["state"] = "open",
             ["title"] = "A change",
+            ["user"] = new JsonObject { ["login"] = fromFork ? "forker" : "teammate", ["id"] = fromFork ? 31 : 30, ["type"] = "User" },
+            ["author_association"] = authorAssociation ?? (fromFork ? "CONTRIBUTOR" : "MEMBER"),
             ["head"] = new JsonObject
             {
                 ["ref"] = branch,

@@ -164,7 +164,10 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     {
         ArgumentNullException.ThrowIfNull(target);
         var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
-        var pr = await GitHubFailures.CallAsync(() => client.PullRequest.Get(target.Owner, target.Repo, number), time);
+
+        // Octokit's PullRequest leaves out author_association: it is read from the same answer's JSON.
+        var response = await GitHubFailures.CallAsync(() => client.Connection.Get<PullRequest>(ApiUrls.PullRequest(target.Owner, target.Repo, number), null), time);
+        var pr = response.Body;
         var headRepo = pr.Head?.Repository;
         if (pr.Head?.Sha is not { Length: > 0 } sha || headRepo?.CloneUrl is not { Length: > 0 } cloneUrl)
         {
@@ -180,7 +183,25 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
         {
             Merged = pr.Merged,
             BaseSha = pr.Base?.Sha,
+            AuthorAssociation = AuthorAssociationOf(response.HttpResponse.Body as string),
+            AuthorIsBot = pr.User?.Type == AccountType.Bot,
         };
+    }
+
+    /// <summary>The "author_association" of a PR's JSON; null when it is not there (the gate judges that as NONE).</summary>
+    private static string? AuthorAssociationOf(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+            && document.RootElement.TryGetProperty("author_association", out var association)
+            && association.ValueKind == System.Text.Json.JsonValueKind.String
+                ? association.GetString()
+                : null;
     }
 
     /// <summary>
