@@ -11,7 +11,7 @@ public static class IntakeMetrics
         "GitHub webhook deliveries by event and outcome.",
         new CounterConfiguration { LabelNames = ["event", "outcome"] });
 
-    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, bad_request (never a value the sender chose).</summary>
+    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, bad_request, stale (never a value the sender chose).</summary>
     public static readonly Counter Rejections = Metrics.CreateCounter(
         "ghbot_webhook_rejections_total",
         "Rejected webhook requests by reason.",
