@@ -61,34 +61,6 @@ public sealed partial class GitHubFake : IDisposable
     public IReadOnlyList<IRequestMessage> RequestsTo(string method, string path) =>
         [.. Server.LogEntries.Select(e => e.RequestMessage).Where(r => r.Method == method && r.Path == path)];
 
-    /// <summary>
-    /// POST /app/installations/{id}/access_tokens answers <paramref name="token"/> (valid for <paramref name="lifetime"/>,
-    /// default an hour) when the bearer is a valid App JWT, else 401.
-    /// </summary>
-    public GitHubFake ExpectInstallationToken(long installationId, string token, TimeSpan? lifetime = null)
-    {
-        Server.Given(Request.Create().UsingPost().WithPath($"/app/installations/{installationId}/access_tokens"))
-            .RespondWith(Response.Create().WithCallback(request =>
-            {
-                var problem = CheckAppJwt(request);
-                if (problem is not null)
-                {
-                    jwtProblems.Enqueue(problem);
-                    return Json(401, new JsonObject { ["message"] = problem });
-                }
-
-                var expires = DateTimeOffset.UtcNow + (lifetime ?? TimeSpan.FromHours(1));
-                return Json(201, new JsonObject
-                {
-                    ["token"] = token,
-                    ["expires_at"] = expires.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    ["permissions"] = new JsonObject { ["checks"] = "write" },
-                    ["repository_selection"] = "all",
-                });
-            }));
-        return this;
-    }
-
     /// <summary>POST /repos/{owner}/{repo}/check-runs answers a check run with <paramref name="checkRunId"/>.</summary>
     public GitHubFake ExpectCreateCheckRun(string owner, string repo, long checkRunId, string token)
     {
