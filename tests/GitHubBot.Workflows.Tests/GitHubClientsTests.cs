@@ -72,20 +72,25 @@ public sealed class GitHubClientsTests : IDisposable
         Assert.Empty(fake.TokenRequests);
     }
 
-    [Fact]
-    public async Task The_configuration_is_read_with_read_only_tokens_and_an_organization_repository_outside_the_installation_is_skipped()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_configuration_is_read_with_read_only_tokens_and_an_organization_repository_outside_the_installation_is_skipped(bool installationKnown)
     {
         fake.ExpectInstallationToken(8, "ghs_config", repositories: ["app"])
+            .ExpectRepositoryInstallation("octo", "app", 8)
             .RespondFile("octo", "app", ".github/ghbot.yml", "quality_gate:\n  required_coverage: 91\n");
         using var clients = TestApp.Clients(fake);
 
-        var config = await RepoConfigReader.ReadAsync(clients, new RepositoryTarget("octo", "app", 8), TimeProvider.System, CancellationToken.None);
+        // An incident knows the repository, not the installation: the organization's repository is asked for under the same one.
+        var config = await RepoConfigReader.ReadAsync(clients, new RepositoryTarget("octo", "app", installationKnown ? 8 : null), TimeProvider.System, CancellationToken.None);
 
         Assert.Empty(config.Problems);
         Assert.Equal(91d, config.Resolve().QualityGate.RequiredCoverage);
         var minted = Assert.Single(fake.TokenRequests);
         Assert.Equal(("app", "contents=read,metadata=read"), (minted.Repository, string.Join(',', minted.Permissions.Select(p => $"{p.Key}={p.Value}"))));
         Assert.Empty(fake.RequestsTo("GET", "/repos/octo/.github/contents/.github/ghbot.yml"));
+        Assert.Equal(installationKnown ? 0 : 1, fake.RequestsTo("GET", "/repos/octo/app/installation").Count);
         fake.AssertNoUnexpectedRequests();
     }
 

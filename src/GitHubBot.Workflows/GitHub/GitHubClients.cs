@@ -15,6 +15,9 @@ public interface IGitHubClients
     /// </summary>
     Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken);
 
+    /// <summary>The installation that owns <paramref name="target"/>: its own, else looked up once as the App.</summary>
+    Task<long> InstallationIdAsync(RepositoryTarget target);
+
     /// <summary>The App's slug: its comments are made by "{slug}[bot]".</summary>
     Task<string> AppSlugAsync();
 
@@ -95,8 +98,14 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(access);
-        var installationId = target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
+        var installationId = await InstallationIdAsync(target);
         return await tokens.GetTokenAsync(new TokenScope(installationId, target.Repo, access), cancellationToken);
+    }
+
+    public async Task<long> InstallationIdAsync(RepositoryTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
     }
 
     public bool IsGitHubGitUrl(Uri url)

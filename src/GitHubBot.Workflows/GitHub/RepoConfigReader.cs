@@ -24,7 +24,9 @@ public static class RepoConfigReader
         IGitHubClient? organization;
         try
         {
-            organization = await clients.ForRepositoryAsync(target with { Repo = ".github" }, GitHubAccess.ReadCode, cancellationToken);
+            // An installation is the account's: the organization's .github repository is asked for under the same one.
+            var installation = await clients.InstallationIdAsync(target);
+            organization = await clients.ForRepositoryAsync(new RepositoryTarget(target.Owner, ".github", installation), GitHubAccess.ReadCode, cancellationToken);
         }
         catch (Temporalio.Exceptions.ApplicationFailureException ex) when (ex.InnerException is ApiException { StatusCode: System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.NotFound })
         {
