@@ -29,11 +29,15 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<QualityGateWorkflow>()));
     }
 
-    /// <summary>Representative runs: fixes pushed and re-checked; an untrusted PR stopped while it waits; a bad configuration.</summary>
+    /// <summary>
+    /// Representative runs: fixes pushed and re-checked; an untrusted PR stopped while it waits; a bad configuration;
+    /// a re-run of a fork's PR by a non-member, judged from the PR as GitHub reports it, stopped while it waits.
+    /// </summary>
     [Theory]
     [InlineData("")]
     [InlineData("-waiting-cancelled")]
     [InlineData("-invalid-config")]
+    [InlineData("-rerun-waiting-cancelled")]
     public async Task A_fresh_run_of_the_gate_replays_and_can_refresh_the_committed_history(string scenario)
     {
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["style.txt"] = "messy\n" });
@@ -51,9 +55,16 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
 
         var history = await worker.ExecuteAsync(async () =>
         {
-            if (scenario == "-waiting-cancelled")
+            if (scenario is "-waiting-cancelled" or "-rerun-waiting-cancelled")
             {
-                var waiting = await rig.StartAsync(rig.Input(sha) with { FromFork = true, AuthorAssociation = "NONE" });
+                if (scenario == "-rerun-waiting-cancelled")
+                {
+                    rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, sha, "feature", rig.Repository.CloneUrl, fromFork: true, authorAssociation: "NONE");
+                }
+
+                var waiting = await rig.StartAsync(scenario == "-waiting-cancelled"
+                    ? rig.Input(sha) with { FromFork = true, AuthorAssociation = "NONE" }
+                    : rig.Input(sha) with { CloneUrl = null, AuthorAssociation = "CONTRIBUTOR", TrustFromPullRequest = true, Trigger = "check_suite.rerequested" });
                 await GateWorkflowTests.WaitUntilAsync(async () => (await waiting.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
                 await waiting.SignalAsync(wf => wf.CancelAsync(new CancelGate("Closed without review.")));
                 Assert.Equal("cancelled", (await waiting.GetResultAsync()).Conclusion);
