@@ -45,6 +45,10 @@ internal sealed class BotHost : IAsyncDisposable
             ["Temporal:TaskQueue"] = taskQueue,
             ["GitHub:WebhookSecret"] = Secret,
             ["Worker:Enabled"] = github is null ? "false" : "true",
+
+            // The shared fixtures are real payloads written years ago: tests of anything but the freshness window
+            // post them as they are. Tests of the window set it (or remove it, for the default) in extra.
+            ["Intake:FreshnessWindow"] = "36500.00:00:00",
         };
         if (github is not null)
         {
@@ -53,9 +57,17 @@ internal sealed class BotHost : IAsyncDisposable
             settings["GitHub:ApiBaseUrl"] = github.ApiBaseUrl.ToString();
         }
 
+        // A null value removes the setting: the host's own default applies.
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
-            settings[key] = value;
+            if (value is null)
+            {
+                settings.Remove(key);
+            }
+            else
+            {
+                settings[key] = value;
+            }
         }
 
         builder.Configuration.AddInMemoryCollection(settings);

@@ -37,9 +37,17 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.Equal("in_progress", (string?)body["status"]);
         Assert.StartsWith("http://temporal-ui.example/namespaces/default/workflows/", (string?)body["details_url"], StringComparison.Ordinal);
         Assert.Equal("Bearer ghs_e2e", create.Headers!["Authorization"].Single());
-        var tokenRequest = Assert.Single(github.RequestsTo("POST", "/app/installations/1/access_tokens"));
-        Assert.StartsWith("Bearer ey", tokenRequest.Headers!["Authorization"].Single(), StringComparison.Ordinal);
+        var tokenRequests = github.RequestsTo("POST", "/app/installations/1/access_tokens");
+        Assert.All(tokenRequests, r => Assert.StartsWith("Bearer ey", r.Headers!["Authorization"].Single(), StringComparison.Ordinal));
         Assert.Empty(github.JwtProblems);
+
+        // Each token was minted for this repository alone (or the organization's .github, for its configuration), with
+        // the permissions of one step: nothing that could push, merge or touch CI workflows on a gate that pushes nothing.
+        Assert.Empty(github.TokenProblems);
+        Assert.Equal(tokenRequests.Count, github.TokenRequests.Count);
+        Assert.All(github.TokenRequests, t => Assert.Contains(t.Repository, new[] { repo, ".github" }));
+        Assert.DoesNotContain(github.TokenRequests, t => t.Permissions.Any(p => p.Value == "write" && p.Key is "contents" or "workflows" or "administration"));
+        Assert.Contains(github.TokenRequests, t => t.Repository == repo && t.Permissions.Count == 2 && t.Permissions.GetValueOrDefault("checks") == "write");
         Assert.Equal(31337, result.CheckRunId);
         Assert.True(result.CanMerge, string.Join("; ", result.BlockingIssues));
         Assert.Equal("success", (string?)github.CheckRunUpdates("Codertocat", repo, 31337)[^1]["conclusion"]);

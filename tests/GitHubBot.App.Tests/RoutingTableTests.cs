@@ -24,11 +24,11 @@ public sealed class RoutingTableTests
         { "pull_request.closed.json", "Ignore", null },
         { "pull_request.closed.not-merged.json", "Ignore", null },
         { "pull_request.labeled.json", "Ignore", null },
-        { "check_suite.rerequested.json", "Start", $"gate/Codertocat/Hello-World/2/{Sha}/rerun-{Delivery}" },
+        { "check_suite.rerequested.json", "Start", $"gate/Codertocat/Hello-World/2/{Sha}/rerun-suite-118578147-1557933674" },
         { "check_suite.requested.json", "Ignore", null },
         { "check_run.rerequested.json", "Ignore", null },
         { "check_run.requested_action.json", "Ignore", null },
-        { "issues.labeled.json", "Start", "command/Codertocat/Hello-World/label-72d3162e-cc78-11e3-81ab-4c9367dc0958" },
+        { "issues.labeled.json", "Start", "command/Codertocat/Hello-World/label-444500041-1362934389-1557933618" },
         { "issues.opened.json", "Ignore", null },
         { "issue_comment.created.json", "Ignore", null },
         { "issue_comment.created.pull_request.json", "Start", "command/chhsia0/knative-route-demo/comment-546616131" },
@@ -175,7 +175,7 @@ public sealed class RoutingTableTests
         var start = Assert.IsType<RouteDecision.Start>(Route("check_run", payload));
         var input = Assert.IsType<CommandInput>(start.Input);
 
-        Assert.Equal(("CommandWorkflow", $"command/electron/electron/button-{Delivery}"), (start.WorkflowType, start.WorkflowId));
+        Assert.Equal(("CommandWorkflow", $"command/electron/electron/button-1494503112-{identifier}-2036040-1607020047"), (start.WorkflowType, start.WorkflowId));
         Assert.Equal(command, Assert.Single(input.Commands).Name);
         Assert.Equal(("codebytere", 26764, "5bd5f196a46b8222fb7484f05faba41a73cf34bd", true), (input.Author, input.IssueNumber, input.HeadSha, input.IsPullRequest));
         Assert.Null(input.CommentId);
@@ -211,14 +211,101 @@ public sealed class RoutingTableTests
     [Fact]
     public void A_rerequested_check_run_of_a_pull_request_reruns_its_gate()
     {
-        var payload = WebhookSender.Load("check_run.rerequested.json");
-        var pullRequest = WebhookSender.Load("check_run.requested_action.json")["check_run"]!["pull_requests"]![0]!.DeepClone();
-        pullRequest["number"] = 12;
-        payload["check_run"]!["pull_requests"] = new JsonArray(pullRequest);
+        var payload = WithPullRequest(WebhookSender.Load("check_run.rerequested.json"), "check_run", 12, headRepositoryId: 526, baseRepositoryId: 526);
 
         var start = Assert.IsType<RouteDecision.Start>(Route("check_run", payload));
+        var input = Assert.IsType<QualityGateInput>(start.Input);
 
-        Assert.Equal($"gate/github/hello-world/12/d6fde92930d4715a2b49857d24b940956b26d2d3/rerun-{Delivery}", start.WorkflowId);
+        Assert.Equal($"gate/github/hello-world/12/d6fde92930d4715a2b49857d24b940956b26d2d3/rerun-run-4-1525396492", start.WorkflowId);
+        Assert.False(input.FromFork);
+        Assert.True(input.TrustFromPullRequest);
+    }
+
+    [Theory]
+    [InlineData("check_suite", "check_suite.rerequested.json")]
+    [InlineData("check_run", "check_run.rerequested.json")]
+    public void A_rerun_vouches_for_no_one_a_forks_pr_is_one_and_the_gate_reads_its_author_from_github(string eventName, string fixture)
+    {
+        var payload = WebhookSender.Load(fixture);
+        var repository = payload["repository"]!["id"]!.GetValue<long>();
+        WithPullRequest(payload, eventName, 5, headRepositoryId: 999, baseRepositoryId: repository);
+
+        var input = Assert.IsType<QualityGateInput>(Assert.IsType<RouteDecision.Start>(Route(eventName, payload)).Input);
+
+        Assert.Equal((5, true, true), (input.PullRequestNumber, input.FromFork, input.TrustFromPullRequest));
+        Assert.Null(input.CloneUrl);
+
+        // Until the gate has read the PR (a worker that does not know TrustFromPullRequest yet), it is a contributor's.
+        Assert.Equal("CONTRIBUTOR", input.AuthorAssociation);
+        Assert.NotNull(GateTexts.Untrusted(input.AuthorAssociation, input.FromFork, trustForks: false));
+    }
+
+    [Theory]
+    [InlineData("check_suite", "check_suite.rerequested.json")]
+    [InlineData("check_run", "check_run.rerequested.json")]
+    public void A_rerun_of_a_pull_request_of_another_repository_starts_nothing_here(string eventName, string fixture)
+    {
+        // GitHub lists a commit's PRs into other repositories too (this fork's PR into its parent): their numbers are not this repository's.
+        var payload = WithPullRequest(WebhookSender.Load(fixture), eventName, 5, headRepositoryId: 999, baseRepositoryId: 4242);
+
+        Assert.Contains("not attached to a pull request of this repository", Assert.IsType<RouteDecision.Ignore>(Route(eventName, payload)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keys_come_from_the_signed_body_a_later_re_request_click_or_label_is_new_work_and_another_clicker_is_too()
+    {
+        var suite = WebhookSender.Load("check_suite.rerequested.json");
+        var click = WebhookSender.Load("check_run.requested_action.json");
+        click["requested_action"]!["identifier"] = "rerun";
+        var label = WebhookSender.Load("issues.labeled.json");
+        var before = new[] { Id("check_suite", suite), Id("check_run", click), Id("issues", label) };
+
+        suite["check_suite"]!["updated_at"] = "2019-05-16T09:00:00Z";
+        label["issue"]!["updated_at"] = "2019-05-16T09:00:00Z";
+        var otherClicker = click.DeepClone().AsObject();
+        otherClicker["sender"]!["id"] = 1;
+        click["check_run"]!["check_suite"]!["updated_at"] = "2020-12-04T09:00:00Z";
+
+        Assert.Equal(3, before.Distinct().Count());
+        Assert.NotEqual(before[0], Id("check_suite", suite));
+        Assert.NotEqual(before[1], Id("check_run", click));
+        Assert.NotEqual(before[1], Id("check_run", otherClicker));
+        Assert.NotEqual(before[2], Id("issues", label));
+        Assert.DoesNotContain(before, id => id.Contains(Delivery, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("issue_comment.created.pull_request.json", "2019-10-26T16:09:23Z")]
+    [InlineData("issues.labeled.json", "2019-05-15T15:20:18Z")]
+    [InlineData("check_suite.rerequested.json", "2019-05-15T15:21:14Z")]
+    public void Actions_with_side_effects_carry_the_newest_time_of_their_signed_body(string fixture, string newest)
+    {
+        var start = Assert.IsType<RouteDecision.Start>(Route(WebhookSender.EventOf(fixture), WebhookSender.Load(fixture)));
+
+        Assert.Equal(DateTimeOffset.Parse(newest, System.Globalization.CultureInfo.InvariantCulture), start.SignedAt);
+    }
+
+    [Fact]
+    public void A_buttons_age_is_that_of_its_check_run_or_the_repositorys_last_push_whichever_is_newer()
+    {
+        var payload = WebhookSender.Load("check_run.requested_action.json");
+        payload["requested_action"]!["identifier"] = "apply-fixes";
+        var asSent = Assert.IsType<RouteDecision.Start>(Route("check_run", payload)).SignedAt;
+        payload["repository"]!.AsObject().Remove("updated_at");
+        payload["repository"]!.AsObject().Remove("pushed_at");
+        var runOnly = Assert.IsType<RouteDecision.Start>(Route("check_run", payload)).SignedAt;
+
+        // The fixture's repository was updated at 19:29:46, after the run (18:27:27): the newer time counts.
+        Assert.Equal(DateTimeOffset.Parse("2020-12-03T19:29:46Z", System.Globalization.CultureInfo.InvariantCulture), asSent);
+        Assert.Equal(DateTimeOffset.Parse("2020-12-03T18:27:27Z", System.Globalization.CultureInfo.InvariantCulture), runOnly);
+    }
+
+    [Theory]
+    [InlineData("pull_request.opened.json")]
+    [InlineData("code_scanning_alert.created.json")]
+    public void Deliveries_whose_keys_name_what_they_do_are_not_judged_by_age(string fixture)
+    {
+        Assert.Null(Assert.IsType<RouteDecision.Start>(Route(WebhookSender.EventOf(fixture), WebhookSender.Load(fixture))).SignedAt);
     }
 
     [Fact]
@@ -289,6 +376,19 @@ public sealed class RoutingTableTests
         Assert.Equal(handled || eventName is "issues" or "check_run" or "pull_request", WebhookRoutes.RoutesEvent(eventName));
     }
 
+    private static string Id(string eventName, JsonObject payload) => Assert.IsType<RouteDecision.Start>(Route(eventName, payload)).WorkflowId;
+
+    /// <summary>The re-run's payload lists one PR, with these head and base repositories.</summary>
+    private static JsonObject WithPullRequest(JsonObject payload, string eventName, int number, long headRepositoryId, long baseRepositoryId)
+    {
+        var pullRequest = WebhookSender.Load("check_run.requested_action.json")["check_run"]!["pull_requests"]![0]!.DeepClone();
+        pullRequest["number"] = number;
+        pullRequest["head"]!["repo"]!["id"] = headRepositoryId;
+        pullRequest["base"]!["repo"]!["id"] = baseRepositoryId;
+        payload[eventName]!["pull_requests"] = new JsonArray(pullRequest);
+        return payload;
+    }
+
     private static RouteDecision Route(string eventName, JsonObject payload)
     {
         var headers = WebhookHeaders.Parse(new Dictionary<string, StringValues>
@@ -297,7 +397,7 @@ public sealed class RoutingTableTests
             ["X-GitHub-Delivery"] = Delivery,
         });
         var parsed = new Parser().DeserializeWebhookEvent(headers, payload.ToJsonString());
-        return WebhookRoutes.Route(eventName, parsed, Delivery, RoutingOptions.Default);
+        return WebhookRoutes.Route(eventName, parsed, RoutingOptions.Default);
     }
 
     private sealed class Parser : WebhookEventProcessor;

@@ -49,7 +49,7 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         Assert.Equal(WorkflowTypes.QualityGate, gate.WorkflowType);
         Assert.Equal(taskQueue, gate.TaskQueue);
         Assert.Equal("fixture-pull_request.opened.json", await gate.Memo["deliveryId"].ToValueAsync<string>());
-        var rerun = await DescribeAsync(WorkflowIds.QualityGateRerun("Codertocat", "Hello-World", 2, Sha, "fixture-check_suite.rerequested.json"));
+        var rerun = await DescribeAsync(WorkflowIds.QualityGateRerun("Codertocat", "Hello-World", 2, Sha, "suite-118578147-1557933674"));
         Assert.Equal(WorkflowTypes.QualityGate, rerun.WorkflowType);
     }
 

@@ -62,34 +62,6 @@ public sealed partial class GitHubFake : IDisposable
     public IReadOnlyList<IRequestMessage> RequestsTo(string method, string path) =>
         [.. Server.LogEntries.Select(e => e.RequestMessage).Where(r => r.Method == method && r.Path == path)];
 
-    /// <summary>
-    /// POST /app/installations/{id}/access_tokens answers <paramref name="token"/> (valid for <paramref name="lifetime"/>,
-    /// default an hour) when the bearer is a valid App JWT, else 401.
-    /// </summary>
-    public GitHubFake ExpectInstallationToken(long installationId, string token, TimeSpan? lifetime = null)
-    {
-        Server.Given(Request.Create().UsingPost().WithPath($"/app/installations/{installationId}/access_tokens"))
-            .RespondWith(Response.Create().WithCallback(request =>
-            {
-                var problem = CheckAppJwt(request);
-                if (problem is not null)
-                {
-                    jwtProblems.Enqueue(problem);
-                    return Json(401, new JsonObject { ["message"] = problem });
-                }
-
-                var expires = DateTimeOffset.UtcNow + (lifetime ?? TimeSpan.FromHours(1));
-                return Json(201, new JsonObject
-                {
-                    ["token"] = token,
-                    ["expires_at"] = expires.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    ["permissions"] = new JsonObject { ["checks"] = "write" },
-                    ["repository_selection"] = "all",
-                });
-            }));
-        return this;
-    }
-
     /// <summary>POST /repos/{owner}/{repo}/check-runs answers a check run with <paramref name="checkRunId"/>.</summary>
     public GitHubFake ExpectCreateCheckRun(string owner, string repo, long checkRunId, string token)
     {
@@ -324,7 +296,15 @@ public sealed partial class GitHubFake : IDisposable
     /// head, as a push does). PRs of a repository set up with <see cref="ExpectGate"/> that were never given a head
     /// answer 404.
     /// </summary>
-    public GitHubFake ExpectPullRequest(string owner, string repo, int number, string headSha, string branch, string cloneUrl, bool fromFork = false)
+    /// <param name="owner">The base repository's owner.</param>
+    /// <param name="repo">The base repository.</param>
+    /// <param name="number">The PR's number.</param>
+    /// <param name="headSha">Its head commit.</param>
+    /// <param name="branch">Its head branch.</param>
+    /// <param name="cloneUrl">Where its head is fetched from.</param>
+    /// <param name="fromFork">Its head repository is a fork (another repository ID).</param>
+    /// <param name="authorAssociation">Its author's author_association; default CONTRIBUTOR for a fork's PR, else MEMBER.</param>
+    public GitHubFake ExpectPullRequest(string owner, string repo, int number, string headSha, string branch, string cloneUrl, bool fromFork = false, string? authorAssociation = null)
     {
         var repoJson = new JsonObject { ["id"] = 1296269, ["name"] = repo, ["full_name"] = $"{owner}/{repo}", ["clone_url"] = $"https://github.com/{owner}/{repo}.git" };
         pulls[(owner, repo, number)] = new JsonObject
@@ -333,6 +313,8 @@ public sealed partial class GitHubFake : IDisposable
             ["number"] = number,
             ["state"] = "open",
             ["title"] = "A change",
+            ["user"] = new JsonObject { ["login"] = fromFork ? "forker" : "teammate", ["id"] = fromFork ? 31 : 30, ["type"] = "User" },
+            ["author_association"] = authorAssociation ?? (fromFork ? "CONTRIBUTOR" : "MEMBER"),
             ["head"] = new JsonObject
             {
                 ["ref"] = branch,

@@ -306,6 +306,9 @@ public sealed class GateWorkflowTests(TemporalServerFixture temporal)
         {
             var handle = await rig.StartAsync(input);
             await WaitUntilAsync(async () => (await handle.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
+
+            // The status says so as soon as the gate decides; its check run follows.
+            await WaitUntilAsync(() => Task.FromResult(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo).Count > 0));
             var waiting = Assert.Single(rig.GitHub.CheckRunsCreated(GateRig.Owner, rig.Repo));
             Assert.Equal(("neutral", "Waiting for /ok-to-test"), ((string?)waiting["conclusion"], (string?)waiting["output"]!["title"]));
             Assert.True(rig.WorkspacesEmpty, "nothing of the fork's code was fetched before /ok-to-test");

@@ -4,6 +4,7 @@ using GitHubBot.Testing;
 using GitHubBot.Workflows.QualityGate;
 using Temporalio.Client;
 using Temporalio.Common;
+using Temporalio.Converters;
 using Temporalio.Worker;
 
 namespace GitHubBot.Workflows.Tests;
@@ -28,11 +29,15 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<QualityGateWorkflow>()));
     }
 
-    /// <summary>Representative runs: fixes pushed and re-checked; an untrusted PR stopped while it waits; a bad configuration.</summary>
+    /// <summary>
+    /// Representative runs: fixes pushed and re-checked; an untrusted PR stopped while it waits; a bad configuration;
+    /// a re-run of a fork's PR by a non-member, judged from the PR as GitHub reports it, stopped while it waits.
+    /// </summary>
     [Theory]
     [InlineData("")]
     [InlineData("-waiting-cancelled")]
     [InlineData("-invalid-config")]
+    [InlineData("-rerun-waiting-cancelled")]
     public async Task A_fresh_run_of_the_gate_replays_and_can_refresh_the_committed_history(string scenario)
     {
         using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["style.txt"] = "messy\n" });
@@ -50,9 +55,16 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
 
         var history = await worker.ExecuteAsync(async () =>
         {
-            if (scenario == "-waiting-cancelled")
+            if (scenario is "-waiting-cancelled" or "-rerun-waiting-cancelled")
             {
-                var waiting = await rig.StartAsync(rig.Input(sha) with { FromFork = true, AuthorAssociation = "NONE" });
+                if (scenario == "-rerun-waiting-cancelled")
+                {
+                    rig.GitHub.ExpectPullRequest(GateRig.Owner, rig.Repo, 7, sha, "feature", rig.Repository.CloneUrl, fromFork: true, authorAssociation: "NONE");
+                }
+
+                var waiting = await rig.StartAsync(scenario == "-waiting-cancelled"
+                    ? rig.Input(sha) with { FromFork = true, AuthorAssociation = "NONE" }
+                    : rig.Input(sha) with { CloneUrl = null, AuthorAssociation = "CONTRIBUTOR", TrustFromPullRequest = true, Trigger = "check_suite.rerequested" });
                 await GateWorkflowTests.WaitUntilAsync(async () => (await waiting.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
                 await waiting.SignalAsync(wf => wf.CancelAsync(new CancelGate("Closed without review.")));
                 Assert.Equal("cancelled", (await waiting.GetResultAsync()).Conclusion);
@@ -188,6 +200,50 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         else
         {
             Assert.NotEmpty(files);
+        }
+    }
+
+    /// <summary>
+    /// A writer's /gate starts a gate that judges the PR from GitHub (the gate-trust-from-pr patch): its history is kept
+    /// as command-vN-gate.json and replayed with the others.
+    /// </summary>
+    [Fact]
+    public async Task A_writers_gate_command_replays_and_a_fresh_run_can_add_its_history()
+    {
+        using var rig = await GateRig.CreateAsync(temporal.Client, new Dictionary<string, string> { ["README.md"] = "hi\n" });
+        var sha = await rig.Repository.CommitAsync("feature", new Dictionary<string, string> { ["a.txt"] = "1\n" });
+        rig.WithConfig("quality_gate:\n  checks:\n    unit_tests: { run: \"true\" }\n");
+        rig.GitHub.ExpectPermission(GateRig.Owner, rig.Repo, "writer", "write")
+            .ExpectPullRequest(GateRig.Owner, rig.Repo, 7, sha, "feature", rig.Repository.CloneUrl);
+        using var worker = rig.Worker();
+        var input = new CommandInput
+        {
+            Owner = GateRig.Owner,
+            Repo = rig.Repo,
+            InstallationId = 1,
+            IssueNumber = 7,
+            IsPullRequest = true,
+            CommentId = 6,
+            Author = "writer",
+            Commands = Core.Commands.SlashCommands.Parse("/gate"),
+        };
+
+        var (history, gateInput) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await temporal.Client.StartWorkflowAsync((Commands.CommandWorkflow wf) => wf.RunAsync(input), new WorkflowOptions($"command-replay-{Guid.NewGuid():N}", rig.TaskQueue));
+            var result = await handle.GetResultAsync();
+            var gate = temporal.Client.GetWorkflowHandle(result.Outcomes[0].WorkflowId!);
+            await gate.GetResultAsync<QualityGateResult>();
+            var started = (await gate.FetchHistoryAsync()).Events.First().WorkflowExecutionStartedEventAttributes.Input.Payloads_[0];
+            return (await handle.FetchHistoryAsync(), temporal.Client.Options.DataConverter.PayloadConverter.ToValue<QualityGateInput>(started));
+        });
+
+        Assert.True(gateInput.TrustFromPullRequest);
+        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<Commands.CommandWorkflow>());
+        Assert.Null((await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false)).ReplayFailure);
+        if (HistoryVersion("command") is { } version)
+        {
+            await WriteHistoryAsync($"command-{version}-gate", history);
         }
     }
 }

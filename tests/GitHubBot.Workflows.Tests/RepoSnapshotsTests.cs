@@ -118,7 +118,7 @@ public sealed class RepoSnapshotsTests : IDisposable
         Assert.Equal("PatchDoesNotApply", bad.ErrorType);
         Assert.Contains("not a path inside the repository", bad.Message, StringComparison.Ordinal);
         Assert.Equal("InvalidRequest", elsewhere.ErrorType);
-        await clients.DidNotReceiveWithAnyArgs().InstallationTokenAsync(default!, default);
+        await clients.DidNotReceiveWithAnyArgs().InstallationTokenAsync(default!, default!, default);
     }
 
     [Fact]

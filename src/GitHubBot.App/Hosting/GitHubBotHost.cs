@@ -2,6 +2,7 @@ using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
 using GitHubBot.Workflows.Temporal;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Octokit.Webhooks;
 using Octokit.Webhooks.AspNetCore;
@@ -18,7 +19,10 @@ public static class GitHubBotHost
         ArgumentNullException.ThrowIfNull(builder);
         var settings = AddGitHubBotCore(builder);
         var services = builder.Services;
-        services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName);
+        services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName)
+            .Validate(o => o.FreshnessWindow > TimeSpan.Zero, "Intake:FreshnessWindow must be a positive time span, e.g. 06:00:00.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GitHubOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret), "GitHub:WebhookSecret is required to verify webhook deliveries.")
             .ValidateOnStart();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -14,6 +15,7 @@ public sealed partial class GitHubBotWebhookProcessor(
     DeliveryOutcome outcome,
     WorkflowStarter starter,
     IOptions<IntakeSettings> intake,
+    TimeProvider time,
     ILogger<GitHubBotWebhookProcessor> logger) : WebhookEventProcessor
 {
     /// <summary>
@@ -84,7 +86,20 @@ public sealed partial class GitHubBotWebhookProcessor(
     {
         var kind = webhookEvent.Action is null ? eventName : $"{eventName}.{webhookEvent.Action}";
         outcome.Event = kind;
-        var decision = WebhookRoutes.Route(eventName, webhookEvent, delivery, new RoutingOptions(intake.Value.TriggerLabel));
+        var decision = WebhookRoutes.Route(eventName, webhookEvent, new RoutingOptions(intake.Value.TriggerLabel));
+        if (decision is RouteDecision.Start { SignedAt: { } signedAt } && time.GetUtcNow() - signedAt is var age && age > intake.Value.FreshnessWindow)
+        {
+            // Authentic, but too old to act on: a replay, or a redelivery that came too late. 400 shows it as failed in
+            // the App's delivery log, with the reason; GitHub does not retry it by itself.
+            var reason = signedAt == DateTimeOffset.MinValue
+                ? $"{kind} carries no time to judge its age by; actions with side effects are refused without one"
+                : string.Create(CultureInfo.InvariantCulture, $"stale: the newest time in this {kind} payload is {signedAt:yyyy-MM-ddTHH:mm:ssZ}, older than the {intake.Value.FreshnessWindow.TotalHours:0.##} h freshness window for actions with side effects (Intake:FreshnessWindow)");
+            Log.Stale(logger, kind, reason);
+            IntakeMetrics.Rejections.WithLabels("stale").Inc();
+            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", reason, delivery));
+            return;
+        }
+
         switch (decision)
         {
             case RouteDecision.Start start:
@@ -141,6 +156,9 @@ public sealed partial class GitHubBotWebhookProcessor(
 
         [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "{Event} needs {Capability}, which this version does not have yet")]
         public static partial void NotAvailable(ILogger logger, string @event, string capability);
+
+        [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Refused {Event}: {Reason}")]
+        public static partial void Stale(ILogger logger, string @event, string reason);
 
         [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Temporal is unavailable; {Event} for {WorkflowId} answered 503")]
         public static partial void TemporalUnavailable(ILogger logger, Exception exception, string @event, string workflowId);

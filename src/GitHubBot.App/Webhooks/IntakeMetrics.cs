@@ -29,7 +29,7 @@ public static class IntakeMetrics
         : WebhookRoutes.Routes(eventName, action) ? $"{eventName}.{action}"
         : $"{eventName}.other";
 
-    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, too_slow, bad_request (never a value the sender chose).</summary>
+    /// <summary>Rejected webhook requests by a fixed reason: unsigned, bad_signature, too_large, too_slow, bad_request, stale (never a value the sender chose).</summary>
     public static readonly Counter Rejections = Metrics.CreateCounter(
         "ghbot_webhook_rejections_total",
         "Rejected webhook requests by reason.",

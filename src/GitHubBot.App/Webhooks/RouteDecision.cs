@@ -21,6 +21,15 @@ public abstract record RouteDecision
     {
         /// <summary>A finished workflow with the ID is started again (a reopened alert is a new incident); otherwise it has handled the key.</summary>
         public bool RestartFinished { get; init; }
+
+        /// <summary>
+        /// Set for actions whose side effects a replay could repeat (commands, buttons, re-runs, labels): the newest
+        /// time the signed body carries about what it acts on and its repository. A body is never younger than its
+        /// newest time, so the intake refuses such a delivery once that time is older than Intake:FreshnessWindow
+        /// (<see cref="DateTimeOffset.MinValue"/>: the body carries no time, and is refused). Null: nothing to refuse by
+        /// age (a PR head's gate, an alert by its number: their keys name what they do).
+        /// </summary>
+        public DateTimeOffset? SignedAt { get; init; }
     }
 
     /// <summary>The event belongs to a capability this version does not have yet: answered 200 and logged as a warning.</summary>

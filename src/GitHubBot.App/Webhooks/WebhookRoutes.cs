@@ -1,3 +1,4 @@
+using System.Globalization;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.QualityGate;
@@ -29,17 +30,31 @@ public static class WebhookRoutes
     [
         new("ping", [], (_, _) => new RouteDecision.Ignore("ping")),
         new("pull_request", ["opened", "reopened", "synchronize", "ready_for_review"], Typed<PullRequestEvent>(QualityGate)),
-        new("check_suite", ["rerequested"], Typed<CheckSuiteRerequestedEvent>((e, route) =>
-            Rerun(e, e.CheckSuite?.HeadSha, e.CheckSuite?.HeadBranch, e.CheckSuite?.PullRequests is [var first, ..] ? first.Number : null, route))),
-        new("check_run", ["rerequested"], Typed<CheckRunRerequestedEvent>((e, route) =>
-            Rerun(e, e.CheckRun?.HeadSha, e.CheckRun?.CheckSuite?.HeadBranch, e.CheckRun?.PullRequests is [var first, ..] ? first.Number : null, route))),
-        new("check_run", ["requested_action"], Typed<CheckRunRequestedActionEvent>((e, route) => e.RequestedAction?.Identifier switch
+        new("check_suite", ["rerequested"], Typed<CheckSuiteRerequestedEvent>((e, route) => e.CheckSuite is not { } suite
+            ? new RouteDecision.BadPayload("check_suite is required")
+            : Rerun(
+                e,
+                new RerunOf(suite.HeadSha, suite.HeadBranch, [.. (suite.PullRequests ?? []).Select(p => new RerunPullRequest(p.Number, p.Head?.Repo?.Id, p.Base?.Repo?.Id))]),
+                "suite",
+                suite.Id,
+                DeliveryKeys.Newest(suite.UpdatedAt),
+                route))),
+        new("check_run", ["rerequested"], Typed<CheckRunRerequestedEvent>((e, route) => e.CheckRun is not { } run
+            ? new RouteDecision.BadPayload("check_run is required")
+            : Rerun(
+                e,
+                new RerunOf(run.HeadSha, run.CheckSuite?.HeadBranch, [.. (run.PullRequests ?? []).Select(p => new RerunPullRequest(p.Number, p.Head?.Repo?.Id, p.Base?.Repo?.Id))]),
+                "run",
+                run.Id,
+                DeliveryKeys.Newest(run.StartedAt, run.CompletedAt, run.CheckSuite?.UpdatedAt),
+                route))),
+        new("check_run", ["requested_action"], Typed<CheckRunRequestedActionEvent>((e, _) => e.RequestedAction?.Identifier switch
         {
-            GateButtons.ApplyFixes => Button(e, "fix", route.DeliveryId),
-            GateButtons.Rerun => Button(e, "gate", route.DeliveryId),
+            GateButtons.ApplyFixes => Button(e, "fix"),
+            GateButtons.Rerun => Button(e, "gate"),
             var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
         })),
-        new("issues", ["labeled"], Typed<IssuesLabeledEvent>((e, route) => Labelled(e, route.DeliveryId, route.Options))),
+        new("issues", ["labeled"], Typed<IssuesLabeledEvent>((e, route) => Labelled(e, route.Options))),
         new("issue_comment", ["created"], Typed<IssueCommentCreatedEvent>((e, _) => Comment(e))),
         new("code_scanning_alert", ["created", "reopened"], Typed<CodeScanningAlertEvent>((e, _) => GitHubAlerts.CodeScanning(e))),
         new("secret_scanning_alert", ["created", "reopened"], Typed<SecretScanningAlertEvent>((e, _) => GitHubAlerts.SecretScanning(e))),
@@ -55,14 +70,19 @@ public static class WebhookRoutes
     /// <summary>Whether this table acts on some action of <paramref name="eventName"/>.</summary>
     public static bool RoutesEvent(string eventName) => Table.Any(route => route.Event == eventName);
 
-    public static RouteDecision Route(string eventName, WebhookEvent payload, string deliveryId, RoutingOptions options)
+    /// <summary>
+    /// What a delivery comes to. The unsigned X-GitHub-Delivery header is not given to the table: every business key
+    /// and every time it decides by comes from the signed body, so a captured body replayed under new delivery IDs
+    /// finds the workflow it started the first time.
+    /// </summary>
+    public static RouteDecision Route(string eventName, WebhookEvent payload, RoutingOptions options)
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(options);
         var kind = $"{eventName}.{payload.Action ?? "-"}";
         if (Find(eventName, payload.Action) is { } route)
         {
-            return route.Decide(payload, new RouteContext(kind, deliveryId, options));
+            return route.Decide(payload, new RouteContext(kind, options));
         }
 
         return eventName is "installation" or "installation_repositories"
@@ -87,7 +107,7 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("pull_request.head.sha and pull_request.head.ref are required");
         }
 
-        var fromFork = pr.Head.Repo?.Id is not { } headRepo || headRepo != e.Repository?.Id;
+        var fromFork = PullRequestTrust.FromFork(pr.Head.Repo?.Id, e.Repository?.Id);
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.QualityGate,
             WorkflowIds.QualityGate(owner, repo, (int)pr.Number, sha),
@@ -105,41 +125,59 @@ public static class WebhookRoutes
 
                 // A bot's PR from a branch of this repository (GitHubBot's own, for one) was pushed with write
                 // access to it: nothing to vouch for. Bots' PRs from forks are treated like anyone's.
-                AuthorAssociation = !fromFork && pr.User?.Type == Octokit.Webhooks.Models.UserType.Bot ? null : pr.AuthorAssociation.StringValue,
+                AuthorAssociation = PullRequestTrust.Association(pr.AuthorAssociation.StringValue, pr.User?.Type == Octokit.Webhooks.Models.UserType.Bot, fromFork),
                 Trigger = kind,
             }));
     }
 
-    private static RouteDecision Rerun(WebhookEvent e, string? headSha, string? branch, long? pullRequest, RouteContext route)
+    /// <summary>
+    /// A re-run of a PR's gate, asked for on GitHub's Checks tab. The re-run vouches for no one: only a PR of this
+    /// repository counts (GitHub lists a fork's PRs into other repositories too), it is judged as a pull_request
+    /// delivery is — from a fork or not, its author's association — by the gate, which reads the PR from GitHub first.
+    /// </summary>
+    /// <param name="e">The delivery.</param>
+    /// <param name="rerun">The commit and PRs it names.</param>
+    /// <param name="of">"suite" or "run": what was re-requested.</param>
+    /// <param name="id">The check suite's or check run's ID.</param>
+    /// <param name="time">Its newest time in the payload: a later re-request of the same suite is a new re-run.</param>
+    /// <param name="route">The route's context.</param>
+    private static RouteDecision Rerun(WebhookEvent e, RerunOf rerun, string of, long id, DateTimeOffset? time, RouteContext route)
     {
-        var (kind, deliveryId) = (route.Kind, route.DeliveryId);
-        if (headSha is not { Length: > 0 })
+        var kind = route.Kind;
+        if (rerun.HeadSha is not { Length: > 0 } headSha)
         {
             return new RouteDecision.BadPayload($"{kind} has no head_sha");
         }
 
-        if (pullRequest is null)
+        if (e.Repository?.Id is not { } repositoryId || rerun.PullRequests.FirstOrDefault(p => p.BaseRepositoryId == repositoryId) is not { } pr)
         {
             return new RouteDecision.Ignore($"{kind} is not attached to a pull request of this repository");
         }
 
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.QualityGate,
-            WorkflowIds.QualityGateRerun(owner, repo, (int)pullRequest.Value, headSha, deliveryId),
+            WorkflowIds.QualityGateRerun(owner, repo, (int)pr.Number, headSha, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{of}-{id}"), time)),
             new QualityGateInput
             {
                 Owner = owner,
                 Repo = repo,
-                PullRequestNumber = (int)pullRequest.Value,
+                PullRequestNumber = (int)pr.Number,
                 HeadSha = headSha,
-                Branch = branch ?? string.Empty,
+                Branch = rerun.Branch ?? string.Empty,
                 InstallationId = e.Installation?.Id,
 
-                // Left to the gate to look up: a re-run's payload does not say whether the PR comes from a fork,
-                // and fixes must never be pushed to a same-named branch of the base repository.
+                // Left to the gate to look up: a re-run's payload does not name the PR's author, and fixes must never
+                // be pushed to a same-named branch of the base repository. Until the gate has read the PR, it is a
+                // contributor's (a worker that does not know TrustFromPullRequest yet still holds a fork's PR back).
                 CloneUrl = null,
+                FromFork = PullRequestTrust.FromFork(pr.HeadRepositoryId, pr.BaseRepositoryId),
+                AuthorAssociation = "CONTRIBUTOR",
+                TrustFromPullRequest = true,
                 Trigger = kind,
-            }));
+            })
+        {
+            SignedAt = DeliveryKeys.SignedAt(time, e.Repository.UpdatedAt, e.Repository.PushedAt),
+        });
     }
 
     /// <summary>A created comment's slash commands go to a CommandWorkflow of their own; bots and plain comments are ignored.</summary>
@@ -176,7 +214,10 @@ public static class WebhookRoutes
                 CommentCreatedAt = comment.CreatedAt,
                 Author = author,
                 Commands = commands,
-            }));
+            })
+        {
+            SignedAt = DeliveryKeys.SignedAt(comment.CreatedAt, comment.UpdatedAt, issue.UpdatedAt, e.Repository?.UpdatedAt, e.Repository?.PushedAt),
+        });
     }
 
     /// <summary>
@@ -184,9 +225,9 @@ public static class WebhookRoutes
     /// repository's trigger label (its configuration may rename it) and checks the person's permission before it
     /// starts plan → patch → PR. Labels added by bots, GitHubBot's own included, are ignored.
     /// </summary>
-    private static RouteDecision Labelled(IssuesLabeledEvent e, string deliveryId, RoutingOptions options)
+    private static RouteDecision Labelled(IssuesLabeledEvent e, RoutingOptions options)
     {
-        if (e.Issue is not { } issue || e.Label?.Name is not { Length: > 0 } label)
+        if (e.Issue is not { } issue || e.Label is not { Name: { Length: > 0 } label } labelled)
         {
             return new RouteDecision.BadPayload("issue and label.name are required");
         }
@@ -203,7 +244,8 @@ public static class WebhookRoutes
 
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
-            WorkflowIds.LabelCommand(owner, repo, deliveryId),
+            // Adding a label updates the issue: the same label added again later is a new key, a replayed body the same one.
+            WorkflowIds.LabelCommand(owner, repo, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{issue.Id}-{labelled.Id}"), issue.UpdatedAt)),
             new CommandInput
             {
                 Owner = owner,
@@ -214,11 +256,19 @@ public static class WebhookRoutes
                 Commands = [],
                 Label = label,
                 DefaultTriggerLabel = options.TriggerLabel,
-            }));
+            })
+        {
+            SignedAt = DeliveryKeys.SignedAt(issue.UpdatedAt, e.Repository?.UpdatedAt, e.Repository?.PushedAt),
+        });
     }
 
     /// <summary>A click on one of the gate's check-run buttons: the same command, with the same permission check on the clicking user.</summary>
-    private static RouteDecision Button(CheckRunRequestedActionEvent e, string command, string deliveryId)
+    /// <remarks>
+    /// GitHub's payload carries no time of the click itself: its key is the check run, the button, the clicker and the
+    /// run's newest time, so a replayed click finds the command it started, and another person's click (one who may
+    /// have the permission the first lacked) is a click of its own.
+    /// </remarks>
+    private static RouteDecision Button(CheckRunRequestedActionEvent e, string command)
     {
         if (e.CheckRun?.HeadSha is not { Length: > 0 } sha)
         {
@@ -236,9 +286,12 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("sender.login is required");
         }
 
+        var run = e.CheckRun;
+        var time = DeliveryKeys.Newest(run.StartedAt, run.CompletedAt, run.CheckSuite?.UpdatedAt);
+        var key = DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{run.Id}-{e.RequestedAction!.Identifier}-{e.Sender.Id}"), time);
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
-            WorkflowIds.ButtonCommand(owner, repo, deliveryId),
+            WorkflowIds.ButtonCommand(owner, repo, key),
             new CommandInput
             {
                 Owner = owner,
@@ -249,7 +302,10 @@ public static class WebhookRoutes
                 Author = clicker,
                 HeadSha = sha,
                 Commands = [new SlashCommand(command, [], $"button {e.RequestedAction!.Identifier}", true)],
-            }));
+            })
+        {
+            SignedAt = DeliveryKeys.SignedAt(time, e.Repository?.UpdatedAt, e.Repository?.PushedAt),
+        });
     }
 
     internal static RouteDecision WithRepository(WebhookEvent e, Func<string, string, RouteDecision> route) =>
@@ -267,5 +323,11 @@ public sealed record RoutingOptions(string TriggerLabel)
 /// <summary>One route of the table: an event, its actions (empty: any), and its decision.</summary>
 internal sealed record RouteEntry(string Event, IReadOnlyList<string> Actions, Func<WebhookEvent, RouteContext, RouteDecision> Decide);
 
-/// <summary>What a route's decision knows besides the payload: "event.action", the delivery, the settings.</summary>
-internal sealed record RouteContext(string Kind, string DeliveryId, RoutingOptions Options);
+/// <summary>What a route's decision knows besides the payload: "event.action" and the settings (never the unsigned delivery header).</summary>
+internal sealed record RouteContext(string Kind, RoutingOptions Options);
+
+/// <summary>A re-run's commit, branch and the PRs GitHub attached to it (check_suite and check_run payloads shape them differently).</summary>
+internal sealed record RerunOf(string? HeadSha, string? Branch, IReadOnlyList<RerunPullRequest> PullRequests);
+
+/// <summary>One PR of a re-run's payload: its number, and the IDs of its head and base repositories.</summary>
+internal sealed record RerunPullRequest(long Number, long? HeadRepositoryId, long? BaseRepositoryId);

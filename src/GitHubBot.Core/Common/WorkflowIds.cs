@@ -19,20 +19,27 @@ public static class WorkflowIds
     public static string QualityGateManual(string owner, string repo, int pullRequest, string requestId) =>
         string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/manual-{requestId}");
 
-    public static string QualityGateRerun(string owner, string repo, int pullRequest, string headSha, string deliveryId) =>
-        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}/rerun-{deliveryId}");
+    /// <summary>
+    /// A re-run of a PR head's gate: <paramref name="key"/> comes from the signed payload (the check run's or suite's ID
+    /// and time, never the unsigned delivery header), so a replayed body finds the gate it already started.
+    /// </summary>
+    public static string QualityGateRerun(string owner, string repo, int pullRequest, string headSha, string key) =>
+        string.Create(CultureInfo.InvariantCulture, $"gate/{owner}/{repo}/{pullRequest}/{headSha}/rerun-{key}");
 
     /// <summary>The commands of one comment: a redelivered comment finds the workflow that already ran them.</summary>
     public static string CommentCommands(string owner, string repo, long commentId) =>
         string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/comment-{commentId}");
 
-    /// <summary>One click of a check-run button.</summary>
-    public static string ButtonCommand(string owner, string repo, string deliveryId) =>
-        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/button-{deliveryId}");
+    /// <summary>One click of a check-run button, by <paramref name="key"/> from the signed payload (check run, button, clicker, time).</summary>
+    public static string ButtonCommand(string owner, string repo, string key) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/button-{key}");
 
-    /// <summary>One label added to an issue (the trigger label starts plan → patch → PR).</summary>
-    public static string LabelCommand(string owner, string repo, string deliveryId) =>
-        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/label-{deliveryId}");
+    /// <summary>
+    /// One label added to an issue (the trigger label starts plan → patch → PR), by <paramref name="key"/> from the signed
+    /// payload (issue, label, the issue's update time).
+    /// </summary>
+    public static string LabelCommand(string owner, string repo, string key) =>
+        string.Create(CultureInfo.InvariantCulture, $"command/{owner}/{repo}/label-{key}");
 
     /// <summary>Plan → patch → PR started by an operator from a requirement alone (the same text finds the same run).</summary>
     public static string PlanPatchPrRequirement(string owner, string repo, string requirement) =>

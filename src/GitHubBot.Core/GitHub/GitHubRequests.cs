@@ -56,4 +56,10 @@ public sealed record PullRequestHead(string Sha, string Branch, string CloneUrl,
 
     /// <summary>The tip of the PR's base branch, what its diff is taken against.</summary>
     public string? BaseSha { get; init; }
+
+    /// <summary>GitHub's author_association of the PR's author; null when GitHub did not say (judged as NONE).</summary>
+    public string? AuthorAssociation { get; init; }
+
+    /// <summary>The PR's author is a bot (an App's account).</summary>
+    public bool AuthorIsBot { get; init; }
 }

@@ -36,9 +36,17 @@ public sealed record QualityGateInput
     /// <summary>
     /// GitHub's author_association of the PR's author (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR,
     /// FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE, MANNEQUIN); null when the trigger was a trusted person
-    /// (a re-run button, an operator's CLI).
+    /// (an operator's CLI) or the PR a bot's from a branch of the repository.
     /// </summary>
     public string? AuthorAssociation { get; init; }
+
+    /// <summary>
+    /// The trigger vouches for no one (a re-run, a button, a command): before anything runs, the gate reads the PR from
+    /// GitHub and judges it as a <c>pull_request</c> delivery is judged (<see cref="PullRequestTrust"/>), its fork and
+    /// its author's association taking the place of <see cref="FromFork"/> (a fork stays a fork) and
+    /// <see cref="AuthorAssociation"/>. A PR that cannot be read runs nothing.
+    /// </summary>
+    public bool TrustFromPullRequest { get; init; }
 
     /// <summary>Fixes an earlier gate pushed into this commit, for the report (the gate re-checking them says so).</summary>
     public IReadOnlyList<string> FixesBefore { get; init; } = [];

@@ -225,8 +225,10 @@ public sealed partial class CommandWorkflow
             Trigger = $"/{name} by {input.Author}",
 
             // Asking for a gate is not vouching for the code: a fork's PR still waits for /ok-to-test
-            // (the gate finds out whether the PR comes from a fork when it looks the PR up).
+            // (the gate finds out whether the PR comes from a fork when it looks the PR up), and its author is judged
+            // by the association GitHub gives the PR, as for its pull_request delivery.
             AuthorAssociation = "CONTRIBUTOR",
+            TrustFromPullRequest = Workflow.Patched("gate-trust-from-pr"),
         };
 
         // The same command of the same comment, redelivered, finds the gate it started.

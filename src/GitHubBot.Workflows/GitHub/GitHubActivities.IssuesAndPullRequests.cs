@@ -15,7 +15,7 @@ public sealed partial class GitHubActivities
     public async Task<IssueInfo> GetIssueAsync(RepositoryTarget target, int number)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(target, GitHubAccess.ReadIssues, ActivityExecutionContext.Current.CancellationToken);
         var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(target.Owner, target.Repo, number), time);
         return new IssueInfo(issue.Number, issue.Title, issue.Body ?? string.Empty, issue.HtmlUrl);
     }
@@ -29,7 +29,7 @@ public sealed partial class GitHubActivities
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
-        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.WriteIssues, context.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var marker = $"<!-- ghbot:key {request.Key} -->";
         if (context.Info.Attempt > 1)
@@ -58,7 +58,7 @@ public sealed partial class GitHubActivities
     public async Task SetTaskListAsync(TaskListRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.WriteIssues, ActivityExecutionContext.Current.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.IssueNumber), time);
         var body = issue.Body ?? string.Empty;
@@ -81,7 +81,7 @@ public sealed partial class GitHubActivities
     public async Task CloseIssueAsync(CloseIssueRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.WriteIssues, ActivityExecutionContext.Current.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.IssueNumber), time);
         if (issue.State.Value == ItemState.Closed)
@@ -102,7 +102,7 @@ public sealed partial class GitHubActivities
     public async Task EditIssueAsync(EditIssueRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.WriteIssues, ActivityExecutionContext.Current.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var issue = await GitHubFailures.CallAsync(() => client.Issue.Get(owner, repo, request.Number), time);
 
@@ -128,7 +128,7 @@ public sealed partial class GitHubActivities
     {
         ArgumentNullException.ThrowIfNull(request);
         var target = request.Repository;
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(target, GitHubAccess.ReadHistory, ActivityExecutionContext.Current.CancellationToken);
         var commits = await GitHubFailures.CallAsync(
             () => client.Repository.Commit.GetAll(target.Owner, target.Repo, new CommitRequest { Since = request.Since }, new ApiOptions { PageSize = 20, PageCount = 1 }),
             time);
@@ -154,7 +154,7 @@ public sealed partial class GitHubActivities
     public async Task<RepositoryInfo> GetRepositoryAsync(RepositoryTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(target, GitHubAccess.ReadCode, ActivityExecutionContext.Current.CancellationToken);
         var repository = await GitHubFailures.CallAsync(() => client.Repository.Get(target.Owner, target.Repo), time);
         var branch = await GitHubFailures.CallAsync(() => client.Repository.Branch.Get(target.Owner, target.Repo, repository.DefaultBranch), time);
         return new RepositoryInfo(repository.DefaultBranch, branch.Commit.Sha, repository.CloneUrl);
@@ -166,7 +166,7 @@ public sealed partial class GitHubActivities
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
-        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.WritePullRequests, context.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         if (context.Info.Attempt > 1)
         {
@@ -194,7 +194,7 @@ public sealed partial class GitHubActivities
     public async Task UpdatePullRequestAsync(UpdatePullRequestRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.WritePullRequests, ActivityExecutionContext.Current.CancellationToken);
         var update = new PullRequestUpdate();
         if (request.Body is { } body)
         {
@@ -215,7 +215,7 @@ public sealed partial class GitHubActivities
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(pullRequest);
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(target, GitHubAccess.WritePullRequests, ActivityExecutionContext.Current.CancellationToken);
         var body = new GraphQlRequest(
             "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
             new Dictionary<string, string> { ["id"] = pullRequest.NodeId });
@@ -234,7 +234,7 @@ public sealed partial class GitHubActivities
     public async Task<MergeOutcome> MergePullRequestAsync(MergeRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Merge, ActivityExecutionContext.Current.CancellationToken);
         var merge = new MergePullRequest
         {
             Sha = request.Sha,
@@ -272,7 +272,7 @@ public sealed partial class GitHubActivities
     public async Task<bool> DeleteBranchAsync(DeleteBranchRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Push, ActivityExecutionContext.Current.CancellationToken);
         var (owner, repo, reference) = (request.Target.Owner, request.Target.Repo, $"heads/{request.Branch}");
         return await GitHubFailures.CallAsync(async () =>
         {

@@ -18,7 +18,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
         var workflowId = context.Info.WorkflowId ?? string.Empty;
-        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Checks, context.CancellationToken);
 
         if (context.Info.Attempt > 1 && await EarlierRunAsync(client, request.Target, request.HeadSha, request.Name, workflowId) is { } earlier)
         {
@@ -45,7 +45,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
-        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Checks, context.CancellationToken);
         await GitHubFailures.CallAsync(
             () => client.Check.Run.Update(request.Target.Owner, request.Target.Repo, request.CheckRunId, new CheckRunUpdate
             {
@@ -77,7 +77,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             return cached.Level;
         }
 
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(target, GitHubAccess.Metadata, ActivityExecutionContext.Current.CancellationToken);
         var level = await GitHubFailures.CallAsync(async () =>
         {
             try
@@ -110,7 +110,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     public async Task<long> ReplyAsync(ReplyRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Conversation, ActivityExecutionContext.Current.CancellationToken);
         return await CommentOnceAsync(client, request.Target, request.IssueNumber, request.Body);
     }
 
@@ -128,7 +128,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
             "rocket" => ReactionType.Rocket,
             _ => throw new ApplicationFailureException($"Unknown reaction '{request.Content}'.", errorType: "InvalidRequest", nonRetryable: true),
         };
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Conversation, ActivityExecutionContext.Current.CancellationToken);
         await GitHubFailures.CallAsync(() => client.Reaction.IssueComment.Create(request.Target.Owner, request.Target.Repo, request.CommentId, new NewReaction(reaction)), time);
     }
 
@@ -137,7 +137,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     public async Task SetLabelAsync(LabelRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = await clients.ForRepositoryAsync(request.Target, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Conversation, ActivityExecutionContext.Current.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         if (request.Present)
         {
@@ -165,8 +165,11 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     public async Task<PullRequestHead> GetPullRequestHeadAsync(RepositoryTarget target, int number)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
-        var pr = await GitHubFailures.CallAsync(() => client.PullRequest.Get(target.Owner, target.Repo, number), time);
+        var client = await clients.ForRepositoryAsync(target, GitHubAccess.ReadPullRequests, ActivityExecutionContext.Current.CancellationToken);
+
+        // Octokit's PullRequest leaves out author_association: it is read from the same answer's JSON.
+        var response = await GitHubFailures.CallAsync(() => client.Connection.Get<PullRequest>(ApiUrls.PullRequest(target.Owner, target.Repo, number), null), time);
+        var pr = response.Body;
         var headRepo = pr.Head?.Repository;
         if (pr.Head?.Sha is not { Length: > 0 } sha || headRepo?.CloneUrl is not { Length: > 0 } cloneUrl)
         {
@@ -182,7 +185,25 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
         {
             Merged = pr.Merged,
             BaseSha = pr.Base?.Sha,
+            AuthorAssociation = AuthorAssociationOf(response.HttpResponse.Body as string),
+            AuthorIsBot = pr.User?.Type == AccountType.Bot,
         };
+    }
+
+    /// <summary>The "author_association" of a PR's JSON; null when it is not there (the gate judges that as NONE).</summary>
+    private static string? AuthorAssociationOf(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+            && document.RootElement.TryGetProperty("author_association", out var association)
+            && association.ValueKind == System.Text.Json.JsonValueKind.String
+                ? association.GetString()
+                : null;
     }
 
     /// <summary>
@@ -200,7 +221,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
         var workflowId = context.Info.WorkflowId ?? string.Empty;
-        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Checks, context.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var valid = request.Annotations
             .OrderBy(a => a.Level switch
@@ -271,7 +292,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = ActivityExecutionContext.Current;
-        var client = await clients.ForRepositoryAsync(request.Target, context.CancellationToken);
+        var client = await clients.ForRepositoryAsync(request.Target, GitHubAccess.Conversation, context.CancellationToken);
         var (owner, repo) = (request.Target.Owner, request.Target.Repo);
         var body = GitHubText.Truncate(request.Body);
         if (string.IsNullOrWhiteSpace(request.Marker))
@@ -297,8 +318,7 @@ public sealed partial class GitHubActivities(IGitHubClients clients, TemporalUiL
     public async Task<RepoConfigResult> FetchRepoConfigAsync(RepositoryTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var client = await clients.ForRepositoryAsync(target, ActivityExecutionContext.Current.CancellationToken);
-        return await RepoConfigReader.ReadAsync(client, target, time);
+        return await RepoConfigReader.ReadAsync(clients, target, time, ActivityExecutionContext.Current.CancellationToken);
     }
 
     /// <summary>The check run an earlier attempt of this activity created (same name, this workflow as external ID), if any.</summary>

@@ -9,14 +9,20 @@ namespace GitHubBot.Workflows.GitHub;
 /// <summary>Octokit clients acting as the App or as one of its installations.</summary>
 public interface IGitHubClients
 {
-    /// <summary>A client authenticated as the installation that owns <paramref name="target"/>.</summary>
-    Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken);
+    /// <summary>
+    /// A client authenticated as the installation that owns <paramref name="target"/>, with a token for that repository
+    /// alone and <paramref name="access"/> alone.
+    /// </summary>
+    Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken);
+
+    /// <summary>The installation that owns <paramref name="target"/>: its own, else looked up once as the App.</summary>
+    Task<long> InstallationIdAsync(RepositoryTarget target);
 
     /// <summary>The App's slug: its comments are made by "{slug}[bot]".</summary>
     Task<string> AppSlugAsync();
 
-    /// <summary>An installation token for <paramref name="target"/>, for git over https (fetch and push).</summary>
-    Task<string> InstallationTokenAsync(RepositoryTarget target, CancellationToken cancellationToken);
+    /// <summary>An installation token for <paramref name="target"/> alone with <paramref name="access"/> alone, for git over https (fetch and push).</summary>
+    Task<string> InstallationTokenAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken);
 
     /// <summary>Whether <paramref name="url"/> is on this GitHub's git host (github.com for api.github.com, else the API's own host).</summary>
     bool IsGitHubGitUrl(Uri url);
@@ -29,7 +35,7 @@ public static class GitTokens
     /// The installation token for git over https, only ever for GitHub's own git host: a clone URL pointing elsewhere
     /// (from a forged start of a workflow) is refused before any token exists. Local file URLs need none.
     /// </summary>
-    public static async Task<string?> GitTokenAsync(this IGitHubClients clients, Uri cloneUrl, RepositoryTarget target, CancellationToken cancellationToken)
+    public static async Task<string?> GitTokenAsync(this IGitHubClients clients, Uri cloneUrl, RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(cloneUrl);
@@ -44,14 +50,14 @@ public static class GitTokens
                 $"{cloneUrl.Host} is not this GitHub's git host: no token is sent there.", errorType: "InvalidRequest", nonRetryable: true);
         }
 
-        return await clients.InstallationTokenAsync(target, cancellationToken);
+        return await clients.InstallationTokenAsync(target, access, cancellationToken);
     }
 }
 
 /// <summary>
 /// Builds Octokit clients against <see cref="GitHubOptions.ApiBaseUrl"/> over one shared HTTP connection pool.
-/// Installation tokens come from <see cref="InstallationTokenCache"/>; installations of repositories whose
-/// delivery carried none are looked up once and remembered.
+/// Installation tokens come from <see cref="InstallationTokenCache"/>, each for one repository and one
+/// <see cref="GitHubAccess"/>; installations of repositories whose delivery carried none are looked up once and remembered.
 /// </summary>
 public sealed class GitHubClients : IGitHubClients, IDisposable
 {
@@ -85,14 +91,21 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     /// <summary>A client authenticated with a fresh App JWT (for App-level endpoints).</summary>
     public IGitHubClient ForApp() => Create(jwt.CreateToken());
 
-    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, CancellationToken cancellationToken) =>
-        Create(await InstallationTokenAsync(target, cancellationToken));
+    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken) =>
+        Create(await InstallationTokenAsync(target, access, cancellationToken));
 
-    public async Task<string> InstallationTokenAsync(RepositoryTarget target, CancellationToken cancellationToken)
+    public async Task<string> InstallationTokenAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var installationId = target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
-        return await tokens.GetTokenAsync(installationId, cancellationToken);
+        ArgumentNullException.ThrowIfNull(access);
+        var installationId = await InstallationIdAsync(target);
+        return await tokens.GetTokenAsync(new TokenScope(installationId, target.Repo, access), cancellationToken);
+    }
+
+    public async Task<long> InstallationIdAsync(RepositoryTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return target.InstallationId ?? await FindInstallationAsync(target.Owner, target.Repo);
     }
 
     public bool IsGitHubGitUrl(Uri url)
@@ -129,10 +142,17 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         return installation.Id;
     }
 
-    private async Task<InstallationToken> CreateAppTokenAsync(long installationId)
+    /// <summary>
+    /// Mints a token for one repository with one access. Octokit's CreateInstallationToken sends no body (a token for
+    /// every repository of the installation, with every permission it has), so the request is Octokit's connection
+    /// posting the scoped body itself.
+    /// </summary>
+    private async Task<InstallationToken> CreateAppTokenAsync(TokenScope scope)
     {
-        var token = await GitHubFailures.CallAsync(() => ForApp().GitHubApps.CreateInstallationToken(installationId), time);
-        return new InstallationToken(token.Token, token.ExpiresAt);
+        var response = await GitHubFailures.CallAsync(
+            () => ForApp().Connection.Post<AccessToken>(ApiUrls.AccessTokens(scope.InstallationId), scope.Access.TokenRequestBody(scope.Repository), "application/vnd.github+json", "application/json"),
+            time);
+        return new InstallationToken(response.Body.Token, response.Body.ExpiresAt);
     }
 
     private GitHubClient Create(string bearer) =>

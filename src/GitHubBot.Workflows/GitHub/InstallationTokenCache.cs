@@ -5,20 +5,29 @@ namespace GitHubBot.Workflows.GitHub;
 /// <summary>An installation access token and when GitHub said it expires.</summary>
 public sealed record InstallationToken(string Token, DateTimeOffset ExpiresAt);
 
+/// <summary>What one installation token covers: one repository of an installation, with one access.</summary>
+public sealed record TokenScope(long InstallationId, string Repository, GitHubAccess Access)
+{
+    public override string ToString() => $"installation {InstallationId}, {Repository}, {Access.Name}";
+}
+
 /// <summary>
-/// Caches installation tokens per installation and renews them 5 minutes before they expire, so a token
-/// handed to an activity stays valid for the whole call. One fetch at a time per installation.
+/// Caches installation tokens per installation, repository and access, and renews them 5 minutes before they expire,
+/// so a token handed to an activity stays valid for the whole call. One fetch at a time per scope.
 /// </summary>
-public sealed class InstallationTokenCache(Func<long, Task<InstallationToken>> fetch, TimeProvider time)
+public sealed class InstallationTokenCache(Func<TokenScope, Task<InstallationToken>> fetch, TimeProvider time)
 {
     /// <summary>How long before expiry a token is renewed.</summary>
     public static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<long, Entry> entries = new();
+    private readonly ConcurrentDictionary<(long, string, string), Entry> entries = new();
 
-    public async Task<string> GetTokenAsync(long installationId, CancellationToken cancellationToken)
+    public async Task<string> GetTokenAsync(TokenScope scope, CancellationToken cancellationToken)
     {
-        var entry = entries.GetOrAdd(installationId, static _ => new Entry());
+        ArgumentNullException.ThrowIfNull(scope);
+
+        // Repository names are case-insensitive on GitHub: one token for every spelling.
+        var entry = entries.GetOrAdd((scope.InstallationId, scope.Repository.ToLowerInvariant(), scope.Access.Name), static _ => new Entry());
         if (entry.Current is { } fresh && IsFresh(fresh))
         {
             return fresh.Token;
@@ -32,7 +41,7 @@ public sealed class InstallationTokenCache(Func<long, Task<InstallationToken>> f
                 return again.Token;
             }
 
-            entry.Current = await fetch(installationId);
+            entry.Current = await fetch(scope);
             return entry.Current.Token;
         }
         finally

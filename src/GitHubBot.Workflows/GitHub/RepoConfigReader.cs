@@ -12,13 +12,36 @@ public static class RepoConfigReader
 {
     private const string ConfigPath = ".github/ghbot.yml";
 
-    public static async Task<RepoConfigResult> ReadAsync(IGitHubClient client, RepositoryTarget target, TimeProvider time)
+    /// <summary>
+    /// Reads the configuration with a contents:read token for each repository it reads: the repository's own, and one
+    /// for the organization's .github repository, which the installation may not include (then it has none).
+    /// </summary>
+    public static async Task<RepoConfigResult> ReadAsync(IGitHubClients clients, RepositoryTarget target, TimeProvider time, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(target);
-        var files = new List<ConfigFile>();
-        foreach (var (owner, repo) in new[] { (target.Owner, ".github"), (target.Owner, target.Repo) })
+        var own = await clients.ForRepositoryAsync(target, GitHubAccess.ReadCode, cancellationToken);
+        IGitHubClient? organization;
+        try
         {
+            // An installation is the account's: the organization's .github repository is asked for under the same one.
+            var installation = await clients.InstallationIdAsync(target);
+            organization = await clients.ForRepositoryAsync(new RepositoryTarget(target.Owner, ".github", installation), GitHubAccess.ReadCode, cancellationToken);
+        }
+        catch (Temporalio.Exceptions.ApplicationFailureException ex) when (ex.InnerException is ApiException { StatusCode: System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.NotFound })
+        {
+            // GitHub mints no token for a repository the installation does not include (or that does not exist).
+            organization = null;
+        }
+
+        var files = new List<ConfigFile>();
+        foreach (var (client, owner, repo) in new[] { (organization, target.Owner, ".github"), (own, target.Owner, target.Repo) })
+        {
+            if (client is null)
+            {
+                continue;
+            }
+
             var text = await GitHubFailures.CallAsync(() => RawOrNullAsync(client, owner, repo, ConfigPath), time);
             if (text is not null)
             {

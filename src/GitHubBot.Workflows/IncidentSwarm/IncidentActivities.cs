@@ -91,7 +91,7 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
 
     private async Task<bool> IsPrivateAsync(RepositoryTarget repository)
     {
-        var client = await clients.ForRepositoryAsync(repository, ActivityExecutionContext.Current.CancellationToken);
+        var client = await clients.ForRepositoryAsync(repository, GitHubAccess.Metadata, ActivityExecutionContext.Current.CancellationToken);
         var found = await GitHubFailures.CallAsync(() => client.Repository.Get(repository.Owner, repository.Repo), time);
         return found.Private;
     }
@@ -101,8 +101,7 @@ public sealed class IncidentActivities(IOptions<IncidentOptions> options, IGitHu
 
     private async Task<RepoConfig> ReadAsync(RepositoryTarget repository, List<string> notes)
     {
-        var client = await clients.ForRepositoryAsync(repository, ActivityExecutionContext.Current.CancellationToken);
-        var config = await RepoConfigReader.ReadAsync(client, repository, time);
+        var config = await RepoConfigReader.ReadAsync(clients, repository, time, ActivityExecutionContext.Current.CancellationToken);
         if (config.Problems.Count > 0)
         {
             notes.Add($"{repository.Owner}/{repository.Repo}'s .github/ghbot.yml cannot be used ({string.Join("; ", config.Problems.Take(3))}); the App's incident settings apply.");

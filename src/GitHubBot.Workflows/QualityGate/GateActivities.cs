@@ -153,7 +153,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
 
         var message = $"GitHubBot: apply fixes ({string.Join(", ", applied)})\n\nFix commands run by the quality gate of {Shas.Abbreviate(request.Workspace.HeadSha)}.";
         var cloneUrl = new Uri(request.Workspace.CloneUrl);
-        var token = await clients.GitTokenAsync(cloneUrl, request.Workspace.Target, cancellationToken);
+        var token = await clients.GitTokenAsync(cloneUrl, request.Workspace.Target, GitHubAccess.Push, cancellationToken);
         string sha;
         try
         {
@@ -253,7 +253,7 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
             var cloneUrl = Uri.TryCreate(workspace.CloneUrl, UriKind.Absolute, out var url)
                 ? url
                 : throw new ApplicationFailureException($"'{workspace.CloneUrl}' is not a clone URL.", errorType: "InvalidRequest", nonRetryable: true);
-            var gitToken = await clients.GitTokenAsync(cloneUrl, workspace.Target, token);
+            var gitToken = await clients.GitTokenAsync(cloneUrl, workspace.Target, GitHubAccess.ReadCode, token);
             try
             {
                 await GitWorkspace.CheckoutAsync(cloneUrl, workspace.HeadSha, checkout, gitToken, token);

@@ -199,9 +199,10 @@ public sealed partial class QualityGateWorkflow
     /// The input with the PR's head filled in when the gate was started without one (an operator, a command), after
     /// the gate of the PR's current head had the gates of its older heads stopped.
     /// </summary>
-    private async Task<QualityGateInput> ResolveAsync(QualityGateInput input, RepositoryTarget target, CancellationToken token)
+    private async Task<QualityGateInput> ResolveAsync(QualityGateInput given, RepositoryTarget target, CancellationToken token)
     {
-        var lookUp = string.IsNullOrEmpty(input.CloneUrl) || string.IsNullOrEmpty(input.HeadSha);
+        var input = given;
+        var lookUp = string.IsNullOrEmpty(input.CloneUrl) || string.IsNullOrEmpty(input.HeadSha) || input.TrustFromPullRequest;
         var pushed = input.Trigger.StartsWith("pull_request", StringComparison.Ordinal);
         PullRequestHead? head = null;
         if (lookUp || pushed)
@@ -237,6 +238,14 @@ public sealed partial class QualityGateWorkflow
                 FromFork = head.FromFork,
             };
             headSha = input.HeadSha;
+        }
+
+        // A re-run or a command vouches for no one: the PR is judged as its pull_request delivery would be (a new
+        // input field, so gates started before it replay as they ran).
+        if (input.TrustFromPullRequest)
+        {
+            var fromFork = given.FromFork || head!.FromFork;
+            input = input with { FromFork = fromFork, AuthorAssociation = PullRequestTrust.Association(head!.AuthorAssociation, head.AuthorIsBot, fromFork) };
         }
 
         if (input.BaseSha is null && head?.BaseSha is { } baseSha)

@@ -277,7 +277,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
         var repository = await EnsureAsync(snapshot, cancellationToken);
         await GitWorkspace.GitAsync("check-ref-format", ["check-ref-format", "--branch", branch], repository, GitWorkspace.CleanLocalEnvironment, null, cancellationToken);
         var url = CloneUrl(snapshot);
-        var token = await clients.GitTokenAsync(url, snapshot.Target, cancellationToken);
+        var token = await clients.GitTokenAsync(url, snapshot.Target, GitHubAccess.Push, cancellationToken);
 
         // An empty lease: the push is refused when the branch exists at all.
         string[] lease = newBranch ? [$"--force-with-lease=refs/heads/{branch}:"] : [];
@@ -291,7 +291,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
         ArgumentNullException.ThrowIfNull(snapshot);
         var repository = await EnsureAsync(snapshot, cancellationToken);
         var url = CloneUrl(snapshot);
-        var token = await clients.GitTokenAsync(url, snapshot.Target, cancellationToken);
+        var token = await clients.GitTokenAsync(url, snapshot.Target, GitHubAccess.ReadCode, cancellationToken);
         var listing = await GitWorkspace.GitAsync(
             "ls-remote", ["--git-dir", repository, "ls-remote", "--end-of-options", url.ToString(), $"refs/heads/{branch}"], repository, GitWorkspace.Environment(url, token), token, cancellationToken);
         var line = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => l.EndsWith($"\trefs/heads/{branch}", StringComparison.Ordinal));
@@ -332,7 +332,7 @@ public sealed partial class RepoSnapshots(IGitHubClients clients, WorkspaceOptio
             }
             catch (GitCommandException)
             {
-                var token = await clients.GitTokenAsync(url, snapshot.Target, cancellationToken);
+                var token = await clients.GitTokenAsync(url, snapshot.Target, GitHubAccess.ReadCode, cancellationToken);
                 await GitWorkspace.GitAsync(
                     "fetch", ["--git-dir", repository, "fetch", "--quiet", "--depth=1", "--no-tags", "--end-of-options", url.ToString(), snapshot.Sha],
                     repository, GitWorkspace.Environment(url, token), token, cancellationToken);
