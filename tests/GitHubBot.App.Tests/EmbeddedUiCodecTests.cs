@@ -84,7 +84,7 @@ public sealed class EmbeddedUiCodecTests : IDisposable
             await WaitUntilHealthyAsync(client, new Uri($"http://127.0.0.1:{http}/healthz"), serve);
 
             // What the UI's browser code reads: its settings, then a history, then the codec named in the settings.
-            var settings = JsonNode.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{ui}/api/v1/settings")))!;
+            var settings = JsonNode.Parse(await UiGetAsync(client, new Uri($"http://127.0.0.1:{ui}/api/v1/settings")))!;
             var endpoint = (string?)settings["Codec"]?["Endpoint"];
             Assert.NotNull(endpoint);
             Assert.StartsWith($"http://127.0.0.1:{http}/codec/ui/", endpoint, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class EmbeddedUiCodecTests : IDisposable
             var bot = await TemporalClient.ConnectAsync(options);
             var id = $"ui-codec/{Guid.NewGuid():N}";
             await bot.StartWorkflowAsync("NoWorkerNeeded", [marker], new WorkflowOptions(id, "ui-codec-test"));
-            var history = JsonNode.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{ui}/api/v1/namespaces/default/workflows/{Uri.EscapeDataString(id)}/history")))!;
+            var history = JsonNode.Parse(await UiGetAsync(client, new Uri($"http://127.0.0.1:{ui}/api/v1/namespaces/default/workflows/{Uri.EscapeDataString(id)}/history")))!;
             var input = history["history"]!["events"]![0]!["workflowExecutionStartedEventAttributes"]!["input"]!.ToJsonString();
             Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes($"\"{marker}\"")), input, StringComparison.Ordinal);
 
@@ -122,6 +122,23 @@ public sealed class EmbeddedUiCodecTests : IDisposable
         }
 
         Assert.Equal(0, await serve.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>A GET of the embedded UI, which may answer 503 for a while after the bot is healthy (it starts beside the dev server).</summary>
+    private static async Task<string> UiGetAsync(HttpClient client, Uri uri)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var response = await client.GetAsync(uri);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     private static async Task WaitUntilHealthyAsync(HttpClient client, Uri health, Task<int> serve)
