@@ -105,13 +105,13 @@ public static class CheckProcess
         string? stoppedFor = null;
         try
         {
-            var task = Cli.Wrap(line[0]).WithArguments(line.Skip(1))
+            var cli = Cli.Wrap(line[0]).WithArguments(line.Skip(1))
                 .WithWorkingDirectory(workingDirectory)
                 .WithEnvironmentVariables(EnvironmentFor(variables))
                 .WithValidation(CommandResultValidation.None)
                 .WithStandardOutputPipe(output)
-                .WithStandardErrorPipe(output)
-                .ExecuteAsync(stop.Token);
+                .WithStandardErrorPipe(output);
+            var task = sandbox is null ? cli.ExecuteAsync(stop.Token) : SandboxSpawner.Start(() => cli.ExecuteAsync(stop.Token));
             IAsyncDisposable? attached = null;
             Task? watch = null;
             using var watching = new CancellationTokenSource();

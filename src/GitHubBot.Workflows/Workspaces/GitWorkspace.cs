@@ -257,13 +257,13 @@ public static class GitWorkspace
         CommandResult result;
         try
         {
-            result = await command
+            var ready = command
                 .WithWorkingDirectory(Directory.Exists(directory) ? directory : Path.GetTempPath())
                 .WithStandardInputPipe(input is null ? PipeSource.Null : PipeSource.FromString(input))
                 .WithStandardOutputPipe(output.Target)
                 .WithStandardErrorPipe(errors.Target)
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteAsync(enough.Token);
+                .WithValidation(CommandResultValidation.None);
+            result = await (runAs?.Sandbox is null ? ready.ExecuteAsync(enough.Token) : SandboxSpawner.Start(() => ready.ExecuteAsync(enough.Token)));
         }
         catch (OperationCanceledException) when (output.Overflowed && !cancellationToken.IsCancellationRequested)
         {
