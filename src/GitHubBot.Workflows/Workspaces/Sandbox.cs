@@ -5,38 +5,6 @@ using CliWrap.Buffered;
 namespace GitHubBot.Workflows.Workspaces;
 
 /// <summary>
-/// The limits of one sandboxed process tree. CPU time, memory, processes and file size are kernel resource limits
-/// (<c>prlimit</c>), inherited by every process of the tree; disk written and output are counted by the worker, which
-/// stops the whole tree when one is passed.
-/// </summary>
-public sealed record SandboxLimits
-{
-    /// <summary>CPU seconds one process may use (RLIMIT_CPU; the check's timeout bounds the wall time of all).</summary>
-    public long CpuSeconds { get; init; } = 3600;
-
-    /// <summary>Memory one process may make writable (RLIMIT_DATA: heap and anonymous mappings, not address space reserved).</summary>
-    public long MemoryBytes { get; init; } = 4L << 30;
-
-    /// <summary>Processes and threads of the sandbox's user (RLIMIT_NPROC, counted within the sandbox's user namespace).</summary>
-    public int Processes { get; init; } = 2048;
-
-    /// <summary>The largest file it may write (RLIMIT_FSIZE).</summary>
-    public long FileBytes { get; init; } = 4L << 30;
-
-    /// <summary>Bytes the whole tree may write to disk (the kernel's per-process I/O accounting, summed over the sandbox).</summary>
-    public long DiskBytes { get; init; } = 16L << 30;
-
-    /// <summary>The size of its private /tmp (memory-backed).</summary>
-    public long TmpBytes { get; init; } = 1L << 30;
-
-    /// <summary>Bytes of output (stdout and stderr together, lines or not) before it is stopped.</summary>
-    public long OutputBytes { get; init; } = 64L << 20;
-
-    /// <summary>Open files per process (RLIMIT_NOFILE).</summary>
-    public int OpenFiles { get; init; } = 8192;
-}
-
-/// <summary>
 /// Runs repository and agent-written code (checks, fix commands, migration steps, incident fix tests, and git in a
 /// workspace they wrote) in a bubblewrap sandbox: its own user, PID, mount, IPC, UTS and network namespaces; a file
 /// system holding only the system's read-only directories, a private /tmp and the one workspace; no capabilities;
@@ -466,52 +434,3 @@ public sealed class Sandbox
         }
     }
 }
-
-/// <summary>
-/// Starts the sandboxes' processes from one thread that lives as long as the worker. bubblewrap's
-/// <c>--die-with-parent</c> (PR_SET_PDEATHSIG) fires when the <em>thread</em> that started it ends, and a thread-pool
-/// thread retires when idle: a check started from one would be killed mid-run. From this thread, a sandbox dies only
-/// with the worker.
-/// </summary>
-public static class SandboxSpawner
-{
-    private static readonly System.Collections.Concurrent.BlockingCollection<Action> Work = [];
-
-    static SandboxSpawner()
-    {
-        new Thread(() =>
-        {
-            foreach (var start in Work.GetConsumingEnumerable())
-            {
-                start();
-            }
-        })
-        { IsBackground = true, Name = "ghbot-sandbox-spawner" }.Start();
-    }
-
-    /// <summary>Runs <paramref name="start"/> (which starts a process and returns at once) on the spawning thread.</summary>
-    public static T Start<T>(Func<T> start)
-    {
-        using var done = new ManualResetEventSlim();
-        T? result = default;
-        Exception? failure = null;
-        Work.Add(() =>
-        {
-            try
-            {
-                result = start();
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-            finally
-            {
-                done.Set();
-            }
-        });
-        done.Wait();
-        return failure is null ? result! : throw new InvalidOperationException("A sandbox could not be started.", failure);
-    }
-}
-
