@@ -28,7 +28,10 @@ out="$root/bench/results"; mkdir -p "$out"
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
 results="$out/intake-$stamp.jsonl"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+# Each server runs in a session (and process group) of its own, started by setsid: stopping it stops the group, so
+# npx's node child and serve's embedded Temporal go with them.
+stop_group() { kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]}"; do stop_group "$p"; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -48,20 +51,20 @@ record "SDK StartWorkflow only (embedded Temporal, $durability) unique" \
 port="$(free_port)"; tport="$(free_port)"
 (cd "$work/ghbot" && DataDir="$work/data" Temporal__EmbeddedPort="$tport" Temporal__EmbeddedUi=false \
   Temporal__EmbeddedDurability="$durability" Worker__Enabled=false GitHub__WebhookSecret=s \
-  Logging__LogLevel__Default=Warning exec dotnet ghbot.dll serve --urls "http://127.0.0.1:$port" >"$work/ghbot.log" 2>&1) &
+  Logging__LogLevel__Default=Warning exec setsid dotnet ghbot.dll serve --urls "http://127.0.0.1:$port" >"$work/ghbot.log" 2>&1) &
 pids+=($!)
 wait_http "http://127.0.0.1:$port/healthz"
 url="http://127.0.0.1:$port/api/github/webhooks"
 record "ghbot serve (embedded Temporal, $durability) unique" "$(node "$load" --url "$url" --secret s --payload "$payload" --n "$n" --c "$c" --mode unique)"
 record "ghbot serve (embedded Temporal, $durability) same" "$(node "$load" --url "$url" --secret s --payload "$payload" --n "$n" --c "$c" --mode same)"
-kill -TERM "${pids[-1]}"; wait "${pids[-1]}" || true
+stop_group "${pids[-1]}"; wait "${pids[-1]}" || true
 
 if [ "$probot" = 1 ]; then
   echo "installing the Probot peer..." >&2
   cp -r "$shared/bench/probot-baseline" "$work/probot" && chmod -R u+w "$work/probot"
   (cd "$work/probot" && npm ci --silent --no-audit --no-fund >&2 && openssl genrsa -out key.pem 2048 2>/dev/null)
   pport="$(free_port)"
-  (cd "$work/probot" && APP_ID=1 PRIVATE_KEY_PATH=key.pem WEBHOOK_SECRET=s PORT="$pport" LOG_LEVEL=warn exec npx probot run ./index.js >"$work/probot.log" 2>&1) &
+  (cd "$work/probot" && APP_ID=1 PRIVATE_KEY_PATH=key.pem WEBHOOK_SECRET=s PORT="$pport" LOG_LEVEL=warn exec setsid npx probot run ./index.js >"$work/probot.log" 2>&1) &
   pids+=($!)
   wait_http "http://127.0.0.1:$pport/"
   purl="http://127.0.0.1:$pport/api/github/webhooks"
