@@ -67,10 +67,9 @@ public static class TestWorkers
         var gate = new GateOptions();
         configuration.GetSection(GateOptions.SectionName).Bind(gate);
         var root = Path.GetFullPath(workspaceRoot);
-        var sandbox = gate.SandboxOff ? null : gate.CreateSandbox(Path.Combine(root, ".worker", "sandbox"), [Path.GetDirectoryName(root)!]);
         var first = 300000 + (int)(StableHash(root) % 10000) * 64;
-        var uids = checkUids ?? (sandbox is not null && Environment.IsPrivilegedProcess ? (first, first + 63) : null);
-        return new WorkspaceOptions(workspaceRoot) { CheckUids = uids, Sandbox = sandbox }.Validate();
+        var options = WorkspaceOptions.ForRoot(root, gate, [Path.GetDirectoryName(root)!], (first, first + 63));
+        return (checkUids is null ? options : options with { CheckUids = checkUids }).Validate();
     }
 
     private static uint StableHash(string text)

@@ -349,17 +349,14 @@ public sealed partial class GateActivities(IGitHubClients clients, WorkspaceOpti
         }
 
         var line = runAs.Command("/usr/bin/head", ["-c", (maxBytes + 1).ToString(CultureInfo.InvariantCulture), "--", path]);
-        BufferedCommandResult read;
-        var attempt = 0;
-        do
-        {
-            read = await Cli.Wrap(line[0])
+        var read = await Sandbox.RetryingSetUpAsync(
+            async () => await Cli.Wrap(line[0])
                 .WithArguments(line.Skip(1))
                 .WithEnvironmentVariables(CheckProcess.EnvironmentFor(runAs.Environment))
                 .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(cancellationToken);
-        }
-        while (runAs.Sandbox is not null && Sandbox.SetUpFailed(read.ExitCode, read.StandardError) && ++attempt < 4);
+                .ExecuteBufferedAsync(cancellationToken),
+            result => runAs.Sandbox is not null && Sandbox.SetUpFailed(result.ExitCode, result.StandardError),
+            cancellationToken);
         // As File.ReadAllText does: a byte-order mark (which .NET's TRX writer puts first) is not text.
         var text = read.StandardOutput.StartsWith('\uFEFF') ? read.StandardOutput[1..] : read.StandardOutput;
         return read.ExitCode == 0 && text.Length <= maxBytes ? text : null;

@@ -65,16 +65,10 @@ public static class CheckProcess
         bool network = true,
         CancellationToken cancellationToken = default)
     {
-        var run = await RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
-        for (var attempt = 1; attempt < 4 && runAs?.Sandbox is not null && Sandbox.SetUpFailed(run.ExitCode, run.Output); attempt++)
-        {
-            // bubblewrap could not set the sandbox up (seen: a kernel answering a netlink request for the loopback
-            // with a transient error) and the command never started: again, before it counts as the check's result.
-            await Task.Delay(100 * attempt, cancellationToken);
-            run = await RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
-        }
-
-        return run;
+        Task<ProcessRun> Once() => RunOnceAsync(command, workingDirectory, timeout, environment, outputCap, runAs, network, cancellationToken);
+        return runAs?.Sandbox is null
+            ? await Once()
+            : await Sandbox.RetryingSetUpAsync(Once, run => Sandbox.SetUpFailed(run.ExitCode, run.Output), cancellationToken);
     }
 
     private static async Task<ProcessRun> RunOnceAsync(

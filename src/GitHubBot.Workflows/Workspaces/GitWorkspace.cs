@@ -272,7 +272,8 @@ public static class GitWorkspace
 
         if (runAs?.Sandbox is not null && Sandbox.SetUpFailed(result.ExitCode, errors.Text) && setUpAttempt < 3)
         {
-            // The sandbox could not be set up and git never ran (see CheckProcess.RunAsync): again.
+            // The sandbox could not be set up and git never ran (as Sandbox.RetryingSetUpAsync does for the rest;
+            // git's buffers are made anew with each run, so it asks itself again).
             await Task.Delay(100 * (setUpAttempt + 1), cancellationToken);
             return await GitOutputAsync(step, arguments, directory, environment, token, cancellationToken, runAs, input, maxOutputBytes, setUpAttempt + 1);
         }

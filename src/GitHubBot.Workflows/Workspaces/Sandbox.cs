@@ -169,6 +169,23 @@ public sealed class Sandbox
     public static bool SetUpFailed(int exitCode, string output) =>
         exitCode == 1 && output.StartsWith("bwrap: ", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Runs a sandboxed command, and again (up to three more times, a little later each) while <paramref name="setUpFailed"/>
+    /// says bubblewrap could not set its sandbox up (seen: a kernel answering a netlink request for the loopback with
+    /// a transient error): the command never started, so its result is not the command's.
+    /// </summary>
+    public static async Task<T> RetryingSetUpAsync<T>(Func<Task<T>> run, Func<T, bool> setUpFailed, CancellationToken cancellationToken)
+    {
+        var result = await run();
+        for (var attempt = 1; attempt < 4 && setUpFailed(result); attempt++)
+        {
+            await Task.Delay(100 * attempt, cancellationToken);
+            result = await run();
+        }
+
+        return result;
+    }
+
     /// <summary>A new file, in the worker's own directory, for <see cref="Arguments"/>'s <c>infoFile</c>.</summary>
     public string NewInfoFile()
     {

@@ -55,13 +55,22 @@ public sealed record WorkspaceOptions(string Root)
     /// <param name="gate">The "Gate" settings.</param>
     /// <param name="secrets">Files of the worker's that no sandbox may see even under a system directory (the App's key file).</param>
     /// <exception cref="FormatException">Gate:CheckUids or a Gate:Limits value is not valid (the message names it).</exception>
-    public static WorkspaceOptions From(string dataDir, GateOptions gate, IEnumerable<string?>? secrets = null)
+    public static WorkspaceOptions From(string dataDir, GateOptions gate, IEnumerable<string?>? secrets = null) =>
+        ForRoot(Path.Combine(Path.GetFullPath(dataDir), "workspaces"), gate, [Path.GetFullPath(dataDir), .. (secrets ?? []).OfType<string>()], DefaultCheckUids);
+
+    /// <summary>The workspaces under <paramref name="root"/>, run as <paramref name="gate"/> says.</summary>
+    /// <param name="root">The workspaces' directory.</param>
+    /// <param name="gate">The "Gate" settings.</param>
+    /// <param name="hidden">Paths of the worker's no sandbox may see (DataDir, the key file).</param>
+    /// <param name="rootUids">The user IDs a root worker gives the PR's code when Gate:CheckUids is empty.</param>
+    /// <exception cref="FormatException">Gate:CheckUids or a Gate:Limits value is not valid (the message names it).</exception>
+    public static WorkspaceOptions ForRoot(string root, GateOptions gate, IReadOnlyList<string> hidden, (int First, int Last) rootUids)
     {
         ArgumentNullException.ThrowIfNull(gate);
-        var root = Path.Combine(Path.GetFullPath(dataDir), "workspaces");
-        var sandbox = gate.SandboxOff ? null : gate.CreateSandbox(Path.Combine(root, ".worker", "sandbox"), [Path.GetFullPath(dataDir), .. (secrets ?? []).OfType<string>()]);
-        var uids = ParseUids(gate.CheckUids) ?? (sandbox is not null && Environment.IsPrivilegedProcess ? DefaultCheckUids : null);
-        return new WorkspaceOptions(root) { CheckUids = uids, Sandbox = sandbox };
+        var options = new WorkspaceOptions(Path.GetFullPath(root));
+        var sandbox = gate.SandboxOff ? null : gate.CreateSandbox(Path.Combine(options.WorkerDirectory, "sandbox"), hidden);
+        var uids = ParseUids(gate.CheckUids) ?? (sandbox is not null && Environment.IsPrivilegedProcess ? rootUids : null);
+        return options with { CheckUids = uids, Sandbox = sandbox };
     }
 
     /// <summary>Fails, saying what to change, when the PR's code cannot be run as other users, or sandboxed, here.</summary>
