@@ -98,6 +98,7 @@ public sealed class TemporalServerFixture : IAsyncLifetime
         environment = await StartLocalAsync(new()
         {
             DevServerOptions = new() { ExistingPath = CliPath(), LogLevel = "error" },
+            SearchAttributes = GitHubBot.Workflows.Temporal.GhbotSearchAttributes.All, // ghbot list --repo filters by them
         });
     }
 

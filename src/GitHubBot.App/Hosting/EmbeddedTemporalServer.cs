@@ -1,5 +1,6 @@
 using System.Globalization;
 using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.Temporal;
 using Temporalio.Testing;
 
 namespace GitHubBot.App.Hosting;
@@ -59,6 +60,9 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
             Namespace = settings.Namespace,
             UI = settings.EmbeddedUi,
             UIPort = settings.EmbeddedUiPort,
+
+            // Registered at every start (the dev server keeps them in its database; registering again is harmless).
+            SearchAttributes = GhbotSearchAttributes.All,
             DevServerOptions = new()
             {
                 ExistingPath = cli,
