@@ -115,7 +115,15 @@ public sealed partial class HostileRequestsTests(ITestOutputHelper log) : IAsync
         var payload = Payloads.InOwnRepository("pull_request.opened.json", out _);
         using var accepted = await bot.Webhooks.PostAsync("pull_request", payload);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
-        Assert.Equal(1, await CountWorkflowsAsync());
+        // Listing reads Temporal's visibility store, which the server fills a moment after the start (longer on a
+        // loaded machine): wait for it rather than read it once.
+        var listed = await CountWorkflowsAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); listed == 0 && DateTime.UtcNow < deadline; listed = await CountWorkflowsAsync())
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(1, listed);
     }
 
     private const int Concurrency = 12;
