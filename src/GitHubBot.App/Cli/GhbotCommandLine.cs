@@ -40,11 +40,25 @@ public static class GhbotCommandLine
 
     private static Command ServeCommand()
     {
-        var command = new Command("serve", "Run the webhook intake and workers in one process; starts an embedded Temporal dev server when Temporal:Address is empty. Other arguments (--urls, --Key=Value) go to ASP.NET Core configuration.")
+        var publicUrl = new Option<string?>("--public-url") { Description = "This server's URL as GitHub reaches it (Setup:PublicUrl): the App /setup creates sends its webhooks there." };
+        var resetSetup = new Option<bool>("--reset-setup") { Description = "Let /setup create a new GitHub App although one is stored (Setup:Reset); it replaces the stored one." };
+        var command = new Command("serve", "Run the webhook intake and workers in one process; starts an embedded Temporal dev server when Temporal:Address is empty. Without a GitHub App, open /setup to create one. Other arguments (--urls, --Key=Value) go to ASP.NET Core configuration.")
         {
-            TreatUnmatchedTokensAsErrors = false,
+            publicUrl,
+            resetSetup,
         };
-        command.SetAction((parse, cancellationToken) => ServeHost.RunAsync([.. parse.UnmatchedTokens], cancellationToken));
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            AddIfSet(overrides, "Setup:PublicUrl", parse.GetValue(publicUrl));
+            if (parse.GetValue(resetSetup))
+            {
+                overrides["Setup:Reset"] = "true";
+            }
+
+            return ServeHost.RunAsync([.. parse.UnmatchedTokens], overrides, cancellationToken);
+        });
         return command;
     }
 
