@@ -33,8 +33,9 @@ public sealed class GitHubAppOptionsValidator(IEnumerable<GitHubAppSetup> setup)
         }
         catch (InvalidOperationException ex)
         {
-            var hint = options.HasNoApp() ? " (or let `ghbot serve` create the App: open its /setup page; it stores the App in DataDir)" : string.Empty;
-            return $"The worker acts as the GitHub App: {ex.Message}{hint}";
+            return options.HasNoApp()
+                ? $"The worker acts as the GitHub App: {ex.Message.TrimEnd('.')}, or let `ghbot serve` create the App: open its /setup page (it stores the App in DataDir)."
+                : $"The worker acts as the GitHub App: {ex.Message}";
         }
     }
 }

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using GitHubBot.App.Cli;
+using GitHubBot.Testing;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>/setup's refusals (forged callbacks, bad organisation names) and the one-line refusals of serve and worker.</summary>
+[Collection(TemporalCollection.Name)]
+public sealed partial class SetupModeTests(TemporalServerFixture temporal)
+{
+    [Fact]
+    public async Task A_setup_callback_with_a_forged_state_or_a_bad_code_stores_nothing_and_says_why()
+    {
+        using var github = new GitHubFake();
+        github.ExpectManifestFlow("the-real-code");
+        using var dataDir = new TempDirectory("ghbot-setup-");
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: SetupFlowTests.Unconfigured(dataDir, github, workers: false));
+
+        // No state, or one this server never handed out: refused before GitHub is asked anything.
+        foreach (var query in new[] { "code=the-real-code", "code=the-real-code&state=forged" })
+        {
+            using var forged = await bot.Http.GetAsync(new Uri($"/setup/callback?{query}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+            Assert.Contains("does not come from a setup page of this server", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // A real state with a code that is not one: refused too, and the state is used up.
+        var state = await StateOfAsync(bot, "/setup");
+        using (var badCode = await bot.Http.GetAsync(new Uri($"/setup/callback?code=..%2Fapp&state={state}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badCode.StatusCode);
+            Assert.Contains("no valid code", await badCode.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var replayed = await bot.Http.GetAsync(new Uri($"/setup/callback?code=the-real-code&state={state}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        }
+
+        // A code GitHub does not know: GitHub's refusal is said, nothing stored.
+        state = await StateOfAsync(bot, "/setup");
+        using (var unknown = await bot.Http.GetAsync(new Uri($"/setup/callback?code=expired-code&state={state}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, unknown.StatusCode);
+            Assert.Contains("GitHub refused to hand over the new App (404: Not Found)", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Single(github.RequestsTo("POST", "/app-manifests/expired-code/conversions"));
+        Assert.Empty(github.RequestsTo("POST", "/app-manifests/the-real-code/conversions"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dataDir.Path, "github-app*"));
+        using var stillRefused = await new WebhookSender(bot.Http, github.CreatedWebhookSecret).PostFixtureAsync("ping.json");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, stillRefused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Setup_for_an_organisation_posts_to_its_page_and_a_name_with_bad_characters_is_refused()
+    {
+        using var github = new GitHubFake();
+        using var dataDir = new TempDirectory("ghbot-setup-");
+        var settings = SetupFlowTests.Unconfigured(dataDir, github, workers: false);
+        settings["Setup:PublicUrl"] = "https://ghbot.example.com/";
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings);
+
+        using var bad = await bot.Http.GetAsync(new Uri("/setup?organization=%3Cscript%3Eocto-%3C%2Fscript%3E", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var said = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("is not a GitHub organisation name", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", said, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;", said, StringComparison.Ordinal);
+
+        using var good = await bot.Http.GetAsync(new Uri("/setup?organization=octo-org", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+        var page = await good.Content.ReadAsStringAsync();
+        Assert.Matches($"<form method=\"post\" action=\"{Regex.Escape(github.ApiBaseUrl.ToString())}organizations/octo-org/settings/apps/new\\?state=[A-Za-z0-9_-]{{43}}\">", page);
+
+        // The public URL, not the request's, is where GitHub is told to send webhooks.
+        Assert.Contains("https://ghbot.example.com/api/github/webhooks", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+        Assert.Contains("\"redirect_url\":\"https://ghbot.example.com/setup/callback\"", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_an_App_the_worker_refuses_and_settings_that_stop_serve_are_one_line_naming_them_and_exit_code_2()
+    {
+        using var dataDir = new TempDirectory("ghbot-setup-");
+        var (code, said) = await RunAsync(["worker", "--host", "127.0.0.1:1", $"--DataDir={dataDir.Path}", "--Gate:Sandbox=off"]);
+        Assert.Equal(2, code);
+        Assert.Contains("set GitHub:AppId and GitHub:PrivateKey (or GitHub:PrivateKeyPath)", said, StringComparison.Ordinal);
+        Assert.Contains("/setup", said, StringComparison.Ordinal);
+        Assert.Single(said.Trim().Split('\n'));
+
+        using var github = new GitHubFake();
+        var serve = new[] { "serve", "--urls", "http://127.0.0.1:0", $"--DataDir={dataDir.Path}", "--Gate:Sandbox=off", "--Temporal:EmbeddedPort=0", "--Temporal:EmbeddedUi=false" };
+        foreach (var (args, named) in new (string[] Args, string Named)[]
+        {
+            ([.. serve, "--GitHub:AppId=7", "--GitHub:WebhookSecret=s", "--GitHub:PrivateKey=-----BEGIN RSA PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END RSA PRIVATE KEY-----"], "GitHub:PrivateKey is not a PEM-encoded RSA private key"),
+            ([.. serve, $"--GitHub:AppId={github.AppId.ToString(CultureInfo.InvariantCulture)}", $"--GitHub:PrivateKey={github.PrivateKeyPem.Replace("\n", "\\n", StringComparison.Ordinal)}"], "GitHub:WebhookSecret is required"),
+            ([.. serve, "--public-url", "ftp://example.com"], "Setup:PublicUrl (--public-url) must be"),
+            ([.. serve, "--Temporal:EmbeddedPort=seven"], "Temporal:EmbeddedPort"),
+            ([.. serve, "--Intake:FreshnessWindow=-01:00:00"], "Intake:FreshnessWindow must be a positive time span"),
+        })
+        {
+            (code, said) = await RunAsync(args);
+            Assert.True(code == 2, $"exit code {code} for {named}: {said}");
+            Assert.Contains(named, said, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+            Assert.DoesNotContain("bm90IGEga2V5", said, StringComparison.Ordinal);
+            Assert.Single(said.Trim().Split('\n'));
+        }
+    }
+
+    /// <summary>The state of the form on a setup page.</summary>
+    private static async Task<string> StateOfAsync(BotHost bot, string path)
+    {
+        var page = await bot.Http.GetStringAsync(new Uri(path, UriKind.Relative));
+        return StateInForm().Match(page).Groups[1].Value;
+    }
+
+    [GeneratedRegex("\\?state=([A-Za-z0-9_-]+)\"")]
+    private static partial Regex StateInForm();
+
+    private static async Task<(int Code, string Said)> RunAsync(string[] args)
+    {
+        var error = new StringWriter();
+        var before = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            var code = await GhbotCommandLine.RunAsync(args).WaitAsync(TimeSpan.FromSeconds(60));
+            return (code, error.ToString());
+        }
+        finally
+        {
+            Console.SetError(before);
+        }
+    }
+}
