@@ -75,9 +75,24 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
         var page = await good.Content.ReadAsStringAsync();
         Assert.Matches($"<form method=\"post\" action=\"{Regex.Escape(github.ApiBaseUrl.ToString())}organizations/octo-org/settings/apps/new\\?state=[A-Za-z0-9_-]{{43}}\">", page);
 
-        // The public URL, not the request's, is where GitHub is told to send webhooks.
-        Assert.Contains("https://ghbot.example.com/api/github/webhooks", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+        // The public URL, not the request's, is where GitHub is told to send webhooks and the browser back.
+        Assert.Contains("\"url\":\"https://ghbot.example.com/api/github/webhooks\"", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
         Assert.Contains("\"redirect_url\":\"https://ghbot.example.com/setup/callback\"", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_a_webhook_url_the_App_sends_webhooks_to_the_forwarder_and_the_browser_comes_back_here()
+    {
+        using var github = new GitHubFake();
+        using var dataDir = new TempDirectory("ghbot-setup-");
+        var settings = SetupFlowTests.Unconfigured(dataDir, github, workers: false);
+        settings["Setup:WebhookUrl"] = "https://smee.io/aBcD1234";
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings);
+
+        var page = WebUtility.HtmlDecode(await bot.Http.GetStringAsync(new Uri("/setup", UriKind.Relative)));
+        Assert.Contains("\"hook_attributes\":{\"url\":\"https://smee.io/aBcD1234\"", page, StringComparison.Ordinal);
+        Assert.Contains($"\"redirect_url\":\"{bot.Http.BaseAddress!.ToString().TrimEnd('/')}/setup/callback\"", page, StringComparison.Ordinal);
+        Assert.Contains("GitHub will send webhooks to <code>https://smee.io/aBcD1234</code>", page, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,6 +112,7 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
             ([.. serve, "--GitHub:AppId=7", "--GitHub:WebhookSecret=s", "--GitHub:PrivateKey=-----BEGIN RSA PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END RSA PRIVATE KEY-----"], "GitHub:PrivateKey is not a PEM-encoded RSA private key"),
             ([.. serve, $"--GitHub:AppId={github.AppId.ToString(CultureInfo.InvariantCulture)}", $"--GitHub:PrivateKey={github.PrivateKeyPem.Replace("\n", "\\n", StringComparison.Ordinal)}"], "GitHub:WebhookSecret is required"),
             ([.. serve, "--public-url", "ftp://example.com"], "Setup:PublicUrl (--public-url) must be"),
+            ([.. serve, "--webhook-url", "smee.io/x"], "Setup:WebhookUrl (--webhook-url) must be"),
             ([.. serve, "--Temporal:EmbeddedPort=seven"], "Temporal:EmbeddedPort"),
             ([.. serve, "--Intake:FreshnessWindow=-01:00:00"], "Intake:FreshnessWindow must be a positive time span"),
         })

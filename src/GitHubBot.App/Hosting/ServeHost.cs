@@ -1,6 +1,7 @@
 using GitHubBot.App.Setup;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace GitHubBot.App.Hosting;
 
@@ -66,6 +67,10 @@ public static partial class ServeHost
             }
 
             await using var app = builder.Build();
+
+            // Options are validated here, before the host starts: a setting that stops it is then the one line
+            // RunAsync prints, not the host's "Hosting failed to start" log with a stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             app.UseGitHubBot();
             var services = WorkerHost.BackgroundServices(app.Services);
             using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
@@ -141,6 +146,7 @@ public static class WorkerHost
 
         builder.AddGitHubBotWorkerOnly();
         using var host = builder.Build();
+        host.Services.GetService<IStartupValidator>()?.Validate();
         var workers = BackgroundServices(host.Services);
         await host.RunAsync(cancellationToken);
         return AnyFailed(workers) ? 1 : 0;

@@ -37,15 +37,16 @@ public static partial class SetupEndpoints
         }
 
         var publicUrl = flow.PublicUrl(context.Request);
-        var manifest = SetupFlow.Manifest(publicUrl);
+        var webhookUrl = flow.WebhookUrl(publicUrl);
+        var manifest = SetupFlow.Manifest(publicUrl, webhookUrl);
         if (organization is null)
         {
-            return Html(context, StatusCodes.Status200OK, SetupPages.Start(flow.WebBaseUrl, publicUrl, manifest, flow.NewState()));
+            return Html(context, StatusCodes.Status200OK, SetupPages.Start(flow.WebBaseUrl, webhookUrl, manifest, flow.NewState()));
         }
 
         organization = organization.Trim();
         return SetupFlow.Login().IsMatch(organization)
-            ? Html(context, StatusCodes.Status200OK, SetupPages.Organization(flow.WebBaseUrl, publicUrl, organization, manifest, flow.NewState()))
+            ? Html(context, StatusCodes.Status200OK, SetupPages.Organization(flow.WebBaseUrl, webhookUrl, organization, manifest, flow.NewState()))
             : Html(context, StatusCodes.Status400BadRequest, SetupPages.Problem(
                 "Not an organisation name",
                 $"'{organization}' is not a GitHub organisation name: it has 1 to 39 letters, digits and single hyphens, and neither starts nor ends with a hyphen."));

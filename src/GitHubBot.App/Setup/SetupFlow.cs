@@ -17,19 +17,28 @@ public sealed class SetupSettings
     /// <summary>This server's URL as GitHub and browsers reach it (<c>--public-url</c>); else each request's own.</summary>
     public Uri? PublicUrl { get; set; }
 
+    /// <summary>
+    /// Where GitHub sends the App's webhooks when it is not <c>{PublicUrl}/api/github/webhooks</c> (<c>--webhook-url</c>):
+    /// a forwarder's channel, such as smee.io's, that relays deliveries to this server.
+    /// </summary>
+    public Uri? WebhookUrl { get; set; }
+
     /// <summary>Whether <c>/setup</c> may create a new App although one is set up (<c>--reset-setup</c>): once.</summary>
     public bool Reset { get; set; }
 
-    /// <summary>Why <see cref="PublicUrl"/> cannot be used (one line naming the setting), or null.</summary>
+    /// <summary>Why <see cref="PublicUrl"/> or <see cref="WebhookUrl"/> cannot be used (one line naming the setting), or null.</summary>
     public static string? Problem(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var value = configuration[$"{SectionName}:PublicUrl"];
-        return string.IsNullOrWhiteSpace(value)
-            || Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.Fragment)
-            ? null
-            : $"Setup:PublicUrl (--public-url) must be this server's absolute http(s) URL as GitHub reaches it, e.g. https://ghbot.example.com, not '{value}'.";
+        return Problem(configuration[$"{SectionName}:PublicUrl"], "Setup:PublicUrl (--public-url) must be this server's absolute http(s) URL as GitHub reaches it, e.g. https://ghbot.example.com")
+            ?? Problem(configuration[$"{SectionName}:WebhookUrl"], "Setup:WebhookUrl (--webhook-url) must be the absolute http(s) URL GitHub is to send webhooks to, e.g. https://smee.io/CHANNEL");
     }
+
+    private static string? Problem(string? value, string must) =>
+        string.IsNullOrWhiteSpace(value)
+        || Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.Fragment)
+            ? null
+            : $"{must}, not '{value}'.";
 }
 
 /// <summary>
@@ -136,14 +145,17 @@ public sealed partial class SetupFlow : IDisposable
     public bool TakeState(string? state) =>
         !string.IsNullOrEmpty(state) && states.TryRemove(state, out var expires) && expires > time.GetUtcNow();
 
-    /// <summary>app-manifest.json with this server's webhook and callback URLs.</summary>
-    public static string Manifest(string publicUrl)
+    /// <summary>Where the App is to send its webhooks: Setup:WebhookUrl, else this server's intake.</summary>
+    public string WebhookUrl(string publicUrl) => settings.WebhookUrl?.ToString() ?? $"{publicUrl}/api/github/webhooks";
+
+    /// <summary>app-manifest.json with this server's URLs: its home, its webhooks (<paramref name="webhookUrl"/>) and the way back.</summary>
+    public static string Manifest(string publicUrl, string webhookUrl)
     {
         using var stream = typeof(SetupFlow).Assembly.GetManifestResourceStream("GitHubBot.app-manifest.json")
             ?? throw new InvalidOperationException("app-manifest.json is not embedded in ghbot.");
         var manifest = JsonNode.Parse(stream)!.AsObject();
         manifest["url"] = publicUrl;
-        manifest["hook_attributes"]!["url"] = $"{publicUrl}/api/github/webhooks";
+        manifest["hook_attributes"]!["url"] = webhookUrl;
         manifest["redirect_url"] = $"{publicUrl}/setup/callback";
         return manifest.ToJsonString();
     }

@@ -9,12 +9,12 @@ internal static class SetupPages
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
     /// <summary>Create the App on the personal account (a form posting the manifest to GitHub) or choose an organisation.</summary>
-    public static string Start(Uri webBaseUrl, string publicUrl, string manifest, string state) => Page(
+    public static string Start(Uri webBaseUrl, string webhookUrl, string manifest, string state) => Page(
         "Set up GitHubBot",
         $"""
         <p>GitHubBot has no GitHub App yet. Create one from its manifest: GitHub shows the App's name, permissions and
         events before it creates it (change the name there if it is taken), then sends you back here.</p>
-        {Destination(publicUrl)}
+        {Destination(webhookUrl)}
         <h2>On your personal account</h2>
         {ManifestForm(new Uri(webBaseUrl, "settings/apps/new"), manifest, state, "create-personal", "Create the App on my personal account")}
         <h2>On an organisation</h2>
@@ -26,12 +26,12 @@ internal static class SetupPages
         """);
 
     /// <summary>Create the App on <paramref name="organization"/> (an owner of it must be signed in on GitHub).</summary>
-    public static string Organization(Uri webBaseUrl, string publicUrl, string organization, string manifest, string state) => Page(
+    public static string Organization(Uri webBaseUrl, string webhookUrl, string organization, string manifest, string state) => Page(
         "Set up GitHubBot",
         $"""
         <p>GitHub creates the App on the organisation <strong>{E(organization)}</strong> if you are one of its owners
         (or App managers), then sends you back here.</p>
-        {Destination(publicUrl)}
+        {Destination(webhookUrl)}
         {ManifestForm(new Uri(webBaseUrl, $"organizations/{Uri.EscapeDataString(organization)}/settings/apps/new"), manifest, state, "create-organization", $"Create the App on {organization}")}
         <p><a href="setup">Back</a></p>
         """);
@@ -50,11 +50,11 @@ internal static class SetupPages
     /// <summary>A refusal or an error, with what to do.</summary>
     public static string Problem(string title, string reason) => Page(title, $"<p id=\"reason\">{E(reason)}</p>\n<p><a href=\"/setup\">Setup</a></p>");
 
-    private static string Destination(string publicUrl) =>
+    private static string Destination(string webhookUrl) =>
         $"""
-        <p>GitHub will send webhooks to <code>{E(publicUrl)}/api/github/webhooks</code>. If GitHub cannot reach that
-        address, restart <code>ghbot serve</code> with <code>--public-url</code> set to the URL it can reach (a tunnel
-        such as smee.io or <code>gh webhook forward</code> for local development).</p>
+        <p>GitHub will send webhooks to <code>{E(webhookUrl)}</code>. If GitHub cannot reach that address, restart
+        <code>ghbot serve</code> with <code>--public-url</code> set to the URL it can reach, or with
+        <code>--webhook-url</code> set to a forwarder's channel (such as smee.io) for local development.</p>
         """;
 
     private static string ManifestForm(Uri action, string manifest, string state, string id, string label) =>
