@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using GitHubBot.App.Cli;
+using GitHubBot.App.Setup;
 using GitHubBot.Testing;
 
 namespace GitHubBot.App.Tests;
@@ -124,6 +125,67 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
             Assert.DoesNotContain("bm90IGEga2V5", said, StringComparison.Ordinal);
             Assert.Single(said.Trim().Split('\n'));
         }
+    }
+
+    [Fact]
+    public async Task With_reset_setup_a_new_App_replaces_the_stored_one_once_and_explicit_settings_are_never_replaced()
+    {
+        using var github = new GitHubFake(appId: 9001);
+        github.ExpectManifestFlow("reset-code");
+        using var dataDir = new TempDirectory("ghbot-setup-");
+        using (var oldKey = System.Security.Cryptography.RSA.Create(2048))
+        {
+            AppCredentialStore.Write(dataDir.Path, new StoredApp(12, "old-app", "Old", new Uri("https://github.com/apps/old-app"), "old-secret", null, null), oldKey.ExportRSAPrivateKeyPem());
+        }
+
+        var settings = SetupFlowTests.Unconfigured(dataDir, github, workers: false);
+        await using (var stored = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings))
+        {
+            using var refused = await stored.Http.GetAsync(new Uri("/setup", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("already set up as the GitHub App old-app", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        settings["Setup:Reset"] = "true";
+        await using (var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings))
+        {
+            // The stored App keeps working until the new one exists.
+            using (var before = await new WebhookSender(bot.Http, "old-secret").PostFixtureAsync("ping.json"))
+            {
+                Assert.NotEqual(HttpStatusCode.Unauthorized, before.StatusCode);
+            }
+
+            var state = await StateOfAsync(bot, "/setup");
+            using (var done = await bot.Http.GetAsync(new Uri($"/setup/callback?code=reset-code&state={state}", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+            }
+
+            Assert.Equal(9001, AppCredentialStore.Read(dataDir.Path)!.Id);
+            Assert.Equal(github.PrivateKeyPem, await File.ReadAllTextAsync(AppCredentialStore.PemPath(dataDir.Path)));
+            using (var old = await new WebhookSender(bot.Http, "old-secret").PostFixtureAsync("ping.json"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
+            }
+
+            using (var current = await new WebhookSender(bot.Http, github.CreatedWebhookSecret).PostFixtureAsync("ping.json"))
+            {
+                Assert.NotEqual(HttpStatusCode.Unauthorized, current.StatusCode);
+                Assert.NotEqual(HttpStatusCode.ServiceUnavailable, current.StatusCode);
+            }
+
+            // --reset-setup allows one new App: the next /setup refuses again.
+            using var again = await bot.Http.GetAsync(new Uri("/setup", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        // An App given in the settings wins over the store, so /setup cannot replace it, even with --reset-setup.
+        settings["GitHub:WebhookSecret"] = "configured-secret";
+        settings["GitHub:AppId"] = "31";
+        await using var configured = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings);
+        using var never = await configured.Http.GetAsync(new Uri("/setup", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Conflict, never.StatusCode);
+        Assert.Contains("configured in its settings", await never.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     /// <summary>The state of the form on a setup page.</summary>

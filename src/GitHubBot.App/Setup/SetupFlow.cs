@@ -85,7 +85,7 @@ public sealed partial class SetupFlow : IDisposable
     public bool IsSetUp => !github.CurrentValue.HasNoApp();
 
     /// <summary>GitHub's web pages (github.com or a GitHub Enterprise Server).</summary>
-    public Uri WebBaseUrl => github.CurrentValue.WebBaseUrl;
+    public Uri WebBaseUrl => AsBase(github.CurrentValue.WebBaseUrl);
 
     /// <summary>Why <c>/setup</c> may not create an App now, or null when it may.</summary>
     public string? Refusal()
@@ -174,7 +174,7 @@ public sealed partial class SetupFlow : IDisposable
     /// </summary>
     public async Task<(StoredApp? App, string? Problem)> CompleteAsync(string code, CancellationToken cancellationToken)
     {
-        var url = new Uri(github.CurrentValue.ApiBaseUrl, $"app-manifests/{Uri.EscapeDataString(code)}/conversions");
+        var url = new Uri(AsBase(github.CurrentValue.ApiBaseUrl), $"app-manifests/{Uri.EscapeDataString(code)}/conversions");
         JsonObject body;
         try
         {
@@ -248,6 +248,9 @@ public sealed partial class SetupFlow : IDisposable
             return null;
         }
     }
+
+    /// <summary>A base URL that relative paths go beneath (https://HOST/api/v3 and https://HOST/api/v3/ alike).</summary>
+    private static Uri AsBase(Uri url) => url.AbsolutePath.EndsWith('/') ? url : new Uri($"{url.GetLeftPart(UriPartial.Path)}/");
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
