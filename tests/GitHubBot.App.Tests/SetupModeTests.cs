@@ -106,7 +106,14 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
         Assert.Contains("/setup", said, StringComparison.Ordinal);
         Assert.Single(said.Trim().Split('\n'));
 
+        // With the App /setup stored in its DataDir, the worker acts as it: it gets as far as Temporal (unreachable here: exit 1).
         using var github = new GitHubFake();
+        using var stored = new TempDirectory("ghbot-setup-");
+        AppCredentialStore.Write(stored.Path, new StoredApp(github.AppId, "stored", null, new Uri("https://github.com/apps/stored"), "s", null, null), github.PrivateKeyPem);
+        (code, said) = await RunAsync(["worker", "--host", "127.0.0.1:1", $"--DataDir={stored.Path}", "--Gate:Sandbox=off"]);
+        Assert.True(code == 1, $"exit code {code}: {said}");
+        Assert.DoesNotContain("GitHub:AppId", said, StringComparison.Ordinal);
+
         var serve = new[] { "serve", "--urls", "http://127.0.0.1:0", $"--DataDir={dataDir.Path}", "--Gate:Sandbox=off", "--Temporal:EmbeddedPort=0", "--Temporal:EmbeddedUi=false" };
         foreach (var (args, named) in new (string[] Args, string Named)[]
         {

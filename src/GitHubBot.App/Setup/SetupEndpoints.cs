@@ -75,9 +75,9 @@ public static partial class SetupEndpoints
         }
 
         var (app, problem) = await flow.CompleteAsync(code, context.RequestAborted);
-        return app is null
-            ? Html(context, StatusCodes.Status502BadGateway, SetupPages.Problem("Setup was not completed", problem!))
-            : Html(context, StatusCodes.Status200OK, SetupPages.Done(app));
+        return app is not null ? Html(context, StatusCodes.Status200OK, SetupPages.Done(app))
+            : flow.Refusal() is not null ? Html(context, StatusCodes.Status409Conflict, SetupPages.Problem("GitHubBot is already set up", problem!))
+            : Html(context, StatusCodes.Status502BadGateway, SetupPages.Problem("Setup was not completed", problem!));
     }
 
     private static IResult Html(HttpContext context, int status, string html)

@@ -64,6 +64,7 @@ public sealed partial class SetupFlow : IDisposable
         Timeout = TimeSpan.FromSeconds(20),
     };
 
+    private readonly SemaphoreSlim completing = new(1, 1);
     private int resetLeft;
 
     public SetupFlow(IOptionsMonitor<GitHubOptions> github, IOptions<SetupSettings> settings, StoredAppConfigurationSource store, TimeProvider time, ILogger<SetupFlow> logger)
@@ -170,9 +171,24 @@ public sealed partial class SetupFlow : IDisposable
 
     /// <summary>
     /// Exchanges the code (POST /app-manifests/{code}/conversions, unauthenticated) and stores the App; then the
-    /// configuration is read again. Returns the App, or why not (nothing stored then).
+    /// configuration is read again. Returns the App, or why not (nothing stored then): <see cref="Refusal"/>, or
+    /// GitHub's refusal.
     /// </summary>
     public async Task<(StoredApp? App, string? Problem)> CompleteAsync(string code, CancellationToken cancellationToken)
+    {
+        // One at a time: a second callback (another tab) finds the App the first one stored, and is refused.
+        await completing.WaitAsync(cancellationToken);
+        try
+        {
+            return Refusal() is { } refusal ? (null, refusal) : await ExchangeAsync(code, cancellationToken);
+        }
+        finally
+        {
+            completing.Release();
+        }
+    }
+
+    private async Task<(StoredApp? App, string? Problem)> ExchangeAsync(string code, CancellationToken cancellationToken)
     {
         var url = new Uri(AsBase(github.CurrentValue.ApiBaseUrl), $"app-manifests/{Uri.EscapeDataString(code)}/conversions");
         JsonObject body;
@@ -208,7 +224,11 @@ public sealed partial class SetupFlow : IDisposable
         return (app, null);
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        completing.Dispose();
+    }
 
     private static (StoredApp? App, string? Pem, string? Problem) Read(JsonObject body)
     {
