@@ -1,11 +1,12 @@
 using System.Globalization;
 using GitHubBot.App.Hosting;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Hosting;
 using Temporalio.Client;
 using Temporalio.Testing;
 
 /// <summary>
-/// What the benchmarks share: a Temporal dev server (TEMPORAL_CLI_PATH, else the SDK's download), and the bot in this
+/// What the benchmarks share: a Temporal dev server (TEMPORAL_CLI_PATH, else `temporal` on PATH, else the SDK's download), and the bot in this
 /// process — web intake and worker, like <c>ghbot serve</c> — talking to the GitHub fake, with signed deliveries.
 /// </summary>
 internal sealed class BenchBot : IAsyncDisposable
@@ -34,7 +35,7 @@ internal sealed class BenchBot : IAsyncDisposable
     /// <summary>Starts Temporal and the bot on <paramref name="taskQueue"/>, GitHub at <paramref name="github"/>, with <paramref name="extra"/> settings.</summary>
     public static async Task<BenchBot> StartAsync(string taskQueue, GitHubFake github, IDictionary<string, string?>? extra = null)
     {
-        var cli = Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH") is { Length: > 0 } path ? path : null;
+        var cli = TemporalCli.Find();
         Console.Error.WriteLine($"starting Temporal dev server ({cli ?? "SDK download"})...");
         var temporal = await WorkflowEnvironment.StartLocalAsync(new() { DevServerOptions = new() { ExistingPath = cli, LogLevel = "error" } });
         var dataDir = new TempDirectory($"ghbot-{taskQueue}-");

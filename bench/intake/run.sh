@@ -22,7 +22,7 @@ if [ -z "${TEMPORAL_CLI_PATH:-}" ] && [ -x "$shared/tools/temporal/path" ]; then
   TEMPORAL_CLI_PATH="$("$shared/tools/temporal/path")"; export TEMPORAL_CLI_PATH
 fi
 load="$shared/bench/webhook-load/load.mjs"
-payload="$shared/fixtures/github-webhooks/pull_request.opened.json"
+payload="$root/tests/fixtures/github-webhooks/pull_request.opened.json"
 work="$(mktemp -d /tmp/ghbot-bench.XXXXXX)"
 out="$root/bench/results"; mkdir -p "$out"
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"

@@ -43,9 +43,9 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         var (status, _, statusError) = await RunAsync("status", "gate/none/none/1/none", "--address", temporal.Address);
         var (signal, _, signalError) = await RunAsync("signal", "gate/none/none/1/none", "Cancel", "--address", temporal.Address);
 
-        Assert.Equal(2, status);
+        Assert.Equal(1, status);
         Assert.Contains("No workflow with ID gate/none/none/1/none", statusError, StringComparison.Ordinal);
-        Assert.Equal(2, signal);
+        Assert.Equal(1, signal);
         Assert.Contains("No running workflow", signalError, StringComparison.Ordinal);
     }
 
@@ -70,11 +70,17 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         Assert.StartsWith("gate/octo/wait/4/manual-", id, StringComparison.Ordinal);
         var (code, output, _) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
         var (listed, list, _) = await RunAsync("list", "--query", $"WorkflowId = '{id}'", "--address", temporal.Address);
+        var (again, table, _) = await RunAsync("wait", id, "--output", "table", "--address", temporal.Address);
+        var (json, explicitJson, _) = await RunAsync("wait", id, "--output", "json", "--address", temporal.Address);
 
         Assert.Equal(0, code);
         Assert.Contains("\"CheckRunId\": 99", output, StringComparison.Ordinal);
         Assert.Contains("\"Conclusion\": \"success\"", output, StringComparison.Ordinal);
         Assert.Contains("\"OverallScore\": 100", output, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (again, json));
+        Assert.Equal(output, explicitJson);
+        Assert.Matches(@"OverallScore\s*│\s*100", table);
+        Assert.Matches(@"Conclusion\s*│\s*success", table);
         Assert.Equal(sha, (string?)github.CheckRunsCreated("octo", "wait")[0]["head_sha"]);
         Assert.Equal(0, listed);
         Assert.Contains(id, list, StringComparison.Ordinal);

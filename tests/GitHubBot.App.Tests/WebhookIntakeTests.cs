@@ -4,6 +4,7 @@ using System.Text;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Common;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Temporal;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -67,6 +68,11 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         var description = await DescribeAsync(id);
         Assert.Equal(WorkflowExecutionStatus.Running, description.Status);
         Assert.Equal("delivery-opened", await description.Memo["deliveryId"].ToValueAsync<string>());
+
+        // what `ghbot list --repo Codertocat/{repo} --type gate` filters by
+        Assert.Equal($"Codertocat/{repo}", description.TypedSearchAttributes.Get(GhbotSearchAttributes.Repository));
+        Assert.Equal(2, description.TypedSearchAttributes.Get(GhbotSearchAttributes.Number));
+        Assert.Equal("gate", description.TypedSearchAttributes.Get(GhbotSearchAttributes.Kind));
     }
 
     [Fact]

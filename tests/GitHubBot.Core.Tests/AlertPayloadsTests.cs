@@ -431,7 +431,7 @@ public sealed class AlertPayloadsTests
 
     private static string Webhook<T>(IEnumerable<T> alerts) => JsonSerializer.Serialize(new { version = "4", alerts });
 
-    private static string Fixture(string name) => File.ReadAllText(Path.Combine(RepositoryRoot(), "..", "shared", "fixtures", "alerts", name));
+    private static string Fixture(string name) => File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "fixtures", "alerts", name));
 
     private static string RepositoryRoot()
     {

@@ -19,14 +19,16 @@ public static class RepositoryPaths
     /// <summary>The repository root (where GitHubBot.sln is).</summary>
     public static string Root => LazyRoot.Value;
 
-    /// <summary>../shared/fixtures/github-webhooks/, beside the repository.</summary>
-    public static string GitHubWebhookFixtures => Existing(Path.Combine(Root, "..", "shared", "fixtures", "github-webhooks"));
+    /// <summary>tests/fixtures/github-webhooks/: real GitHub webhook bodies (sources and licences in its README).</summary>
+    public static string GitHubWebhookFixtures => Existing(Path.Combine(Root, "tests", "fixtures", "github-webhooks"));
 
-    /// <summary>One real GitHub webhook payload from the shared fixtures.</summary>
-    public static string AlertFixtures => Existing(Path.Combine(Root, "..", "shared", "fixtures", "alerts"));
+    /// <summary>tests/fixtures/alerts/: real Alertmanager and Grafana webhook bodies.</summary>
+    public static string AlertFixtures => Existing(Path.Combine(Root, "tests", "fixtures", "alerts"));
+
+    /// <summary>One real GitHub webhook payload from the repository's fixtures.</summary>
 
     public static string GitHubWebhookFixture(string fileName) => Existing(Path.Combine(GitHubWebhookFixtures, fileName));
 
     private static string Existing(string path) =>
-        Path.Exists(path) ? Path.GetFullPath(path) : throw new InvalidOperationException($"Expected the shared fixtures at {Path.GetFullPath(path)} (the repository's ../shared).");
+        Path.Exists(path) ? Path.GetFullPath(path) : throw new InvalidOperationException($"Expected the test fixtures at {Path.GetFullPath(path)} (tests/fixtures in the repository).");
 }

@@ -1,3 +1,4 @@
+using GitHubBot.Workflows.Hosting;
 using Temporalio.Client;
 using Temporalio.Testing;
 using Xunit;
@@ -5,8 +6,9 @@ using Xunit;
 namespace GitHubBot.Testing;
 
 /// <summary>
-/// One real Temporal dev server for a test collection, from TEMPORAL_CLI_PATH (the CLI in ../shared/tools/temporal
-/// on machines without internet). A missing binary fails the tests with a message naming the variable.
+/// One real Temporal dev server for a test collection, its CLI found as <c>ghbot serve</c> finds it (TEMPORAL_CLI_PATH
+/// — ../shared/tools/temporal on machines without internet —, else PATH, else the SDK's download). When none can be
+/// had the tests fail with a message naming the variable.
 /// Tests use fresh task queues and workflow IDs, so they share the server safely.
 /// </summary>
 public sealed class TemporalServerFixture : IAsyncLifetime
@@ -20,21 +22,74 @@ public sealed class TemporalServerFixture : IAsyncLifetime
 
     public WorkflowEnvironment Environment => environment ?? throw new InvalidOperationException("The Temporal dev server has not started.");
 
-    /// <summary>Path of the Temporal CLI from TEMPORAL_CLI_PATH, or a clear failure.</summary>
-    public static string CliPath() => CliPath(System.Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH"));
+    private static readonly Lazy<string> Cli = new(() => CliPath(TemporalCli.Find, () => Task.Run(DownloadAsync).GetAwaiter().GetResult()));
 
-    /// <summary>Checks a TEMPORAL_CLI_PATH value: an existing file, or a failure that names the variable.</summary>
-    public static string CliPath(string? path)
+    /// <summary>
+    /// The Temporal CLI in the order <c>ghbot serve</c> looks for it: TEMPORAL_CLI_PATH, else a <c>temporal</c> on
+    /// PATH, else the one the SDK downloads (once, into a folder of the tests' own). A failure names the variable.
+    /// </summary>
+    public static string CliPath() => Cli.Value;
+
+    /// <summary><see cref="CliPath()"/> with its two sources given: the configured CLI, else a download.</summary>
+    public static string CliPath(Func<string?> configured, Func<string> download)
     {
-        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        ArgumentNullException.ThrowIfNull(configured);
+        ArgumentNullException.ThrowIfNull(download);
+        string? found;
+        try
         {
-            throw new InvalidOperationException(
-                "TEMPORAL_CLI_PATH must name the Temporal CLI binary for the tests' dev server " +
-                $"(currently '{path}'). Run: export TEMPORAL_CLI_PATH=\"$(../shared/tools/temporal/path)\"");
+            found = configured();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException($"{ex.Message} {Advice}", ex);
         }
 
-        return path;
+        if (found is not null)
+        {
+            return found;
+        }
+
+        try
+        {
+            return download();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException(
+                $"No Temporal CLI for the tests' dev server: TEMPORAL_CLI_PATH is not set, there is no `temporal` on PATH, and the SDK could not download it ({ex.Message}). {Advice}",
+                ex);
+        }
     }
+
+    private const string Advice = "Set TEMPORAL_CLI_PATH to the Temporal CLI binary; on a machine without internet: export TEMPORAL_CLI_PATH=\"$(../shared/tools/temporal/path)\"";
+
+    /// <summary>Lets the SDK download the CLI into the tests' folder (a start and stop of its dev server) and returns the binary.</summary>
+    private static async Task<string> DownloadAsync()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "ghbot-tests-temporal-cli");
+        if (Downloaded(folder) is { } existing)
+        {
+            return existing;
+        }
+
+        Directory.CreateDirectory(folder);
+        await using (var server = await WorkflowEnvironment.StartLocalAsync(new() { DownloadDirectory = folder, DevServerOptions = new() { LogLevel = "error" } }))
+        {
+            await server.ShutdownAsync();
+        }
+
+        return Downloaded(folder) ?? throw new InvalidOperationException($"the SDK started a dev server but left no binary in {folder}");
+    }
+
+    private static string? Downloaded(string folder) =>
+        Directory.Exists(folder)
+            ? new DirectoryInfo(folder).GetFiles()
+                .Where(file => !OperatingSystem.IsWindows() ? (file.UnixFileMode & UnixFileMode.UserExecute) != 0 : file.Extension == ".exe")
+                .OrderByDescending(file => file.LastWriteTimeUtc)
+                .Select(file => file.FullName)
+                .FirstOrDefault()
+            : null;
 
     public static string NewTaskQueue() => $"test-{Guid.NewGuid():N}";
 
@@ -43,6 +98,7 @@ public sealed class TemporalServerFixture : IAsyncLifetime
         environment = await StartLocalAsync(new()
         {
             DevServerOptions = new() { ExistingPath = CliPath(), LogLevel = "error" },
+            SearchAttributes = GitHubBot.Workflows.Temporal.GhbotSearchAttributes.All, // ghbot list --repo filters by them
         });
     }
 

@@ -74,7 +74,7 @@ internal static partial class OperatorCommands
                     Rpc = new() { CancellationToken = cancellationToken },
                 };
                 options.SignalWithStart(IncidentSignals.AlertFired, ["cli"]);
-                var handle = await client.StartWorkflowAsync(WorkflowTypes.IncidentSwarm, [input], options);
+                var handle = await StartAsync(client, WorkflowTypes.IncidentSwarm, input, options, settings, error);
                 await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
                 await error.WriteLineAsync($"Opened or joined the incident of {notice.Alert.Name}; follow it with: ghbot wait {handle.Id}");
             }

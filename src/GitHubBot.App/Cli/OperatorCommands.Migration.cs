@@ -62,12 +62,12 @@ internal static partial class OperatorCommands
             }
 
             var settings = LoadSettings();
-            var handle = await client.StartWorkflowAsync(WorkflowTypes.CodeMigration, [input], new WorkflowOptions(input.WorkflowId, parse.GetValue(queue) ?? settings.TaskQueue)
+            var handle = await StartAsync(client, WorkflowTypes.CodeMigration, input, new WorkflowOptions(input.WorkflowId, parse.GetValue(queue) ?? settings.TaskQueue)
             {
                 // A second request for the same target finds the running migration.
                 IdConflictPolicy = Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.UseExisting,
                 Rpc = new() { CancellationToken = cancellationToken },
-            });
+            }, settings, error);
             await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
             await error.WriteLineAsync($"Started the migration of {parsed.Type} {parsed.From} → {parsed.To} on {owner}/{name}; follow it with: ghbot wait {handle.Id}");
             return 0;

@@ -17,8 +17,6 @@ namespace GitHubBot.App.Cli;
 /// </summary>
 internal static partial class OperatorCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     private static readonly Option<string?> AddressOption = new("--address") { Description = "Temporal frontend host:port (default: Temporal:Address, else the local embedded server)." };
     private static readonly Option<string?> NamespaceOption = new("--namespace") { Description = "Temporal namespace (default: Temporal:Namespace, else default)." };
 
@@ -92,10 +90,10 @@ internal static partial class OperatorCommands
                 RequiredScore = parse.GetValue(score),
                 Trigger = "cli",
             };
-            var handle = await client.StartWorkflowAsync(WorkflowTypes.QualityGate, [input], new WorkflowOptions(id, parse.GetValue(queue) ?? settings.TaskQueue)
+            var handle = await StartAsync(client, WorkflowTypes.QualityGate, input, new WorkflowOptions(id, parse.GetValue(queue) ?? settings.TaskQueue)
             {
                 Rpc = new() { CancellationToken = cancellationToken },
-            });
+            }, settings, error);
             await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
             await error.WriteLineAsync($"Started the quality gate of {owner}/{name}#{parse.GetValue(pr)}; follow it with: ghbot wait {handle.Id}");
             return 0;
@@ -150,11 +148,11 @@ internal static partial class OperatorCommands
                 RequestedBy = null,
                 Trigger = "cli",
             };
-            var handle = await client.StartWorkflowAsync(WorkflowTypes.PlanPatchPr, [input], new WorkflowOptions(id, parse.GetValue(queue) ?? settings.TaskQueue)
+            var handle = await StartAsync(client, WorkflowTypes.PlanPatchPr, input, new WorkflowOptions(id, parse.GetValue(queue) ?? settings.TaskQueue)
             {
                 IdConflictPolicy = Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.UseExisting,
                 Rpc = new() { CancellationToken = cancellationToken },
-            });
+            }, settings, error);
             await parse.InvocationConfiguration.Output.WriteLineAsync(handle.Id);
             await error.WriteLineAsync($"Started plan → patch → PR on {owner}/{name}; follow it with: ghbot wait {handle.Id}");
             return 0;
@@ -162,165 +160,13 @@ internal static partial class OperatorCommands
         return command;
     }
 
+    /// <summary>A top-level start with GitHubBot's search attributes (without them, and a warning, where the cluster lacks them).</summary>
+    private static Task<WorkflowHandle> StartAsync(TemporalClient client, string workflowType, object input, WorkflowOptions options, TemporalSettings settings, TextWriter error) =>
+        StartAttributes.StartAsync(options, StartAttributes.For(workflowType, input, settings), o => client.StartWorkflowAsync(workflowType, [input], o), advice => error.WriteLine($"Warning: started without search attributes: {advice}."));
+
     /// <summary>"owner/name" → (owner, name); null when it is not that.</summary>
     private static (string Owner, string Name)? RepositoryOf(string? text) =>
         text?.Split('/') is [{ Length: > 0 } owner, { Length: > 0 } name] ? (owner, name) : null;
-
-    private static Command Status()
-    {
-        var id = new Argument<string>("workflow-id") { Description = "The workflow ID, e.g. gate/octo/app/7/<sha>." };
-        var command = new Command("status", "Show a workflow's state and its Status query.") { id, AddressOption, NamespaceOption };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            if (await ConnectAsync(parse) is not { } client)
-            {
-                return 2;
-            }
-
-            var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
-            WorkflowExecutionDescription description;
-            try
-            {
-                description = await handle.DescribeAsync(new() { Rpc = new() { CancellationToken = cancellationToken } });
-            }
-            catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"No workflow with ID {handle.Id}.");
-                return 2;
-            }
-
-            var status = await QueryStatusAsync(handle, cancellationToken);
-            var output = new Dictionary<string, object?>
-            {
-                ["workflowId"] = description.Id,
-                ["runId"] = description.RunId,
-                ["type"] = description.WorkflowType,
-                ["state"] = StateName(description.Status),
-                ["taskQueue"] = description.TaskQueue,
-                ["started"] = description.StartTime,
-                ["closed"] = description.CloseTime,
-                ["deliveryId"] = description.Memo.TryGetValue("deliveryId", out var delivery) ? await delivery.ToValueAsync<string>() : null,
-                ["status"] = status,
-            };
-            await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(output, Indented));
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command Wait()
-    {
-        var id = new Argument<string>("workflow-id") { Description = "The workflow ID." };
-        var timeout = new Option<TimeSpan?>("--timeout") { Description = "Give up after this long (e.g. 00:10:00); default: wait until it ends." };
-        var command = new Command("wait", "Wait for a workflow to end, showing its progress; prints its result. Exit 0 when it completed, 1 otherwise.") { id, timeout, AddressOption, NamespaceOption };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            if (await ConnectAsync(parse) is not { } client)
-            {
-                return 2;
-            }
-
-            var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (parse.GetValue(timeout) is { } after)
-            {
-                limit.CancelAfter(after);
-            }
-
-            var result = handle.GetResultAsync<JsonElement>(rpcOptions: new() { CancellationToken = limit.Token });
-            string? last = null;
-            while (!result.IsCompleted)
-            {
-                var progress = (await QueryStatusAsync(handle, limit.Token))?.ToString();
-                if (progress is not null && progress != last)
-                {
-                    await parse.InvocationConfiguration.Error.WriteLineAsync($"{DateTimeOffset.UtcNow:HH:mm:ss} {progress}");
-                    last = progress;
-                }
-
-                await Task.WhenAny(result, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
-            }
-
-            try
-            {
-                var value = await result;
-                await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
-                return 0;
-            }
-            catch (WorkflowFailedException ex)
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"{handle.Id} did not complete: {ex.InnerException?.Message ?? ex.Message}");
-                return 1;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"{handle.Id} is still running after {parse.GetValue(timeout)}.");
-                return 1;
-            }
-        });
-        return command;
-    }
-
-    private static Command Signal()
-    {
-        var id = new Argument<string>("workflow-id") { Description = "The workflow ID." };
-        var name = new Argument<string>("signal") { Description = "The signal's name, e.g. Cancel." };
-        var arg = new Option<string?>("--arg") { Description = "The signal's argument as JSON." };
-        var command = new Command("signal", "Send a signal to a running workflow.") { id, name, arg, AddressOption, NamespaceOption };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            if (await ConnectAsync(parse) is not { } client)
-            {
-                return 2;
-            }
-
-            var handle = client.GetWorkflowHandle(parse.GetValue(id)!);
-            object?[] args = parse.GetValue(arg) is { } json ? [JsonDocument.Parse(json).RootElement.Clone()] : [];
-            try
-            {
-                await handle.SignalAsync(parse.GetValue(name)!, args, new() { Rpc = new() { CancellationToken = cancellationToken } });
-            }
-            catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"No running workflow with ID {handle.Id}.");
-                return 2;
-            }
-
-            await parse.InvocationConfiguration.Output.WriteLineAsync($"Sent {parse.GetValue(name)} to {handle.Id}.");
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command List()
-    {
-        var query = new Option<string?>("--query") { Description = "A Temporal list filter, e.g. \"WorkflowType = 'QualityGateWorkflow' AND ExecutionStatus = 'Running'\"." };
-        var limit = new Option<int>("--limit") { Description = "At most this many (default 20).", DefaultValueFactory = _ => 20 };
-        var command = new Command("list", "List workflows, newest first.") { query, limit, AddressOption, NamespaceOption };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            if (await ConnectAsync(parse) is not { } client)
-            {
-                return 2;
-            }
-
-            var count = 0;
-            await foreach (var execution in client.ListWorkflowsAsync(parse.GetValue(query) ?? string.Empty, new() { Limit = parse.GetValue(limit), Rpc = new() { CancellationToken = cancellationToken } }))
-            {
-                count++;
-                await parse.InvocationConfiguration.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{execution.StartTime:yyyy-MM-ddTHH:mm:ssZ}  {StateName(execution.Status),-10}  {execution.WorkflowType,-22}  {execution.Id}"));
-            }
-
-            if (count == 0)
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync("No workflows.");
-            }
-
-            return 0;
-        });
-        return command;
-    }
 
     /// <summary>The workflow's Status query, or null when it has none or no worker answers in time.</summary>
     private static async Task<JsonElement?> QueryStatusAsync(WorkflowHandle handle, CancellationToken cancellationToken)
@@ -345,7 +191,7 @@ internal static partial class OperatorCommands
         WorkflowExecutionStatus.Canceled => "cancelled",
         WorkflowExecutionStatus.Terminated => "terminated",
         WorkflowExecutionStatus.ContinuedAsNew => "continued",
-        WorkflowExecutionStatus.TimedOut => "timed-out",
+        WorkflowExecutionStatus.TimedOut => "timed_out",
         _ => status.ToString(),
     };
 
@@ -373,6 +219,44 @@ internal static partial class OperatorCommands
 
         var options = new TemporalClientConnectOptions();
         TemporalClientSetup.Apply(settings, options);
-        return await TemporalClient.ConnectAsync(options);
+        try
+        {
+            return await TemporalClient.ConnectAsync(options);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or RpcException or IOException)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"Temporal is not reachable at {settings.Address} (--address, else Temporal:Address): {FirstLine(ex.Message)}");
+            return null;
+        }
     }
+
+    /// <summary>
+    /// A client command's action, its failures in one line: Temporal refusing a call (an unregistered search attribute
+    /// named with the fix) ends with exit code 2, like a bad argument or setting; no stack trace.
+    /// </summary>
+    private static async Task<int> GuardAsync(ParseResult parse, Func<Task<int>> action)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        try
+        {
+            return await action();
+        }
+        catch (RpcException ex) when (StartAttributes.Unregistered(ex))
+        {
+            await error.WriteLineAsync($"Temporal refused the query: {StartAttributes.Advice}.");
+            return 2;
+        }
+        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.InvalidArgument)
+        {
+            await error.WriteLineAsync($"Temporal refused the request as invalid (check --query): {FirstLine(ex.Message)}");
+            return 2;
+        }
+        catch (RpcException ex)
+        {
+            await error.WriteLineAsync($"Temporal at --address/Temporal:Address failed the call ({ex.Code}): {FirstLine(ex.Message)}");
+            return 2;
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.Temporal;
 using Temporalio.Testing;
 
 namespace GitHubBot.App.Hosting;
@@ -58,6 +60,9 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
             Namespace = settings.Namespace,
             UI = settings.EmbeddedUi,
             UIPort = settings.EmbeddedUiPort,
+
+            // Registered at every start (the dev server keeps them in its database; registering again is harmless).
+            SearchAttributes = GhbotSearchAttributes.All,
             DevServerOptions = new()
             {
                 ExistingPath = cli,
@@ -94,21 +99,7 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
     }
 
     /// <summary>TEMPORAL_CLI_PATH, else `temporal` on PATH, else null (the SDK downloads the CLI).</summary>
-    public static string? FindCli()
-    {
-        var configured = Environment.GetEnvironmentVariable("TEMPORAL_CLI_PATH");
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return File.Exists(configured)
-                ? configured
-                : throw new InvalidOperationException($"TEMPORAL_CLI_PATH points to '{configured}', which does not exist.");
-        }
-
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, OperatingSystem.IsWindows() ? "temporal.exe" : "temporal"))
-            .FirstOrDefault(File.Exists);
-    }
+    public static string? FindCli() => TemporalCli.Find();
 
     public async ValueTask DisposeAsync()
     {

@@ -12,6 +12,12 @@ public sealed class TemporalSettings
 
     public string TaskQueue { get; set; } = "ghbot";
 
+    /// <summary>
+    /// Whether top-level starts carry GhbotRepository, GhbotNumber and GhbotKind (<c>ghbot list --repo</c> filters by
+    /// them). Off for a cluster where they are not registered; on and unregistered, starts go on without them and warn.
+    /// </summary>
+    public bool SearchAttributes { get; set; } = true;
+
     /// <summary>Temporal Cloud API key (sent as a bearer token); turns TLS on.</summary>
     public string? ApiKey { get; set; }
 

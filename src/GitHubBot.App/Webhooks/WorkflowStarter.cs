@@ -23,8 +23,9 @@ public sealed class TemporalUnavailableException(string message, Exception inner
 /// (<see cref="WorkflowIdConflictPolicy.UseExisting"/>), and a finished one is never started again
 /// (<see cref="WorkflowIdReusePolicy.RejectDuplicate"/>), so a redelivery never makes a second workflow.
 /// A start that Temporal cannot take is retried briefly, then reported so the delivery is answered 503.
+/// Each start carries GitHubBot's search attributes (<see cref="StartAttributes"/>), or none where the cluster lacks them.
 /// </summary>
-public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSettings> settings)
+public sealed partial class WorkflowStarter(ITemporalClient client, IOptions<TemporalSettings> settings, ILogger<WorkflowStarter> logger)
 {
     /// <summary>How long one delivery may wait for Temporal before it is answered 503 (GitHub gives up after 10 s).</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
@@ -50,13 +51,17 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
             return await RunAsync(
                 async token =>
                 {
-                    var handle = await client.StartWorkflowAsync(start.WorkflowType, [start.Input], new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
+                    var options = new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
                     {
                         IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
                         IdReusePolicy = start.RestartFinished ? WorkflowIdReusePolicy.AllowDuplicate : WorkflowIdReusePolicy.RejectDuplicate,
                         Memo = new Dictionary<string, object> { ["deliveryId"] = deliveryId, ["event"] = eventKind },
                         Rpc = new RpcOptions { Retry = false, CancellationToken = token },
-                    }).WaitAsync(token); // the lazy first connect may not watch the token: do not wait past the timeout
+                    };
+
+                    // the lazy first connect may not watch the token: do not wait past the timeout
+                    var handle = await StartAttributes.StartAsync(
+                        options, StartAttributes.For(start.WorkflowType, start.Input, settings.Value), o => client.StartWorkflowAsync(start.WorkflowType, [start.Input], o).WaitAsync(token), Warn);
                     return new StartedWorkflow(handle.Id, handle.ResultRunId, AlreadyFinished: false);
                 },
                 cancellationToken);
@@ -84,7 +89,8 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
             async token =>
             {
                 options.Rpc.CancellationToken = token;
-                var handle = await client.StartWorkflowAsync(workflowType, [input], options).WaitAsync(token);
+                var handle = await StartAttributes.StartAsync(
+                    options, StartAttributes.For(workflowType, input, settings.Value), o => client.StartWorkflowAsync(workflowType, [input], o).WaitAsync(token), Warn);
                 return new StartedWorkflow(handle.Id, handle.ResultRunId, AlreadyFinished: false);
             },
             cancellationToken);
@@ -131,6 +137,8 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
         }
     }
 
+    private void Warn(string advice) => Log.SearchAttributesMissing(logger, advice);
+
     private static bool IsTransient(RpcException ex) => ex.Code is RpcException.StatusCode.Unavailable
         or RpcException.StatusCode.DeadlineExceeded
         or RpcException.StatusCode.ResourceExhausted
@@ -138,4 +146,10 @@ public sealed class WorkflowStarter(ITemporalClient client, IOptions<TemporalSet
 
     private static bool IsConnectFailure(InvalidOperationException ex) =>
         ex.Message.Contains("Connection failed", StringComparison.OrdinalIgnoreCase);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "A workflow was started without its search attributes: {Advice}")]
+        public static partial void SearchAttributesMissing(ILogger logger, string advice);
+    }
 }
