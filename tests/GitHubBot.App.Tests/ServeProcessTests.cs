@@ -53,22 +53,65 @@ public sealed class ServeProcessTests : IDisposable
         Assert.Equal(0, await second.StopAsync());
     }
 
+    [Fact]
+    public async Task Without_an_App_serve_starts_in_Setup_mode_and_says_where_to_set_it_up_in_one_line()
+    {
+        var temporalPort = TestPorts.Free();
+        using var serve = await ServeProcess.StartAsync(dataDir, temporalPort, github: null);
+
+        using var refused = await serve.Webhooks.PostAsync("ping", System.Text.Encoding.UTF8.GetBytes("{}"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        var setup = $"{serve.Address.ToString().TrimEnd('/')}/setup";
+        Assert.Equal($"GitHubBot is not set up: open {setup}", (await refused.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason);
+        Assert.Single(serve.Output.Split('\n'), line => line.Contains("has no GitHub App yet", StringComparison.Ordinal));
+        Assert.Contains($"GitHubBot has no GitHub App yet: open {setup}", serve.Output, StringComparison.Ordinal);
+
+        // The embedded Temporal server runs and workers poll it, waiting for the App.
+        var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
+        var queue = await client.WorkflowService.DescribeTaskQueueAsync(new()
+        {
+            Namespace = "default",
+            TaskQueue = new() { Name = "ghbot" },
+            TaskQueueType = TaskQueueType.Activity,
+        });
+        Assert.NotEmpty(queue.Pollers);
+        Assert.Equal(0, await serve.StopAsync());
+    }
+
     /// <summary>`dotnet ghbot.dll serve` from the test's output folder, configured through environment variables.</summary>
     private sealed class ServeProcess : IDisposable
     {
         private readonly Process process;
         private readonly HttpClient http;
 
-        private ServeProcess(Process process, HttpClient http)
+        private readonly System.Text.StringBuilder output;
+
+        private ServeProcess(Process process, HttpClient http, System.Text.StringBuilder output)
         {
             this.process = process;
             this.http = http;
+            this.output = output;
             Webhooks = new WebhookSender(http, BotHost.Secret);
         }
 
         public WebhookSender Webhooks { get; }
 
-        public static async Task<ServeProcess> StartAsync(string dataDir, int temporalPort, GitHubFake github)
+        public Uri Address => http.BaseAddress!;
+
+        /// <summary>What it wrote so far, standard output and error.</summary>
+        public string Output
+        {
+            get
+            {
+                lock (output)
+                {
+                    return output.ToString();
+                }
+            }
+        }
+
+        /// <summary>Starts serve acting as <paramref name="github"/>'s App, or with no App at all (setup mode).</summary>
+        public static async Task<ServeProcess> StartAsync(string dataDir, int temporalPort, GitHubFake? github)
         {
             var start = new ProcessStartInfo("dotnet")
             {
@@ -85,10 +128,14 @@ public sealed class ServeProcessTests : IDisposable
             start.Environment["DataDir"] = dataDir;
             start.Environment["Temporal__EmbeddedPort"] = temporalPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             start.Environment["Temporal__EmbeddedUi"] = "false";
-            start.Environment["GitHub__AppId"] = github.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment["GitHub__PrivateKey"] = github.PrivateKeyPem;
-            start.Environment["GitHub__WebhookSecret"] = BotHost.Secret;
-            start.Environment["GitHub__ApiBaseUrl"] = github.ApiBaseUrl.ToString();
+            if (github is not null)
+            {
+                start.Environment["GitHub__AppId"] = github.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                start.Environment["GitHub__PrivateKey"] = github.PrivateKeyPem;
+                start.Environment["GitHub__WebhookSecret"] = BotHost.Secret;
+                start.Environment["GitHub__ApiBaseUrl"] = github.ApiBaseUrl.ToString();
+            }
+
             start.Environment["TEMPORAL_CLI_PATH"] = TemporalServerFixture.CliPath();
 
             var process = Process.Start(start)!;
@@ -133,7 +180,7 @@ public sealed class ServeProcessTests : IDisposable
                     using var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
                     if (health.IsSuccessStatusCode)
                     {
-                        return new ServeProcess(process, http);
+                        return new ServeProcess(process, http, output);
                     }
                 }
                 catch (HttpRequestException)

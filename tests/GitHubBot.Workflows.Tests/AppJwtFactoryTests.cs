@@ -64,4 +64,40 @@ public sealed class AppJwtFactoryTests
         Assert.Contains("GitHub:PrivateKey", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("c2VjcmV0LXN0dWZm", ex.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Before_setup_a_github_step_is_refused_saying_to_open_setup_and_after_it_the_new_App_signs()
+    {
+        var settings = new Settings(new GitHubOptions());
+        using var factory = new AppJwtFactory(settings, TimeProvider.System);
+
+        var refused = Assert.Throws<Temporalio.Exceptions.ApplicationFailureException>(() => factory.CreateToken());
+        Assert.Contains("open /setup", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("GitHubAppNotSetUp", refused.ErrorType);
+
+        // /setup stored an App: the same factory signs as it, without a restart; a later App replaces it.
+        foreach (var appId in new long[] { 77, 78 })
+        {
+            using var rsa = RSA.Create(2048);
+            settings.CurrentValue = new GitHubOptions { AppId = appId, PrivateKey = rsa.ExportRSAPrivateKeyPem(), WebhookSecret = "s" };
+            var result = await new JsonWebTokenHandler().ValidateTokenAsync(factory.CreateToken(), new TokenValidationParameters
+            {
+                ValidIssuer = appId.ToString(CultureInfo.InvariantCulture),
+                ValidateAudience = false,
+                IssuerSigningKey = new RsaSecurityKey(rsa.ExportParameters(false)),
+            });
+            Assert.True(result.IsValid, result.Exception?.Message);
+            Assert.Equal(appId, factory.AppId);
+        }
+    }
+
+    /// <summary>Settings that change while the process runs, as /setup changes them.</summary>
+    private sealed class Settings(GitHubOptions initial) : IOptionsMonitor<GitHubOptions>
+    {
+        public GitHubOptions CurrentValue { get; set; } = initial;
+
+        public GitHubOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<GitHubOptions, string?> listener) => null;
+    }
 }

@@ -40,11 +40,28 @@ public static class GhbotCommandLine
 
     private static Command ServeCommand()
     {
-        var command = new Command("serve", "Run the webhook intake and workers in one process; starts an embedded Temporal dev server when Temporal:Address is empty. Other arguments (--urls, --Key=Value) go to ASP.NET Core configuration.")
+        var publicUrl = new Option<string?>("--public-url") { Description = "This server's URL as GitHub reaches it (Setup:PublicUrl): the App /setup creates sends its webhooks there." };
+        var webhookUrl = new Option<string?>("--webhook-url") { Description = "Where the App /setup creates sends its webhooks, when not {public URL}/api/github/webhooks: a forwarder's channel such as smee.io's (Setup:WebhookUrl)." };
+        var resetSetup = new Option<bool>("--reset-setup") { Description = "Let /setup create a new GitHub App although one is stored (Setup:Reset); it replaces the stored one." };
+        var command = new Command("serve", "Run the webhook intake and workers in one process; starts an embedded Temporal dev server when Temporal:Address is empty. Without a GitHub App, open /setup to create one. Other arguments (--urls, --Key=Value) go to ASP.NET Core configuration.")
         {
-            TreatUnmatchedTokensAsErrors = false,
+            publicUrl,
+            webhookUrl,
+            resetSetup,
         };
-        command.SetAction((parse, cancellationToken) => ServeHost.RunAsync([.. parse.UnmatchedTokens], cancellationToken));
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            AddIfSet(overrides, "Setup:PublicUrl", parse.GetValue(publicUrl));
+            AddIfSet(overrides, "Setup:WebhookUrl", parse.GetValue(webhookUrl));
+            if (parse.GetValue(resetSetup))
+            {
+                overrides["Setup:Reset"] = "true";
+            }
+
+            return ServeHost.RunAsync([.. parse.UnmatchedTokens], overrides, cancellationToken);
+        });
         return command;
     }
 

@@ -1,3 +1,4 @@
+using GitHubBot.App.Setup;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
@@ -23,9 +24,13 @@ public static class GitHubBotHost
             .Validate(o => o.FreshnessWindow > TimeSpan.Zero, "Intake:FreshnessWindow must be a positive time span, e.g. 06:00:00.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        // With no App at all, serve starts in setup mode: the intake answers 503 until /setup has created one.
         services.AddOptions<GitHubOptions>()
-            .Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret), "GitHub:WebhookSecret is required to verify webhook deliveries.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret) || o.HasNoApp(), "GitHub:WebhookSecret is required to verify webhook deliveries.")
             .ValidateOnStart();
+        services.AddSingleton<GitHubAppSetup>();
+        services.AddOptions<SetupSettings>().BindConfiguration(SetupSettings.SectionName);
+        services.AddSingleton<SetupFlow>();
         services.AddScoped<DeliveryOutcome>();
         services.AddScoped<WorkflowStarter>();
         services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
@@ -57,6 +62,9 @@ public static class GitHubBotHost
     {
         ConfigureLogging(builder.Logging);
         var services = builder.Services;
+
+        // The App /setup stored in DataDir, beneath every explicit setting; read again when /setup stores a new one.
+        services.AddSingleton(StoredAppConfigurationSource.AddTo(builder.Configuration));
         var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
         var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
         services.AddSingleton(Options.Create(temporal));
@@ -67,7 +75,7 @@ public static class GitHubBotHost
         return (temporal, worker);
     }
 
-    /// <summary>Maps the webhook endpoint behind its guard, the alert endpoints, /healthz and /metrics (Prometheus).</summary>
+    /// <summary>Maps the webhook endpoint behind its guard, /setup, the alert endpoints, /healthz and /metrics (Prometheus).</summary>
     public static WebApplication UseGitHubBot(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -80,6 +88,7 @@ public static class GitHubBotHost
         // does not verify it a second time.
         app.MapGitHubWebhooks(IntakeSettings.WebhookPath, secret: null!)
             .WithMetadata(new WebhookIntakeMiddleware.Marker());
+        app.MapSetup();
         app.MapAlertIntake();
         app.MapCodecEndpoint();
         app.MapHealthChecks("/healthz");

@@ -1,15 +1,32 @@
+using GitHubBot.App.Setup;
+using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace GitHubBot.App.Hosting;
 
 /// <summary><c>ghbot serve</c>: web intake + workers, with an embedded Temporal dev server unless Temporal:Address is set.</summary>
 public static partial class ServeHost
 {
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs serve until it is told to stop. A setting that stops it — here or when the host validates its options —
+    /// is one line on standard error and exit code 2, no stack trace.
+    /// </summary>
+    /// <param name="args">ASP.NET Core's arguments (--urls, --Key=Value).</param>
+    /// <param name="overrides">Settings of serve's own flags (--public-url, --reset-setup).</param>
+    /// <param name="cancellationToken">Stops it.</param>
+    public static Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken) =>
+        SettingException.OrOneLineAsync(() => RunHostAsync(args, overrides, cancellationToken));
+
+    private static async Task<int> RunHostAsync(string[] args, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddInMemoryCollection(overrides);
+        _ = StoredAppConfigurationSource.AddTo(builder.Configuration);
         var settings = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
-        if ((TemporalSettings.Problem(settings) ?? (builder.Configuration.GetValue("Worker:Enabled", true) ? WorkerRegistration.GateProblem(builder.Configuration) : null)) is { } problem)
+        var workers = builder.Configuration.GetValue("Worker:Enabled", true);
+        if ((TemporalSettings.Problem(settings) ?? SetupSettings.Problem(builder.Configuration) ?? GitHubProblem(builder.Configuration, workers)
+            ?? (workers ? WorkerRegistration.GateProblem(builder.Configuration) : null)) is { } problem)
         {
             await Console.Error.WriteLineAsync(problem);
             return 2;
@@ -50,11 +67,15 @@ public static partial class ServeHost
             }
 
             await using var app = builder.Build();
+
+            // Options are validated here, before the host starts: a setting that stops it is then the one line
+            // RunAsync prints, not the host's "Hosting failed to start" log with a stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             app.UseGitHubBot();
-            var workers = WorkerHost.BackgroundServices(app.Services);
+            var services = WorkerHost.BackgroundServices(app.Services);
             using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
             await app.RunAsync();
-            return WorkerHost.AnyFailed(workers) ? 1 : 0;
+            return WorkerHost.AnyFailed(services) ? 1 : 0;
         }
         finally
         {
@@ -63,6 +84,23 @@ public static partial class ServeHost
                 await embedded.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Why the App's settings (explicit, else stored by /setup) stop serve before anything starts: an App configured
+    /// in part, or with a key that cannot be read. None at all is setup mode, not a problem.
+    /// </summary>
+    private static string? GitHubProblem(ConfigurationManager configuration, bool workers)
+    {
+        var github = configuration.GetSection(GitHubOptions.SectionName).Get<GitHubOptions>() ?? new GitHubOptions();
+        if (github.HasNoApp())
+        {
+            return null;
+        }
+
+        return string.IsNullOrWhiteSpace(github.WebhookSecret)
+            ? "GitHub:WebhookSecret is required to verify webhook deliveries."
+            : workers ? GitHubAppOptionsValidator.Problem(github, setupAvailable: true) : null;
     }
 
     private static partial class Log
@@ -86,7 +124,11 @@ public static class WorkerHost
     public static bool AnyFailed(IEnumerable<BackgroundService> services) =>
         services.Any(service => service.ExecuteTask?.IsFaulted == true);
 
-    public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    /// <summary>Runs workers until told to stop; a setting that stops them is one line on standard error and exit code 2.</summary>
+    public static Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken) =>
+        SettingException.OrOneLineAsync(() => RunHostAsync(args, overrides, cancellationToken));
+
+    private static async Task<int> RunHostAsync(string[] args, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(args);
         builder.Configuration.AddInMemoryCollection(overrides);
@@ -104,6 +146,7 @@ public static class WorkerHost
 
         builder.AddGitHubBotWorkerOnly();
         using var host = builder.Build();
+        host.Services.GetService<IStartupValidator>()?.Validate();
         var workers = BackgroundServices(host.Services);
         await host.RunAsync(cancellationToken);
         return AnyFailed(workers) ? 1 : 0;

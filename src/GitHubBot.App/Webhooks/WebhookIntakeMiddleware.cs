@@ -3,6 +3,7 @@ using System.Net.Mime;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using GitHubBot.App.Setup;
 using GitHubBot.Workflows.GitHub;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -19,9 +20,10 @@ namespace GitHubBot.App.Webhooks;
 /// Missing headers or malformed JSON (from an authenticated sender) is 400 with the reason, and afterwards the processor's <see cref="DeliveryOutcome"/> becomes the answer
 /// (202 once Temporal has accepted the start, 200 for ignored events, 503 when Temporal is down).
 /// </summary>
-public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptions<GitHubOptions> github, ILogger<WebhookIntakeMiddleware> logger)
+public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptionsMonitor<GitHubOptions> github, SetupFlow setup, ILogger<WebhookIntakeMiddleware> logger)
 {
-    private readonly string secret = github.Value.WebhookSecret ?? string.Empty;
+    /// <summary>How long a sender is asked to wait while GitHubBot is not set up.</summary>
+    public const int NotSetUpRetryAfterSeconds = 60;
 
     /// <summary>Endpoint metadata that puts an endpoint behind this guard.</summary>
     public sealed class Marker;
@@ -39,6 +41,16 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         var request = context.Request;
         var delivery = request.Headers["X-GitHub-Delivery"].ToString();
         var signature = request.Headers["X-Hub-Signature-256"].ToString();
+
+        // The secret of the App now set up: /setup may have created it since the last delivery.
+        var secret = github.CurrentValue.WebhookSecret;
+        if (string.IsNullOrEmpty(secret))
+        {
+            context.Response.Headers.RetryAfter = NotSetUpRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, $"GitHubBot is not set up: open {setup.PublicUrl(request)}{SetupEndpoints.Path}", delivery, "not_set_up");
+            return;
+        }
+
         if (string.IsNullOrEmpty(signature))
         {
             await RejectAsync(context, StatusCodes.Status401Unauthorized, "missing X-Hub-Signature-256 header", delivery, "unsigned");
@@ -59,7 +71,7 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         }
 
         // One pass over the body: read at most the limit, the signature's HMAC computed on the way.
-        var (unverified, mac, tooSlow) = await ReadSignedAsync(request.Body, request.ContentLength, context.RequestAborted);
+        var (unverified, mac, tooSlow) = await ReadSignedAsync(secret, request.Body, request.ContentLength, context.RequestAborted);
         if (tooSlow)
         {
             await RejectAsync(context, StatusCodes.Status408RequestTimeout, $"the body did not arrive within {BodyReadTimeout.TotalSeconds:0} s (GitHub waits no longer for an answer)", delivery, "too_slow");
@@ -122,7 +134,7 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
     /// can read (deleted when disposed), so a sender who does not know the secret holds at most that much of the
     /// process's memory per request, however large what it sends, and no longer than the timeout, however slowly.
     /// </summary>
-    private async Task<(Stream? Body, byte[] Mac, bool TooSlow)> ReadSignedAsync(Stream source, long? declared, CancellationToken cancellationToken)
+    private static async Task<(Stream? Body, byte[] Mac, bool TooSlow)> ReadSignedAsync(string secret, Stream source, long? declared, CancellationToken cancellationToken)
     {
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

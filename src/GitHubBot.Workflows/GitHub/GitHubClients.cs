@@ -69,10 +69,8 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     private readonly Uri baseUrl;
     private readonly HttpClientAdapter http;
     private readonly AppJwtFactory jwt;
-    private readonly InstallationTokenCache tokens;
     private readonly TimeProvider time;
-    private string? appSlug;
-    private readonly ConcurrentDictionary<(string Owner, string Repo), long> installations = new();
+    private AppCaches? caches;
 
     public GitHubClients(IOptions<GitHubOptions> options, AppJwtFactory jwt, TimeProvider time)
     {
@@ -85,7 +83,6 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         // Octokit calls take no cancellation token: bound each one well inside an activity's start-to-close timeout.
         // Set once, before the shared HTTP client sends anything (it refuses changes afterwards).
         http.SetRequestTimeout(RequestTimeout);
-        tokens = new InstallationTokenCache(CreateAppTokenAsync, time);
     }
 
     /// <summary>A client authenticated with a fresh App JWT (for App-level endpoints).</summary>
@@ -99,7 +96,7 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(access);
         var installationId = await InstallationIdAsync(target);
-        return await tokens.GetTokenAsync(new TokenScope(installationId, target.Repo, access), cancellationToken);
+        return await Caches().Tokens.GetTokenAsync(new TokenScope(installationId, target.Repo, access), cancellationToken);
     }
 
     public async Task<long> InstallationIdAsync(RepositoryTarget target)
@@ -119,19 +116,21 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     /// <summary>The App's slug (its bot account is "{slug}[bot]"), asked of GitHub once.</summary>
     public async Task<string> AppSlugAsync()
     {
-        if (appSlug is null)
+        var known = Caches();
+        if (known.Slug is null)
         {
             var app = await GitHubFailures.CallAsync(() => ForApp().GitHubApps.GetCurrent(), time);
-            appSlug = app.Slug;
+            known.Slug = app.Slug;
         }
 
-        return appSlug;
+        return known.Slug;
     }
 
     public void Dispose() => http.Dispose();
 
     private async Task<long> FindInstallationAsync(string owner, string repo)
     {
+        var installations = Caches().Installations;
         if (installations.TryGetValue((owner, repo), out var known))
         {
             return known;
@@ -140,6 +139,31 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         var installation = await GitHubFailures.CallAsync(() => ForApp().GitHubApps.GetRepositoryInstallationForCurrent(owner, repo), time);
         installations[(owner, repo)] = installation.Id;
         return installation.Id;
+    }
+
+    /// <summary>What is remembered of the App now set up: a new App (set up again with --reset-setup) starts afresh.</summary>
+    private AppCaches Caches()
+    {
+        var appId = jwt.AppId;
+        var known = caches;
+        if (known is null || known.AppId != appId)
+        {
+            known = new AppCaches(appId, new InstallationTokenCache(CreateAppTokenAsync, time));
+            caches = known;
+        }
+
+        return known;
+    }
+
+    private sealed class AppCaches(long appId, InstallationTokenCache tokens)
+    {
+        public long AppId { get; } = appId;
+
+        public InstallationTokenCache Tokens { get; } = tokens;
+
+        public ConcurrentDictionary<(string Owner, string Repo), long> Installations { get; } = new();
+
+        public string? Slug { get; set; }
     }
 
     /// <summary>

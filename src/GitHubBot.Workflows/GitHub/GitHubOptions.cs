@@ -20,6 +20,16 @@ public sealed class GitHubOptions
     /// <summary>REST base URL: api.github.com, a GitHub Enterprise Server's /api/v3/, or a test fake.</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.github.com/");
 
+    /// <summary>GitHub's web pages (where Apps are created from a manifest): github.com, or a GitHub Enterprise Server's root.</summary>
+    public Uri WebBaseUrl { get; set; } = new("https://github.com/");
+
+    /// <summary>
+    /// Whether no App is configured at all — no ID, no key, no webhook secret —: <c>ghbot serve</c> then starts in setup
+    /// mode and <c>/setup</c> creates one. Anything configured must be complete.
+    /// </summary>
+    public bool HasNoApp() =>
+        AppId is null && string.IsNullOrWhiteSpace(PrivateKey) && string.IsNullOrWhiteSpace(PrivateKeyPath) && string.IsNullOrWhiteSpace(WebhookSecret);
+
     /// <summary>The names of the keys the worker needs that are missing, for a start-up error that says what to set.</summary>
     public IReadOnlyList<string> MissingAppCredentials()
     {

@@ -109,7 +109,7 @@ public static class WorkerRegistration
         services.AddOptions<GitHubOptions>().ValidateOnStart();
         services.AddOptions<AgentOptions>().ValidateOnStart();
         services.AddOptions<GateOptions>().ValidateOnStart();
-        services.TryAddSingleton<AppJwtFactory>();
+        services.TryAddSingleton(provider => new AppJwtFactory(provider.GetRequiredService<IOptionsMonitor<GitHubOptions>>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<GitHubClients>();
         services.TryAddSingleton<IGitHubClients>(provider => provider.GetRequiredService<GitHubClients>());
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<AgentOptions>>().Value);
