@@ -1,4 +1,5 @@
 using GitHubBot.Workflows.Hosting;
+using Prometheus;
 
 namespace GitHubBot.App.Hosting;
 
@@ -103,6 +104,11 @@ public static class WorkerHost
         }
 
         builder.AddGitHubBotWorkerOnly();
+        if (builder.Configuration.GetValue<int>("Worker:MetricsPort") is > 0 and var metricsPort)
+        {
+            builder.Services.AddMetricServer(options => options.Port = (ushort)metricsPort);
+        }
+
         using var host = builder.Build();
         var workers = BackgroundServices(host.Services);
         await host.RunAsync(cancellationToken);
