@@ -60,7 +60,7 @@ public sealed class DashboardTests : IDisposable
 
         // Real work: the issue's plan (command, plan, change and gate workflows, four agents, GitHub calls); an
         // unsigned webhook request and an alert while alerts are off, for the intake's other panels.
-        using var response = await serve.Webhooks.PostAsync("issues", payload);
+        using var response = await serve.Webhooks.PostAsync("issues", payload, deliveryId: "dashboard-delivery");
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -68,6 +68,10 @@ public sealed class DashboardTests : IDisposable
         var command = await client.GetWorkflowHandle((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!).GetResultAsync<CommandResult>(rpcOptions: waiting);
         var plan = await client.GetWorkflowHandle(Assert.Single(command.Outcomes).WorkflowId!).GetResultAsync<PlanPatchPrResult>(rpcOptions: waiting);
         Assert.True(plan.Merged, plan.Explanation);
+
+        // The intake's JSON log of the start carries the delivery ID and the workflow ID in its scopes.
+        Assert.Contains(serve.Output.Split('\n'), line => line.Contains("\"DeliveryId\":\"dashboard-delivery\"", StringComparison.Ordinal)
+            && line.Contains($"\"WorkflowId\":\"command/Codertocat/{repo}/", StringComparison.Ordinal));
         using (var unsigned = await serve.Http.PostAsync(new Uri("/api/github/webhooks", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json")))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);

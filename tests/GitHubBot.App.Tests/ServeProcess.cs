@@ -8,11 +8,13 @@ internal sealed class ServeProcess : IDisposable
 {
     private readonly Process process;
     private readonly HttpClient http;
+    private readonly System.Text.StringBuilder output;
 
-    private ServeProcess(Process process, HttpClient http)
+    private ServeProcess(Process process, HttpClient http, System.Text.StringBuilder output)
     {
         this.process = process;
         this.http = http;
+        this.output = output;
         Webhooks = new WebhookSender(http, BotHost.Secret);
     }
 
@@ -20,6 +22,18 @@ internal sealed class ServeProcess : IDisposable
 
     /// <summary>The process's HTTP address (Kestrel's free port).</summary>
     public Uri BaseAddress => http.BaseAddress!;
+
+    /// <summary>What the process wrote so far (its JSON logs).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
 
     /// <summary>A client of the process's HTTP endpoints.</summary>
     public HttpClient Http => http;
@@ -93,7 +107,7 @@ internal sealed class ServeProcess : IDisposable
                 using var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
                 if (health.IsSuccessStatusCode)
                 {
-                    return new ServeProcess(process, http);
+                    return new ServeProcess(process, http, output);
                 }
             }
             catch (HttpRequestException)
