@@ -60,10 +60,10 @@ internal sealed class ServeProcess : IDisposable
         start.Environment["GitHub__WebhookSecret"] = BotHost.Secret;
         start.Environment["GitHub__ApiBaseUrl"] = github.ApiBaseUrl.ToString();
         start.Environment["TEMPORAL_CLI_PATH"] = TemporalServerFixture.CliPath();
-    foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-    {
-        start.Environment[name] = value;
-    }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = Process.Start(start)!;
         var output = new System.Text.StringBuilder();
