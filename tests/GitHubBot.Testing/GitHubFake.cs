@@ -433,7 +433,8 @@ public sealed partial class GitHubFake : IDisposable
     private static ResponseMessage Json(int status, JsonNode body) => new ResponseMessage
     {
         StatusCode = status,
-        Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json; charset=utf-8") },
+        // As GitHub does on every answer: how much of the hour's rate limit is left.
+        Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json; charset=utf-8"), ["X-RateLimit-Limit"] = new("5000"), ["X-RateLimit-Remaining"] = new("4999") },
         BodyData = new BodyData { BodyAsString = body.ToJsonString(), DetectedBodyType = BodyType.String, Encoding = System.Text.Encoding.UTF8 },
     };
 

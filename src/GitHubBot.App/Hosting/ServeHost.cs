@@ -2,6 +2,7 @@ using GitHubBot.App.Setup;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace GitHubBot.App.Hosting;
 
@@ -145,6 +146,11 @@ public static class WorkerHost
         }
 
         builder.AddGitHubBotWorkerOnly();
+        if (builder.Configuration.GetValue<int>("Worker:MetricsPort") is > 0 and var metricsPort)
+        {
+            builder.Services.AddMetricServer(options => options.Port = (ushort)metricsPort);
+        }
+
         using var host = builder.Build();
         host.Services.GetService<IStartupValidator>()?.Validate();
         var workers = BackgroundServices(host.Services);

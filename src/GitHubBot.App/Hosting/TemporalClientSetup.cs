@@ -1,4 +1,5 @@
 using System.Text;
+using GitHubBot.Workflows.Hosting;
 using Temporalio.Client;
 using Temporalio.Converters;
 
@@ -18,6 +19,9 @@ public static class TemporalClientSetup
         }
 
         options.TargetHost = settings.Address;
+
+        // One runtime per process: its metrics (temporal_*) go to /metrics with the bot's own.
+        options.Runtime = TemporalMetrics.Runtime;
         options.Namespace = settings.Namespace;
         if (EncryptionCodec.FromSettings(settings.EncryptionKeys, settings.EncryptionKey) is { } codec)
         {

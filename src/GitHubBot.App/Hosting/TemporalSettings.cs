@@ -112,4 +112,10 @@ public sealed class WorkerSettings
     public bool Enabled { get; set; } = true;
 
     public int Count { get; set; } = 1;
+
+    /// <summary>
+    /// <c>ghbot worker</c> only (serve has <c>/metrics</c>): the port of a metrics listener (<c>GET /metrics</c>, all
+    /// interfaces) for the worker's Temporal, workflow, GitHub and agent metrics; 0, the default, runs none.
+    /// </summary>
+    public int MetricsPort { get; set; }
 }

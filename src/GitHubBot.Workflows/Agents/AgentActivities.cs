@@ -39,11 +39,18 @@ public sealed class AgentActivities(AgentModel model, AgentOptions options, Repo
         {
             var answer = await StructuredAgent.AskAsync(
                 chat, role.Name, role.Instructions, $"{request.Task}\n\n{context}", role.Schema, Math.Max(1, options.MaxAttempts), token);
+            AgentMetrics.Record(role.Name, "answered", answer.InputTokens, answer.OutputTokens);
             return new AgentReply(answer.Value.ToJsonString(), answer.Attempts, answer.InputTokens, answer.OutputTokens);
         }
         catch (AgentOutputException ex)
         {
+            AgentMetrics.Record(role.Name, "invalid", ex.InputTokens, ex.OutputTokens);
             throw new ApplicationFailureException(ex.Message, errorType: "AgentOutputInvalid", nonRetryable: true, details: [ex.Tokens]);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            AgentMetrics.Record(role.Name, "error", 0, 0);
+            throw;
         }
     }
 

@@ -22,6 +22,12 @@ public sealed class AgentOutputException(string message, int attempts, long toke
     public int Attempts { get; } = attempts;
 
     public long Tokens { get; } = tokens;
+
+    /// <summary>Input tokens of all attempts (of <see cref="Tokens"/>).</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Output tokens of all attempts (of <see cref="Tokens"/>).</summary>
+    public long OutputTokens { get; init; }
 }
 
 /// <summary>
@@ -63,6 +69,10 @@ public static class StructuredAgent
         }
 
         throw new AgentOutputException(
-            $"The {role} gave no valid answer in {maxAttempts} attempts; the last one: {string.Join("; ", problems)}", maxAttempts, input + output);
+            $"The {role} gave no valid answer in {maxAttempts} attempts; the last one: {string.Join("; ", problems)}", maxAttempts, input + output)
+        {
+            InputTokens = input,
+            OutputTokens = output,
+        };
     }
 }

@@ -78,7 +78,8 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         baseUrl = options.Value.ApiBaseUrl;
         this.jwt = jwt;
         this.time = time;
-        http = new HttpClientAdapter(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        // Every request is counted and timed by route template, method and status (GitHubMetrics).
+        http = new HttpClientAdapter(() => new GitHubMetricsHandler(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }));
 
         // Octokit calls take no cancellation token: bound each one well inside an activity's start-to-close timeout.
         // Set once, before the shared HTTP client sends anything (it refuses changes afterwards).
@@ -86,10 +87,13 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
     }
 
     /// <summary>A client authenticated with a fresh App JWT (for App-level endpoints).</summary>
-    public IGitHubClient ForApp() => Create(jwt.CreateToken());
+    public IGitHubClient ForApp() => Create(jwt.CreateToken(), "app");
 
-    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken) =>
-        Create(await InstallationTokenAsync(target, access, cancellationToken));
+    public async Task<IGitHubClient> ForRepositoryAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken)
+    {
+        var token = await InstallationTokenAsync(target, access, cancellationToken);
+        return Create(token, (await InstallationIdAsync(target)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     public async Task<string> InstallationTokenAsync(RepositoryTarget target, GitHubAccess access, CancellationToken cancellationToken)
     {
@@ -179,11 +183,12 @@ public sealed class GitHubClients : IGitHubClients, IDisposable
         return new InstallationToken(response.Body.Token, response.Body.ExpiresAt);
     }
 
-    private GitHubClient Create(string bearer) =>
+    /// <summary>A client with <paramref name="bearer"/>, its requests labelled with <paramref name="installation"/> in the metrics.</summary>
+    private GitHubClient Create(string bearer, string installation) =>
         new(new Connection(
             Product,
             baseUrl,
             new InMemoryCredentialStore(new Credentials(bearer, AuthenticationType.Bearer)),
-            http,
+            GitHubMetrics.Labelled(http, installation),
             new SimpleJsonSerializer()));
 }

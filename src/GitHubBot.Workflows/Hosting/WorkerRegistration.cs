@@ -142,6 +142,9 @@ public static class WorkerRegistration
 
         // Every worker of the process (they share these options) takes on at most Worker:MaxConcurrentActivities.
         builder.ConfigureOptions().Configure<IOptions<WorkerLimits>>((options, limits) => limits.Value.Apply(options));
+
+        // Workflows' durations and outcomes (recorded on Workflow.MetricMeter: no commands, nothing on replay).
+        builder.ConfigureOptions().Configure(options => options.Interceptors = [.. options.Interceptors ?? [], new WorkflowMetricsInterceptor()]);
         foreach (var type in Activities)
         {
             builder.AddScopedActivities(type);
@@ -176,6 +179,7 @@ public static class WorkerRegistration
     {
         ArgumentNullException.ThrowIfNull(options);
         services.GetService<IOptions<WorkerLimits>>()?.Value.Apply(options);
+        options.Interceptors = [.. options.Interceptors ?? [], new WorkflowMetricsInterceptor()];
         foreach (var type in Activities)
         {
             foreach (var definition in services.CreateTemporalActivityDefinitions(type))
@@ -201,6 +205,7 @@ public static class WorkerRegistration
             Identity = $"{connection.Identity}/worker-{index + 1}",
             TargetHost = connection.TargetHost,
             Tls = connection.Tls,
+            Runtime = connection.Runtime,
             ApiKey = connection.ApiKey,
             RpcMetadata = connection.RpcMetadata,
             RpcRetry = connection.RpcRetry,
