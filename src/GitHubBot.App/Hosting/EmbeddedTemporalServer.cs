@@ -39,12 +39,21 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.EmbeddedUi && settings.EmbeddedUiPort is <= 0 or > 65535)
         {
-            throw new InvalidOperationException("Temporal:EmbeddedUiPort must be a port number (1-65535) when Temporal:EmbeddedUi is on.");
+            throw new SettingException("Temporal:EmbeddedUiPort must be a port number (1-65535) when Temporal:EmbeddedUi is on.");
         }
 
         Directory.CreateDirectory(dataDir);
         var database = Path.GetFullPath(Path.Combine(dataDir, "temporal.db"));
-        var cli = FindCli();
+        string? cli;
+        try
+        {
+            cli = FindCli();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SettingException($"{ex.Message} Point it at the Temporal CLI binary, or unset it.", ex);
+        }
+
         var extraArgs = ExtraArgs(settings, uiCodec?.Endpoint);
 
         Log.Starting(logger, cli ?? "(SDK download)", database, settings.EmbeddedDurability);
@@ -54,24 +63,32 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var environment = await WorkflowEnvironment.StartLocalAsync(new()
+        WorkflowEnvironment environment;
+        try
         {
-            TargetHost = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}"),
-            Namespace = settings.Namespace,
-            UI = settings.EmbeddedUi,
-            UIPort = settings.EmbeddedUiPort,
-
-            // Registered at every start (the dev server keeps them in its database; registering again is harmless).
-            SearchAttributes = GhbotSearchAttributes.All,
-            DevServerOptions = new()
+            environment = await WorkflowEnvironment.StartLocalAsync(new()
             {
-                ExistingPath = cli,
-                DatabaseFilename = database,
-                ExtraArgs = extraArgs,
-                LogLevel = "error",
-                StartupTimeout = TimeSpan.FromSeconds(30),
-            },
-        });
+                TargetHost = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}"),
+                Namespace = settings.Namespace,
+                UI = settings.EmbeddedUi,
+                UIPort = settings.EmbeddedUiPort,
+
+                // Registered at every start (the dev server keeps them in its database; registering again is harmless).
+                SearchAttributes = GhbotSearchAttributes.All,
+                DevServerOptions = new()
+                {
+                    ExistingPath = cli,
+                    DatabaseFilename = database,
+                    ExtraArgs = extraArgs,
+                    LogLevel = "error",
+                    StartupTimeout = TimeSpan.FromSeconds(30),
+                },
+            });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or TimeoutException)
+        {
+            throw new SettingException(StartProblem(cli, settings.EmbeddedPort, ex.Message), ex);
+        }
 
         var address = environment.Client.Connection.Options.TargetHost ?? throw new InvalidOperationException("The dev server did not report its address.");
         var ui = settings.EmbeddedUi ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.EmbeddedUiPort}/")) : null;
@@ -97,6 +114,16 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
             ? [.. durability, "--ui-codec-endpoint", uiCodecEndpoint.ToString()]
             : durability;
     }
+
+    /// <summary>
+    /// Why the embedded server did not start, in one line that names what to set: the CLI when the SDK could not
+    /// download one, else the port (taken by another process, most often) or a cluster instead.
+    /// </summary>
+    public static string StartProblem(string? cli, int port, string reason) =>
+        (cli is null
+            ? $"The embedded Temporal server needs the Temporal CLI: TEMPORAL_CLI_PATH is not set, there is no `temporal` on PATH, and the SDK could not download it ({reason}). Set TEMPORAL_CLI_PATH to the CLI binary, or Temporal:Address to a running Temporal server."
+            : string.Create(CultureInfo.InvariantCulture, $"The embedded Temporal server ({cli}) did not start on 127.0.0.1:{port} ({reason}). Is another one running there? Set Temporal:EmbeddedPort to a free port, or Temporal:Address to a running Temporal server."))
+        .ReplaceLineEndings(" ");
 
     /// <summary>TEMPORAL_CLI_PATH, else `temporal` on PATH, else null (the SDK downloads the CLI).</summary>
     public static string? FindCli() => TemporalCli.Find();
