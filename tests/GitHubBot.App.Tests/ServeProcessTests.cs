@@ -62,9 +62,15 @@ public sealed class ServeProcessTests : IDisposable
         using var refused = await serve.Webhooks.PostAsync("ping", System.Text.Encoding.UTF8.GetBytes("{}"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var setup = $"{serve.BaseAddress.ToString().TrimEnd('/')}/setup";
-        Assert.Equal($"GitHubBot is not set up: open {setup}", (await refused.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason);
+        var reason = (await refused.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason;
+        Assert.Equal($"GitHubBot is not set up: open {setup}", reason);
         Assert.Single(serve.Output.Split('\n'), line => line.Contains("has no GitHub App yet", StringComparison.Ordinal));
-        Assert.Contains($"GitHubBot has no GitHub App yet: open {setup}", serve.Output, StringComparison.Ordinal);
+        Assert.Matches($"GitHubBot has no GitHub App yet: open {System.Text.RegularExpressions.Regex.Escape(setup)}\\?token=[A-Za-z0-9_-]{{43}}", serve.Output);
+
+        // The token is in the log line alone: the page refuses whoever has not read it, and deliveries never learn it.
+        using var withoutToken = await serve.Http.GetAsync(new Uri(setup));
+        Assert.Equal(HttpStatusCode.Forbidden, withoutToken.StatusCode);
+        Assert.DoesNotContain("token=", reason, StringComparison.Ordinal);
 
         // The embedded Temporal server runs and workers poll it, waiting for the App.
         var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));

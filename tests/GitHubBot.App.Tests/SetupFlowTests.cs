@@ -35,7 +35,8 @@ public sealed class SetupFlowTests(TemporalServerFixture temporal)
         await using (var bot = await BotHost.StartAsync(temporal.Address, taskQueue, extra: settings))
         {
             var root = bot.Http.BaseAddress!.ToString().TrimEnd('/');
-            Assert.Contains(bot.Logs.Entries, line => line.Contains($"GitHubBot has no GitHub App yet: open {root}/setup", StringComparison.Ordinal));
+            var setupLink = LinkLogged(bot, "GitHubBot has no GitHub App yet");
+            Assert.StartsWith($"{root}/setup?token=", setupLink, StringComparison.Ordinal);
 
             // Before setup: deliveries are refused with the reason and a time to come back, and nothing is started.
             var newSecret = new WebhookSender(bot.Http, github.CreatedWebhookSecret);
@@ -49,14 +50,20 @@ public sealed class SetupFlowTests(TemporalServerFixture temporal)
             // The user clicks through: /setup, GitHub's page (it creates the App and redirects back), the success page.
             await using (var chromium = await Chromium.LaunchAsync())
             {
+                // Without the link's token the page is refused; the operator opens the link from the log.
                 var page = await chromium.Browser.NewPageAsync();
-                var setupPage = await page.GotoAsync($"{root}/setup");
+                var withoutToken = await page.GotoAsync($"{root}/setup");
+                Assert.Equal(403, withoutToken!.Status);
+                Assert.Contains("open the link", await page.InnerTextAsync("body"), StringComparison.OrdinalIgnoreCase);
+                var setupPage = await page.GotoAsync(setupLink);
                 Assert.Equal(200, setupPage!.Status);
+                Assert.Equal($"{root}/setup", page.Url);
                 Assert.Equal("Set up GitHubBot", await page.TitleAsync());
                 await page.ClickAsync("#create-personal");
                 await page.WaitForURLAsync($"{root}/setup/callback?**");
                 Assert.Equal("GitHubBot is set up", await page.InnerTextAsync("h1"));
-                Assert.Equal($"https://github.com/apps/{GitHubFake.CreatedAppSlug}/installations/new", await page.GetAttributeAsync("#install", "href"));
+                Assert.Equal($"{github.ApiBaseUrl}apps/{GitHubFake.CreatedAppSlug}/installations/new", await page.GetAttributeAsync("#install", "href"));
+                Assert.Equal("octocat", await page.InnerTextAsync("#owner"));
                 Assert.Contains(GitHubFake.CreatedAppSlug, await page.InnerTextAsync("body"), StringComparison.Ordinal);
             }
 
@@ -102,7 +109,9 @@ public sealed class SetupFlowTests(TemporalServerFixture temporal)
             using (var again = await bot.Http.GetAsync(new Uri("/setup", UriKind.Relative)))
             {
                 Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-                Assert.Contains("--reset-setup", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                var said = await again.Content.ReadAsStringAsync();
+                Assert.Contains("--reset-setup", said, StringComparison.Ordinal);
+                Assert.Contains("owned by octocat", said, StringComparison.Ordinal);
             }
 
             var keyBody = github.PrivateKeyPem.Split('\n')[1];
@@ -118,6 +127,13 @@ public sealed class SetupFlowTests(TemporalServerFixture temporal)
         Assert.Equal(HttpStatusCode.Accepted, redelivery.StatusCode);
         using var refused = await restarted.Http.GetAsync(new Uri("/setup", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+    }
+
+    /// <summary>The setup link (with its token) in the one Warning line that starts with <paramref name="saying"/>.</summary>
+    internal static string LinkLogged(BotHost bot, string saying)
+    {
+        var line = Assert.Single(bot.Logs.Entries, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains(saying, StringComparison.Ordinal));
+        return System.Text.RegularExpressions.Regex.Match(line, "open (http\\S+/setup\\?token=[A-Za-z0-9_-]{43}) ").Groups[1].Value;
     }
 
     /// <summary>A host with no App settings at all, GitHub's pages and API on the fake, workers on.</summary>

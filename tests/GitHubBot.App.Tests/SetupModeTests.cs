@@ -63,6 +63,7 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
         var settings = SetupFlowTests.Unconfigured(dataDir, github, workers: false);
         settings["Setup:PublicUrl"] = "https://ghbot.example.com/";
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings);
+        await OpenLinkAsync(bot);
 
         using var bad = await bot.Http.GetAsync(new Uri("/setup?organization=%3Cscript%3Eocto-%3C%2Fscript%3E", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -90,7 +91,7 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
         settings["Setup:WebhookUrl"] = "https://smee.io/aBcD1234";
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings);
 
-        var page = WebUtility.HtmlDecode(await bot.Http.GetStringAsync(new Uri("/setup", UriKind.Relative)));
+        var page = WebUtility.HtmlDecode(await OpenLinkAsync(bot));
         Assert.Contains("\"hook_attributes\":{\"url\":\"https://smee.io/aBcD1234\"", page, StringComparison.Ordinal);
         Assert.Contains($"\"redirect_url\":\"{bot.Http.BaseAddress!.ToString().TrimEnd('/')}/setup/callback\"", page, StringComparison.Ordinal);
         Assert.Contains("GitHub will send webhooks to <code>https://smee.io/aBcD1234</code>", page, StringComparison.Ordinal);
@@ -135,6 +136,7 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task With_reset_setup_a_new_App_replaces_the_stored_one_once_and_explicit_settings_are_never_replaced()
     {
         using var github = new GitHubFake(appId: 9001);
@@ -162,6 +164,16 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
                 Assert.NotEqual(HttpStatusCode.Unauthorized, before.StatusCode);
             }
 
+            // The replacement needs the link of the armed reset's warning, as a first setup does.
+            using (var anyone = await bot.Http.GetAsync(new Uri("/setup", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, anyone.StatusCode);
+            }
+
+            var armed = Assert.Single(bot.Logs.Entries, line => line.Contains("--reset-setup is armed", StringComparison.Ordinal));
+            Assert.StartsWith("Warning", armed, StringComparison.Ordinal);
+            Assert.Contains("may replace the GitHub App old-app", armed, StringComparison.Ordinal);
+            Assert.Contains("/setup?token=", armed, StringComparison.Ordinal);
             var state = await StateOfAsync(bot, "/setup");
             using (var done = await bot.Http.GetAsync(new Uri($"/setup/callback?code=reset-code&state={state}", UriKind.Relative)))
             {
@@ -169,6 +181,16 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
             }
 
             Assert.Equal(9001, AppCredentialStore.Read(dataDir.Path)!.Id);
+
+            // The App replaced is kept beside it, for this user alone.
+            var backup = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(AppCredentialStore.JsonPath(dataDir.Path) + ".bak"))!;
+            Assert.Equal("old-app", (string?)backup["slug"]);
+            Assert.Contains("BEGIN RSA PRIVATE KEY", await File.ReadAllTextAsync(AppCredentialStore.PemPath(dataDir.Path) + ".bak"), StringComparison.Ordinal);
+            foreach (var file in new[] { AppCredentialStore.JsonPath(dataDir.Path) + ".bak", AppCredentialStore.PemPath(dataDir.Path) + ".bak" })
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
+
             Assert.Equal(github.PrivateKeyPem, await File.ReadAllTextAsync(AppCredentialStore.PemPath(dataDir.Path)));
             using (var old = await new WebhookSender(bot.Http, "old-secret").PostFixtureAsync("ping.json"))
             {
@@ -195,12 +217,20 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
         Assert.Contains("configured in its settings", await never.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    /// <summary>The state of the form on a setup page.</summary>
+    /// <summary>The state of the form on a setup page, in the browser (bot.Http's cookies) that opened the logged link.</summary>
     private static async Task<string> StateOfAsync(BotHost bot, string path)
     {
+        await OpenLinkAsync(bot);
         var page = await bot.Http.GetStringAsync(new Uri(path, UriKind.Relative));
         return StateInForm().Match(page).Groups[1].Value;
     }
+
+    /// <summary>
+    /// Opens the setup link logged at start on this server (at localhost, whatever --public-url says), as the operator
+    /// does: bot.Http keeps the cookie; the page it shows.
+    /// </summary>
+    private static Task<string> OpenLinkAsync(BotHost bot) =>
+        bot.Http.GetStringAsync(new Uri(new Uri(SetupFlowTests.LinkLogged(bot, "/setup?token=")).PathAndQuery, UriKind.Relative));
 
     [GeneratedRegex("\\?state=([A-Za-z0-9_-]+)\"")]
     private static partial Regex StateInForm();

@@ -70,8 +70,19 @@ public sealed partial class GitHubFake
         return this;
     }
 
+    /// <summary>
+    /// <c>POST /app-manifests/{code}/conversions</c> answers <paramref name="status"/> with <paramref name="body"/> for
+    /// that code alone (an odd answer of GitHub's, or of something posing as it).
+    /// </summary>
+    public GitHubFake ExpectConversion(string code, int status, JsonObject body)
+    {
+        Server.Given(Request.Create().UsingPost().WithPath($"/app-manifests/{code}/conversions"))
+            .RespondWith(Response.Create().WithCallback(_ => Json(status, body)));
+        return this;
+    }
+
     /// <summary>The App as GitHub's conversion answers it.</summary>
-    private JsonObject CreatedApp()
+    public JsonObject CreatedApp()
     {
         var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         return new JsonObject
@@ -83,7 +94,7 @@ public sealed partial class GitHubFake
             ["name"] = "GitHubBot (from manifest)",
             ["description"] = "Runs quality gates as durable Temporal workflows.",
             ["external_url"] = "https://example.com",
-            ["html_url"] = $"https://github.com/apps/{CreatedAppSlug}",
+            ["html_url"] = $"{ApiBaseUrl}apps/{CreatedAppSlug}",
             ["created_at"] = now,
             ["updated_at"] = now,
             ["permissions"] = new JsonObject([.. AppPermissions.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]),

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -51,17 +50,20 @@ public sealed partial class SetupFlow : IDisposable
     /// <summary>How long a page's state stays valid: GitHub's manifest codes expire after an hour too.</summary>
     public static readonly TimeSpan StateLifetime = TimeSpan.FromHours(1);
 
-    private const int MaxPendingStates = 256;
+    /// <summary>The largest answer taken from GitHub's conversion (an App's JSON is a few kilobytes).</summary>
+    public const int MaxConversionBytes = 1024 * 1024;
+
+    private const int MaxMessageLength = 200;
 
     private readonly IOptionsMonitor<GitHubOptions> github;
     private readonly SetupSettings settings;
     private readonly StoredAppConfigurationSource store;
     private readonly TimeProvider time;
     private readonly ILogger<SetupFlow> logger;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> states = new(StringComparer.Ordinal);
     private readonly HttpClient http = new(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
         Timeout = TimeSpan.FromSeconds(20),
+        MaxResponseContentBufferSize = MaxConversionBytes,
     };
 
     private readonly SemaphoreSlim completing = new(1, 1);
@@ -88,6 +90,10 @@ public sealed partial class SetupFlow : IDisposable
     /// <summary>GitHub's web pages (github.com or a GitHub Enterprise Server).</summary>
     public Uri WebBaseUrl => AsBase(github.CurrentValue.WebBaseUrl);
 
+    /// <summary>Where the setup pages' forms may go (CSP form-action): this server, GitHub's pages, and --public-url's origin.</summary>
+    public string FormActions() =>
+        string.Join(' ', new[] { "'self'", WebBaseUrl.GetLeftPart(UriPartial.Authority), settings.PublicUrl?.GetLeftPart(UriPartial.Authority) }.OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Why <c>/setup</c> may not create an App now, or null when it may.</summary>
     public string? Refusal()
     {
@@ -107,7 +113,7 @@ public sealed partial class SetupFlow : IDisposable
 
         return Volatile.Read(ref resetLeft) > 0
             ? null
-            : $"GitHubBot is already set up as the GitHub App {stored!.Slug}. To replace it with a new App, restart `ghbot serve` with --reset-setup.";
+            : $"GitHubBot is already set up as the GitHub App {stored!.Slug} owned by {stored.OwnerOrUnknown}. To replace it with a new App, restart `ghbot serve` with --reset-setup.";
     }
 
     /// <summary>This server's URL for GitHub and browsers: Setup:PublicUrl, else the request's scheme, host and base path.</summary>
@@ -125,26 +131,9 @@ public sealed partial class SetupFlow : IDisposable
         return Regex.Replace(first.TrimEnd('/'), "://(\\+|\\*|0\\.0\\.0\\.0|\\[::\\])(?=[:/]|$)", "://localhost") + "/setup";
     }
 
-    /// <summary>A new single-use state for one page's form.</summary>
-    public string NewState()
-    {
-        var now = time.GetUtcNow();
-        foreach (var (key, expires) in states)
-        {
-            if (expires <= now || states.Count > MaxPendingStates)
-            {
-                states.TryRemove(key, out _);
-            }
-        }
-
-        var state = Base64Url(RandomNumberGenerator.GetBytes(32));
-        states[state] = now + StateLifetime;
-        return state;
-    }
-
-    /// <summary>Whether <paramref name="state"/> is one this server handed out, not expired; it is used up either way.</summary>
-    public bool TakeState(string? state) =>
-        !string.IsNullOrEmpty(state) && states.TryRemove(state, out var expires) && expires > time.GetUtcNow();
+    /// <summary>The App a reset would replace (stored, --reset-setup given and not used yet), or null.</summary>
+    public StoredApp? ResetArmedFor() =>
+        Volatile.Read(ref resetLeft) > 0 && IsSetUp && Refusal() is null ? AppCredentialStore.Read(store.DataDir) : null;
 
     /// <summary>Where the App is to send its webhooks: Setup:WebhookUrl, else this server's intake.</summary>
     public string WebhookUrl(string publicUrl) => settings.WebhookUrl?.ToString() ?? $"{publicUrl}/api/github/webhooks";
@@ -162,25 +151,26 @@ public sealed partial class SetupFlow : IDisposable
     }
 
     /// <summary>A GitHub login (user or organisation): letters, digits and single inner hyphens, at most 39.</summary>
-    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")]
+    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\\z")]
     public static partial Regex Login();
 
     /// <summary>A manifest code as GitHub hands it out (anything else is not sent on).</summary>
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}\\z")]
     public static partial Regex Code();
 
     /// <summary>
     /// Exchanges the code (POST /app-manifests/{code}/conversions, unauthenticated) and stores the App; then the
     /// configuration is read again. Returns the App, or why not (nothing stored then): <see cref="Refusal"/>, or
-    /// GitHub's refusal.
+    /// GitHub's refusal. Not cancelled when the browser goes away: the credentials GitHub hands over are stored even
+    /// if nobody sees the page; the client's 20 s timeout bounds it.
     /// </summary>
-    public async Task<(StoredApp? App, string? Problem)> CompleteAsync(string code, CancellationToken cancellationToken)
+    public async Task<(StoredApp? App, string? Problem)> CompleteAsync(string code)
     {
         // One at a time: a second callback (another tab) finds the App the first one stored, and is refused.
-        await completing.WaitAsync(cancellationToken);
+        await completing.WaitAsync();
         try
         {
-            return Refusal() is { } refusal ? (null, refusal) : await ExchangeAsync(code, cancellationToken);
+            return Refusal() is { } refusal ? (null, refusal) : await ExchangeAsync(code, CancellationToken.None);
         }
         finally
         {
@@ -198,7 +188,7 @@ public sealed partial class SetupFlow : IDisposable
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.StatusCode != System.Net.HttpStatusCode.Created)
             {
-                var message = (TryParse(text)?["message"] as JsonValue)?.ToString() ?? response.ReasonPhrase;
+                var message = Truncate((TryParse(text)?["message"] as JsonValue)?.ToString() ?? response.ReasonPhrase);
                 Log.ExchangeRefused(logger, (int)response.StatusCode, message);
                 return (null, $"GitHub refused to hand over the new App ({(int)response.StatusCode}: {message}). The code is good for one exchange within an hour: open /setup and create the App again.");
             }
@@ -207,11 +197,12 @@ public sealed partial class SetupFlow : IDisposable
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            Log.ExchangeFailed(logger, ex.Message);
-            return (null, $"GitHub ({url.GetLeftPart(UriPartial.Authority)}) could not be reached to hand over the new App: {ex.Message}");
+            var reason = Truncate(ex.Message);
+            Log.ExchangeFailed(logger, reason);
+            return (null, $"GitHub ({url.GetLeftPart(UriPartial.Authority)}) could not be reached to hand over the new App, or its answer was larger than {MaxConversionBytes / 1024} KiB: {reason}. Nothing was stored: open /setup and try again.");
         }
 
-        var (app, pem, problem) = Read(body);
+        var (app, pem, problem) = Read(body, WebBaseUrl);
         if (app is null)
         {
             return (null, problem);
@@ -220,7 +211,7 @@ public sealed partial class SetupFlow : IDisposable
         AppCredentialStore.Write(store.DataDir, app, pem!);
         Interlocked.Exchange(ref resetLeft, 0);
         store.Reload();
-        Log.Stored(logger, app.Slug, app.Id);
+        Log.Stored(logger, app.Slug, app.Id, app.OwnerOrUnknown);
         return (app, null);
     }
 
@@ -230,7 +221,7 @@ public sealed partial class SetupFlow : IDisposable
         completing.Dispose();
     }
 
-    private static (StoredApp? App, string? Pem, string? Problem) Read(JsonObject body)
+    private static (StoredApp? App, string? Pem, string? Problem) Read(JsonObject body, Uri webBaseUrl)
     {
         var id = body["id"] is JsonValue idValue && idValue.TryGetValue<long>(out var number) ? number : 0;
         var slug = Text(body, "slug");
@@ -240,6 +231,14 @@ public sealed partial class SetupFlow : IDisposable
         {
             return (null, null, "GitHub's answer lacks the App's id, slug, html_url, pem or webhook_secret: nothing was stored. Open /setup and try again.");
         }
+
+        // The install link on the done page comes from here: it must be a page of this GitHub.
+        if (!(html.Scheme == Uri.UriSchemeHttps || html.Scheme == webBaseUrl.Scheme) || !string.Equals(html.IdnHost, webBaseUrl.IdnHost, StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, null, $"GitHub's answer names the App at an address that is not on {webBaseUrl.GetLeftPart(UriPartial.Authority)}: nothing was stored. Open /setup and try again.");
+        }
+
+        var owner = body["owner"] is JsonObject ownerObject ? Text(ownerObject, "login") : null;
 
         try
         {
@@ -251,7 +250,7 @@ public sealed partial class SetupFlow : IDisposable
             return (null, null, "GitHub's answer holds no usable private key: nothing was stored. Open /setup and try again.");
         }
 
-        return (new StoredApp(id, slug, Text(body, "name"), html, secret, Text(body, "client_id"), Text(body, "client_secret")), pem, null);
+        return (new StoredApp(id, slug, Text(body, "name"), html, secret, Text(body, "client_id"), Text(body, "client_secret"), owner is not null && Login().IsMatch(owner) ? owner : null), pem, null);
     }
 
     private static string? Text(JsonObject body, string name) =>
@@ -272,12 +271,13 @@ public sealed partial class SetupFlow : IDisposable
     /// <summary>A base URL that relative paths go beneath (https://HOST/api/v3 and https://HOST/api/v3/ alike).</summary>
     private static Uri AsBase(Uri url) => url.AbsolutePath.EndsWith('/') ? url : new Uri($"{url.GetLeftPart(UriPartial.Path)}/");
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? Truncate(string? text) => text is { Length: > MaxMessageLength } ? string.Concat(text.AsSpan(0, MaxMessageLength), "…") : text;
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "GitHub App {Slug} ({AppId}) created from the manifest and stored in DataDir: webhooks signed with its secret are accepted from now on")]
-        public static partial void Stored(ILogger logger, string slug, long appId);
+        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "GitHub App {Slug} ({AppId}) owned by {Owner} created from the manifest and stored in DataDir: webhooks signed with its secret are accepted from now on")]
+        public static partial void Stored(ILogger logger, string slug, long appId, string owner);
 
         [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "GitHub refused the App manifest's code with {Status}: {Message}")]
         public static partial void ExchangeRefused(ILogger logger, int status, string? message);

@@ -40,7 +40,9 @@ internal static class SetupPages
     public static string Done(StoredApp app) => Page(
         "GitHubBot is set up",
         $"""
-        <p>GitHubBot is now the GitHub App <strong>{E(app.Name ?? app.Slug)}</strong> (<code>{E(app.Slug)}</code>, ID {app.Id}).
+        <p>GitHubBot is now the GitHub App <strong>{E(app.Name ?? app.Slug)}</strong> (<code>{E(app.Slug)}</code>, ID {app.Id}),
+        owned by <strong id="owner">{E(app.OwnerOrUnknown)}</strong>: if that is not you or your organisation, delete the App
+        on GitHub and restart <code>ghbot serve</code> with <code>--reset-setup</code>.
         Its ID, key and secrets are stored in the bot's DataDir, readable by its user alone; it accepts deliveries
         signed with the new webhook secret from now on.</p>
         <p><a id="install" href="{E(app.InstallUrl.ToString())}">Install {E(app.Slug)}</a> on the repositories it should

@@ -42,9 +42,10 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         var delivery = request.Headers["X-GitHub-Delivery"].ToString();
         var signature = request.Headers["X-Hub-Signature-256"].ToString();
 
-        // The secret of the App now set up: /setup may have created it since the last delivery.
+        // The secret of the App now set up: /setup may have created it since the last delivery. One rule with setup
+        // mode (GitHubOptions.HasNoApp): a blank secret is no secret, never an HMAC key.
         var secret = github.CurrentValue.WebhookSecret;
-        if (string.IsNullOrEmpty(secret))
+        if (string.IsNullOrWhiteSpace(secret))
         {
             context.Response.Headers.RetryAfter = NotSetUpRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, $"GitHubBot is not set up: open {setup.PublicUrl(request)}{SetupEndpoints.Path}", delivery, "not_set_up");
