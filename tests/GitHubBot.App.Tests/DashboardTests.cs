@@ -37,12 +37,8 @@ public sealed class DashboardTests : IDisposable
         Assert.True(panels.Count >= 15, $"the dashboard has {panels.Count} panels with queries");
         using var github = new GitHubFake();
         using var llm = new LocalOpenAi();
-        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string>
-        {
-            ["calc.sh"] = "add() { echo $(( $1 + $2 )); }\n",
-            ["test.sh"] = ". ./calc.sh\n[ \"$(add 2 3)\" = 5 ] || exit 1\nif [ -f more_tests.sh ]; then . ./more_tests.sh; fi\n",
-        });
-        var (payload, repo) = LabelledIssue(github, llm, remote);
+        using var remote = await FixtureRepository.CreateAsync(MultiplyPlan.Files);
+        var (payload, repo) = MultiplyPlan.Arrange(github, llm, remote, "ghs_dash");
         var temporalPort = TestPorts.Free();
         var metricsPort = TestPorts.Free();
         var agents = new Dictionary<string, string>
@@ -134,28 +130,6 @@ public sealed class DashboardTests : IDisposable
         var body = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
         Assert.True(body["status"]!.GetValue<string>() == "success", $"{expr}: {body.ToJsonString()}");
         return body["data"]!["result"]!.AsArray().Count > 0;
-    }
-
-    private static (JsonObject Payload, string Repo) LabelledIssue(GitHubFake github, LocalOpenAi llm, FixtureRepository remote)
-    {
-        var payload = Payloads.InOwnRepository("issues.labeled.json", out var repo);
-        github.ExpectGate("Codertocat", repo, 1, "ghs_dash")
-            .ExpectPlan("Codertocat", repo, "ghs_dash", remote)
-            .ExpectPermission("Codertocat", repo, "Codertocat", "admin")
-            .RespondFile("Codertocat", repo, ".github/ghbot.yml", "quality_gate:\n  checks:\n    unit_tests: { run: \"sh test.sh\" }\nauto_merge:\n  enabled: true\n");
-        var issue = github.AddIssue("Codertocat", repo, "Multiply", "calc.sh should multiply.");
-        payload["issue"]!["number"] = issue;
-        payload["label"]!["name"] = "ghbot:implement";
-        payload["installation"] = new JsonObject { ["id"] = 1, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
-        llm.Answer("You are the architect", """{"design":"Add mul.","risks":[],"files":["calc.sh"]}""");
-        llm.Answer("You are the planner", """{"sub_issues":[{"title":"Add mul","body":"b","acceptance_criteria":["mul 2 3 is 6"],"files":["calc.sh","more_tests.sh"],"depends_on":[]}]}""");
-        llm.Answer("You are a coder", """
-            {"summary":"Adds and tests mul.","edits":[
-              {"path":"calc.sh","search":"add() { echo $(( $1 + $2 )); }\n","replace":"add() { echo $(( $1 + $2 )); }\nmul() { echo $(( $1 * $2 )); }\n"},
-              {"path":"more_tests.sh","content":"[ \"$(mul 2 3)\" = 6 ] || exit 1\n"}]}
-            """);
-        llm.Answer("You are the reviewer", """{"approve":true,"findings":[]}""");
-        return (payload, repo);
     }
 
     /// <summary><c>ghbot worker</c> on serve's task queue, its metrics on <paramref name="metricsPort"/> (Worker:MetricsPort).</summary>

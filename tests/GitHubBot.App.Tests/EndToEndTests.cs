@@ -98,28 +98,8 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
     {
         using var github = new GitHubFake();
         using var llm = new LocalOpenAi();
-        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string>
-        {
-            ["calc.sh"] = "add() { echo $(( $1 + $2 )); }\n",
-            ["test.sh"] = ". ./calc.sh\n[ \"$(add 2 3)\" = 5 ] || exit 1\nif [ -f more_tests.sh ]; then . ./more_tests.sh; fi\n",
-        });
-        var payload = Payloads.InOwnRepository("issues.labeled.json", out var repo);
-        github.ExpectGate("Codertocat", repo, 1, "ghs_plan")
-            .ExpectPlan("Codertocat", repo, "ghs_plan", remote)
-            .ExpectPermission("Codertocat", repo, "Codertocat", "admin")
-            .RespondFile("Codertocat", repo, ".github/ghbot.yml", "quality_gate:\n  checks:\n    unit_tests: { run: \"sh test.sh\" }\nauto_merge:\n  enabled: true\n");
-        var issue = github.AddIssue("Codertocat", repo, "Multiply", "calc.sh should multiply.");
-        payload["issue"]!["number"] = issue;
-        payload["label"]!["name"] = "ghbot:implement";
-        payload["installation"] = new JsonObject { ["id"] = 1, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
-        llm.Answer("You are the architect", """{"design":"Add mul.","risks":[],"files":["calc.sh"]}""");
-        llm.Answer("You are the planner", """{"sub_issues":[{"title":"Add mul","body":"b","acceptance_criteria":["mul 2 3 is 6"],"files":["calc.sh","more_tests.sh"],"depends_on":[]}]}""");
-        llm.Answer("You are a coder", """
-            {"summary":"Adds and tests mul.","edits":[
-              {"path":"calc.sh","search":"add() { echo $(( $1 + $2 )); }\n","replace":"add() { echo $(( $1 + $2 )); }\nmul() { echo $(( $1 * $2 )); }\n"},
-              {"path":"more_tests.sh","content":"[ \"$(mul 2 3)\" = 6 ] || exit 1\n"}]}
-            """);
-        llm.Answer("You are the reviewer", """{"approve":true,"findings":[]}""");
+        using var remote = await FixtureRepository.CreateAsync(MultiplyPlan.Files);
+        var (payload, repo) = MultiplyPlan.Arrange(github, llm, remote, "ghs_plan");
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), github, new Dictionary<string, string?>
         {
             ["Agents:Provider"] = "openai",
@@ -134,7 +114,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         var planId = Assert.Single(command.Outcomes).WorkflowId!;
         var result = await temporal.Client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
 
-        Assert.Equal($"plan/Codertocat/{repo}/{issue}", planId);
+        Assert.Equal($"plan/Codertocat/{repo}/{payload["issue"]!["number"]}", planId);
         Assert.True(result.Merged, result.Explanation);
         Assert.Equal(result.HeadSha, await remote.HeadOfAsync("main"));
         Assert.Contains("mul()", await remote.RemoteGitAsync("show", "main:calc.sh"), StringComparison.Ordinal);
