@@ -42,15 +42,16 @@ public sealed class HealthTests(TemporalServerFixture temporal)
     }
 
     [Fact]
-    public async Task A_worker_that_fails_leaves_the_intake_answering_and_ready_says_the_worker_is_unhealthy()
+    public async Task A_worker_that_fails_leaves_the_intake_answering_and_is_made_again_once_Temporal_is_there()
     {
         using var github = new GitHubFake();
-        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), github);
+        var port = TestPorts.Free();
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{port}", TemporalServerFixture.NewTaskQueue(), github);
 
-        var (status, ready) = await ReadyAsync(bot.Http, until: body => Check(body, "workers") == "Unhealthy");
+        var (status, ready) = await ReadyAsync(bot.Http, until: body => Failed(body));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("Unhealthy", (string?)ready["status"]);
-        Assert.Contains("1 of 1 workers stopped", (string?)ready["checks"]!["workers"]!["description"], StringComparison.Ordinal);
+        Assert.Contains("1 of 1 workers not polling", (string?)ready["checks"]!["workers"]!["description"], StringComparison.Ordinal);
         Assert.Equal("Degraded", Check(ready, "temporal"));
         Assert.Contains(bot.Logs.Entries, entry => entry.StartsWith("Critical", StringComparison.Ordinal) && entry.Contains("failed and polls no more", StringComparison.Ordinal));
 
@@ -60,10 +61,23 @@ public sealed class HealthTests(TemporalServerFixture temporal)
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
 
-        using var delivery = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, delivery.StatusCode);
-        Assert.Equal("unavailable", (await delivery.Content.ReadFromJsonAsync<WebhookAnswer>())!.Outcome);
+        using (var delivery = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, delivery.StatusCode);
+            Assert.Equal("unavailable", (await delivery.Content.ReadFromJsonAsync<WebhookAnswer>())!.Outcome);
+        }
+
         Assert.False(bot.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+
+        // Temporal comes up: the worker is made again after its backoff and polls; ready is healthy again.
+        await using var server = await TemporalServerFixture.StartLocalAsync(new()
+        {
+            TargetHost = $"127.0.0.1:{port}",
+            DevServerOptions = new() { ExistingPath = TemporalServerFixture.CliPath(), LogLevel = "error" },
+        });
+        (status, ready) = await ReadyAsync(bot.Http, until: body => (string?)body["status"] == "Healthy", TimeSpan.FromSeconds(90));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Matches("1 workers running \\(\\d+ restarts after failures\\)", (string?)ready["checks"]!["workers"]!["description"]);
     }
 
     [Fact]
@@ -91,8 +105,11 @@ public sealed class HealthTests(TemporalServerFixture temporal)
 
     private static string? Check(JsonNode body, string name) => (string?)body["checks"]?[name]?["status"];
 
-    /// <summary>GET /healthz/ready, again until <paramref name="until"/> holds (at most 30 s).</summary>
-    private static async Task<(HttpStatusCode Status, JsonNode Body)> ReadyAsync(HttpClient http, Func<JsonNode, bool>? until = null)
+    private static bool Failed(JsonNode body) =>
+        Check(body, "workers") == "Unhealthy" && ((string?)body["checks"]?["workers"]?["description"])?.Contains("starting", StringComparison.Ordinal) == false;
+
+    /// <summary>GET /healthz/ready, again until <paramref name="until"/> holds (at most <paramref name="within"/>, 30 s).</summary>
+    private static async Task<(HttpStatusCode Status, JsonNode Body)> ReadyAsync(HttpClient http, Func<JsonNode, bool>? until = null, TimeSpan? within = null)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -100,7 +117,7 @@ public sealed class HealthTests(TemporalServerFixture temporal)
             using var response = await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
             Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            if (until is null || until(body) || clock.Elapsed > TimeSpan.FromSeconds(30))
+            if (until is null || until(body) || clock.Elapsed > (within ?? TimeSpan.FromSeconds(30)))
             {
                 return (response.StatusCode, body);
             }

@@ -43,12 +43,10 @@ public static class GitHubBotHost
         services.AddGitHubBotHealthChecks();
         if (settings.Worker.Enabled)
         {
-            services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count);
-
-            // A failed worker does not take the intake down with it: logged at Critical, Unhealthy in /healthz/ready.
-            // (ghbot worker keeps the default: it exits 1, so a supervisor restarts it.)
+            // A failed worker does not take the intake down with it: logged at Critical, Unhealthy in /healthz/ready,
+            // made again after a backoff. (ghbot worker keeps the default: it exits 1, so a supervisor restarts it.)
+            RestartingWorker.Wrap(services, () => services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count));
             services.Configure<HostOptions>(options => options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
-            services.AddHostedService<WorkerWatch>();
         }
 
         return builder;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Temporalio.Client;
-using Temporalio.Extensions.Hosting;
 
 namespace GitHubBot.App.Hosting;
 
@@ -87,30 +86,79 @@ public static class HealthEndpoints
         }
     }
 
-    /// <summary>Each hosted Temporal worker of this process still runs (one that failed is Unhealthy, and says why).</summary>
-    internal sealed class WorkersHealthCheck(IServiceProvider services, IOptions<WorkerSettings> settings) : IHealthCheck
+    /// <summary>
+    /// Each hosted Temporal worker of this process runs (one that failed is Unhealthy, and says why, until it is made
+    /// again) and Temporal sees this process polling the task queue (asked at most every few seconds).
+    /// </summary>
+    internal sealed class WorkersHealthCheck(IServiceProvider services, ITemporalClient client, IOptions<TemporalSettings> temporal, IOptions<WorkerSettings> settings) : IHealthCheck, IDisposable
     {
-        private readonly Lazy<IReadOnlyList<TemporalWorkerService>> workers = new(() => [.. services.GetServices<IHostedService>().OfType<TemporalWorkerService>()]);
+        private static readonly TimeSpan PollersFresh = TimeSpan.FromSeconds(5);
 
-        public IReadOnlyList<TemporalWorkerService> Workers => workers.Value;
+        private readonly Lazy<IReadOnlyList<RestartingWorker>> workers = new(() => [.. services.GetServices<IHostedService>().OfType<RestartingWorker>()]);
+        private readonly SemaphoreSlim asking = new(1, 1);
+        private (DateTimeOffset At, string? Problem) pollers = (DateTimeOffset.MinValue, null);
 
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
-            if (Workers.Count == 0)
+            var all = workers.Value;
+            if (all.Count == 0)
             {
-                return Task.FromResult(HealthCheckResult.Healthy(settings.Value.Enabled ? "no workers in this process" : "no workers in this process (Worker:Enabled is false)"));
+                return HealthCheckResult.Healthy(settings.Value.Enabled ? "no workers in this process" : "no workers in this process (Worker:Enabled is false)");
             }
 
-            var failed = Workers.Select(worker => worker.ExecuteTask).Where(task => task is { IsCompleted: true }).ToList();
-            if (failed.Count > 0)
+            var down = all.Where(worker => !worker.Running).ToList();
+            if (down.Count > 0)
             {
-                var reason = failed.Select(task => task!.Exception?.GetBaseException().Message ?? "stopped").First();
-                return Task.FromResult(HealthCheckResult.Unhealthy($"{failed.Count} of {Workers.Count} workers stopped: {reason}"));
+                var reason = down.Select(worker => worker.Failure).FirstOrDefault(failure => failure is not null) ?? "starting";
+                return HealthCheckResult.Unhealthy($"{down.Count} of {all.Count} workers not polling: {reason}; made again after a backoff (at most {RestartingWorker.MaxBackoff.TotalSeconds:0} s)");
             }
 
-            return Task.FromResult(Workers.Any(worker => worker.ExecuteTask is null)
-                ? HealthCheckResult.Degraded("workers are starting")
-                : HealthCheckResult.Healthy($"{Workers.Count} workers running"));
+            if (await PollerProblemAsync(cancellationToken) is { } problem)
+            {
+                return HealthCheckResult.Degraded(problem);
+            }
+
+            var restarts = all.Sum(worker => worker.Restarts);
+            return HealthCheckResult.Healthy(restarts == 0 ? $"{all.Count} workers running" : $"{all.Count} workers running ({restarts} restarts after failures)");
+        }
+
+        public void Dispose() => asking.Dispose();
+
+        /// <summary>Null when Temporal lists a poller of this process on the workflow task queue; else why not.</summary>
+        private async Task<string?> PollerProblemAsync(CancellationToken cancellationToken)
+        {
+            await asking.WaitAsync(cancellationToken);
+            try
+            {
+                if (DateTimeOffset.UtcNow - pollers.At < PollersFresh)
+                {
+                    return pollers.Problem;
+                }
+
+                var queue = temporal.Value.TaskQueue;
+                string? problem;
+                try
+                {
+                    var described = await client.WorkflowService.DescribeTaskQueueAsync(
+                        new() { Namespace = client.Options.Namespace, TaskQueue = new() { Name = queue }, TaskQueueType = Temporalio.Api.Enums.V1.TaskQueueType.Workflow },
+                        new RpcOptions { Timeout = TemporalTimeout, Retry = false, CancellationToken = cancellationToken });
+                    var identity = client.Connection.Options.Identity ?? string.Empty;
+                    problem = described.Pollers.Any(poller => poller.Identity.StartsWith(identity, StringComparison.Ordinal))
+                        ? null
+                        : $"workers running, but Temporal lists no poller of this process on task queue {queue} yet";
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    problem = $"workers running, but their task queue {queue} could not be described ({ex.GetType().Name})";
+                }
+
+                pollers = (DateTimeOffset.UtcNow, problem);
+                return problem;
+            }
+            finally
+            {
+                asking.Release();
+            }
         }
     }
 
