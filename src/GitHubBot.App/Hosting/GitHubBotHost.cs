@@ -74,6 +74,11 @@ public static class GitHubBotHost
         services.AddSingleton(StoredAppConfigurationSource.AddTo(builder.Configuration));
         var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
         var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
+        if (worker.GracefulShutdownTimeout < TimeSpan.Zero)
+        {
+            throw new SettingException("Worker:GracefulShutdownTimeout must not be negative, e.g. 00:00:30.");
+        }
+
         services.AddSingleton(Options.Create(temporal));
         services.AddSingleton(Options.Create(worker));
         services.AddGitHubBotSettings(builder.Configuration);
