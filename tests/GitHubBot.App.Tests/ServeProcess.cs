@@ -129,11 +129,23 @@ internal sealed class ServeProcess : IDisposable
     /// <summary>SIGTERM, as a service manager stops it; returns the exit code.</summary>
     public async Task<int> StopAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await TerminateAsync();
+        return await ExitCodeAsync();
+    }
 
+    /// <summary>Sends SIGTERM without waiting for the process to end.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Whether the process still runs.</summary>
+    public bool Running => !process.HasExited;
+
+    /// <summary>Waits (at most 30 s) for the process to end; returns its exit code.</summary>
+    public async Task<int> ExitCodeAsync()
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
         return process.ExitCode;

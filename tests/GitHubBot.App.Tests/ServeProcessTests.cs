@@ -54,6 +54,62 @@ public sealed class ServeProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task SIGTERM_while_a_check_runs_lets_it_finish_within_the_grace_period_and_exits_0()
+    {
+        using var github = new GitHubFake();
+        using var remote = await FixtureRepository.CreateAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+        var sha = await remote.CommitAsync("slow", new Dictionary<string, string> { ["feature.txt"] = "new\n" });
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo).WithHead(remote, sha, "slow");
+        github.ExpectGate("Codertocat", repo, 1, "ghs_grace", 500)
+            .RespondFile("Codertocat", repo, ".github/ghbot.yml", "quality_gate:\n  checks:\n    unit_tests: { run: \"sleep 8 && test -f feature.txt\" }\n");
+        var temporalPort = TestPorts.Free();
+        var grace = new Dictionary<string, string> { ["Worker__GracefulShutdownTimeout"] = "00:00:20" };
+
+        string workflowId;
+        using (var serve = await ServeProcess.StartAsync(dataDir, temporalPort, github, grace))
+        {
+            using var response = await serve.Webhooks.PostAsync("pull_request", payload, deliveryId: "graceful");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
+            var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
+            var clock = Stopwatch.StartNew();
+            while (!(await client.WorkflowService.DescribeWorkflowExecutionAsync(new() { Namespace = "default", Execution = new() { WorkflowId = workflowId } }))
+                .PendingActivities.Any(a => a.ActivityType.Name == "RunCheck"))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), serve.Output);
+                await Task.Delay(100);
+            }
+
+            // The check sleeps 8 s: serve waits for it (the grace period is 20 s) and then exits 0. The intake
+            // stops first: while the check still runs, no new connection is taken.
+            var stopping = Stopwatch.StartNew();
+            await serve.TerminateAsync();
+            await Task.Delay(1500);
+            Assert.True(serve.Running, "serve ended before its check finished");
+            await Assert.ThrowsAsync<HttpRequestException>(async () =>
+            {
+                using var fresh = new HttpClient { BaseAddress = serve.BaseAddress };
+                using var refused = await fresh.GetAsync(new Uri("/healthz/live", UriKind.Relative));
+            });
+            Assert.Equal(0, await serve.ExitCodeAsync());
+            Assert.True(stopping.Elapsed > TimeSpan.FromSeconds(4), $"serve stopped in {stopping.Elapsed}, before the check could finish");
+        }
+
+        // The check finished in the first process, at its first attempt: the next serve only completes the gate.
+        using var second = await ServeProcess.StartAsync(dataDir, temporalPort, github);
+        var again = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
+        var result = await again.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(result.CanMerge, string.Join("; ", result.BlockingIssues));
+        var history = await again.GetWorkflowHandle(workflowId).FetchHistoryAsync();
+        var checks = history.Events.Where(e => e.ActivityTaskScheduledEventAttributes?.ActivityType.Name == "RunCheck").Select(e => e.EventId).ToHashSet();
+        var started = history.Events.Where(e => e.ActivityTaskStartedEventAttributes is { } a && checks.Contains(a.ScheduledEventId)).ToList();
+        Assert.NotEmpty(started);
+        Assert.All(started, e => Assert.Equal(1, e.ActivityTaskStartedEventAttributes.Attempt));
+        Assert.Equal(checks.Count, history.Events.Count(e => e.ActivityTaskCompletedEventAttributes is { } a && checks.Contains(a.ScheduledEventId)));
+        Assert.Equal(0, await second.StopAsync());
+    }
+
+    [Fact]
     public async Task Without_an_App_serve_starts_in_Setup_mode_and_says_where_to_set_it_up_in_one_line()
     {
         var temporalPort = TestPorts.Free();

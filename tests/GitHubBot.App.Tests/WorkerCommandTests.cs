@@ -94,6 +94,19 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
         Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
     }
     [Fact]
+    public async Task A_grace_period_that_is_negative_or_not_a_time_span_is_one_line_naming_the_setting_and_exit_code_2()
+    {
+        var (exitCode, said) = await RunWorkerAsync(["worker", "--host", "127.0.0.1:1", "--Gate:Sandbox=off", "--Worker:GracefulShutdownTimeout=-00:00:05"]);
+        Assert.Equal(2, exitCode);
+        Assert.Equal("Worker:GracefulShutdownTimeout must not be negative, e.g. 00:00:30.", said.Trim());
+
+        (exitCode, said) = await RunWorkerAsync(["worker", "--host", "127.0.0.1:1", "--Gate:Sandbox=off", "--Worker:GracefulShutdownTimeout=soon"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Worker:GracefulShutdownTimeout", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_worker_that_cannot_sandbox_the_prs_code_refuses_in_one_line_naming_Gate_Sandbox()
     {
         // A limit that is not a number of megabytes is refused before anything starts, naming its setting.

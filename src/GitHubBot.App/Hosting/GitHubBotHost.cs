@@ -8,12 +8,16 @@ using Microsoft.Extensions.Options;
 using Octokit.Webhooks;
 using Octokit.Webhooks.AspNetCore;
 using Prometheus;
+using Temporalio.Extensions.Hosting;
 
 namespace GitHubBot.App.Hosting;
 
 /// <summary>Composition of the GitHubBot web host: <c>AddGitHubBot()</c> and <c>UseGitHubBot()</c>.</summary>
 public static class GitHubBotHost
 {
+    /// <summary>How much longer than Worker:GracefulShutdownTimeout the host waits for its services to stop.</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(10);
+
     /// <summary>Registers the webhook intake, the Temporal client and (unless Worker:Enabled is false) the workers.</summary>
     public static WebApplicationBuilder AddGitHubBot(this WebApplicationBuilder builder)
     {
@@ -36,10 +40,13 @@ public static class GitHubBotHost
         services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
         services.AddOptions<AlertSettings>().BindConfiguration(AlertSettings.SectionName);
         services.AddScoped<AlertIntakeHandler>();
-        services.AddHealthChecks();
+        services.AddGitHubBotHealthChecks();
         if (settings.Worker.Enabled)
         {
-            services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count);
+            // A failed worker does not take the intake down with it: logged at Critical, Unhealthy in /healthz/ready,
+            // made again after a backoff. (ghbot worker keeps the default: it exits 1, so a supervisor restarts it.)
+            RestartingWorker.Wrap(services, () => services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count));
+            services.Configure<HostOptions>(options => options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         }
 
         return builder;
@@ -67,15 +74,25 @@ public static class GitHubBotHost
         services.AddSingleton(StoredAppConfigurationSource.AddTo(builder.Configuration));
         var temporal = builder.Configuration.GetSection(TemporalSettings.SectionName).Get<TemporalSettings>() ?? new TemporalSettings();
         var worker = builder.Configuration.GetSection(WorkerSettings.SectionName).Get<WorkerSettings>() ?? new WorkerSettings();
+        if (worker.GracefulShutdownTimeout < TimeSpan.Zero)
+        {
+            throw new SettingException("Worker:GracefulShutdownTimeout must not be negative, e.g. 00:00:30.");
+        }
+
         services.AddSingleton(Options.Create(temporal));
         services.AddSingleton(Options.Create(worker));
         services.AddGitHubBotSettings(builder.Configuration);
         services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));
         services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
+
+        // On SIGTERM running activities get Worker:GracefulShutdownTimeout to finish (then their cancellation token
+        // fires and Temporal hands them to another worker); the host waits a little longer than that for them.
+        services.ConfigureAll<TemporalWorkerServiceOptions>(options => options.GracefulShutdownTimeout = worker.GracefulShutdownTimeout);
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = worker.GracefulShutdownTimeout + ShutdownMargin);
         return (temporal, worker);
     }
 
-    /// <summary>Maps the webhook endpoint behind its guard, /setup, the alert endpoints, /healthz and /metrics (Prometheus).</summary>
+    /// <summary>Maps the webhook endpoint behind its guard, /setup, the alert endpoints, /healthz (live and ready) and /metrics (Prometheus).</summary>
     public static WebApplication UseGitHubBot(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -91,7 +108,7 @@ public static class GitHubBotHost
         app.MapSetup();
         app.MapAlertIntake();
         app.MapCodecEndpoint();
-        app.MapHealthChecks("/healthz");
+        app.MapGitHubBotHealth();
         app.MapMetrics("/metrics");
         return app;
     }

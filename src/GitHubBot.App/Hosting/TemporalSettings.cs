@@ -118,4 +118,11 @@ public sealed class WorkerSettings
     /// interfaces) for the worker's Temporal, workflow, GitHub and agent metrics; 0, the default, runs none.
     /// </summary>
     public int MetricsPort { get; set; }
+
+    /// <summary>
+    /// On SIGTERM, how long running activities (checks, agents, GitHub calls) get to finish after the workers stop
+    /// polling; past it their cancellation token fires and Temporal retries them on another worker. The host waits
+    /// this long plus a margin before it exits.
+    /// </summary>
+    public TimeSpan GracefulShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
