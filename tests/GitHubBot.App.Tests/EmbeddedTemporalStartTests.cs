@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using GitHubBot.App.Hosting;
@@ -52,39 +51,9 @@ public sealed class EmbeddedTemporalStartTests
     }
 
     /// <summary>Runs <c>ghbot serve</c> as a process until it exits (a minute at most): its exit code and standard error.</summary>
-    private static async Task<(int ExitCode, string Said)> ServeAsync(string dataDir, Dictionary<string, string> environment, params string[] args)
-    {
-        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "serve", "--urls", "http://127.0.0.1:0", $"--DataDir={dataDir}", "--Temporal:EmbeddedUi=false" }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var serve = Process.Start(start)!;
-        var stderr = serve.StandardError.ReadToEndAsync();
-        _ = await serve.StandardOutput.ReadToEndAsync();
-        try
-        {
-            await serve.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            serve.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (serve.ExitCode, await stderr);
-    }
+    private static Task<(int ExitCode, string Said)> ServeAsync(string dataDir, Dictionary<string, string> environment, params string[] args) =>
+        GhbotProcess.RunToExitAsync(
+            new[] { "serve", "--urls", "http://127.0.0.1:0", $"--DataDir={dataDir}", "--Temporal:EmbeddedUi=false" }.Concat(args),
+            environment,
+            TimeSpan.FromSeconds(60));
 }

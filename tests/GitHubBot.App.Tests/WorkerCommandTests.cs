@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Cli;
@@ -117,28 +116,9 @@ public sealed class WorkerCommandTests(TemporalServerFixture temporal)
 
         // A machine without bubblewrap (a worker process whose PATH holds no sandbox tools): it says so, and how to
         // run anyway, and does not start.
-        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "worker", "--host", "127.0.0.1:1" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
         using var empty = new TempDirectory("ghbot-no-tools-");
-        start.Environment["PATH"] = empty.Path;
-        start.Environment["DataDir"] = empty.Path;
-        using var worker = Process.Start(start)!;
-        var stderr = worker.StandardError.ReadToEndAsync();
-        _ = await worker.StandardOutput.ReadToEndAsync();
-        await worker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        said = await stderr;
-        Assert.Equal(2, worker.ExitCode);
+        (exitCode, said) = await GhbotProcess.RunToExitAsync(["worker", "--host", "127.0.0.1:1"], new Dictionary<string, string> { ["PATH"] = empty.Path, ["DataDir"] = empty.Path }, TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exitCode);
         Assert.Contains("Gate:Sandbox: pull requests' code cannot be sandboxed on this worker: bwrap, slirp4netns, prlimit", said, StringComparison.Ordinal);
         Assert.Contains("Gate:Sandbox=off", said, StringComparison.Ordinal);
         Assert.Single(said.Trim().Split('\n'));
