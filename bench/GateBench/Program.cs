@@ -42,7 +42,7 @@ for (var run = 1 - warmup; run <= runs; run++)
     using var response = await bot.Webhooks.PostAsync("pull_request", payload);
     var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     var workflowId = (string?)answer["workflowId"] ?? throw new InvalidOperationException($"the intake answered {(int)response.StatusCode}: {answer}");
-    var result = await bot.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+    var result = await (await bot.Client.StartedAsync(workflowId)).GetResultAsync<QualityGateResult>();
     var wall = clock.Elapsed.TotalSeconds;
     var inProgress = github.Server.LogEntries
         .Select(e => e.RequestMessage)

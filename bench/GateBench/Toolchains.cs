@@ -51,7 +51,7 @@ internal static class Toolchains
                 using var response = await bot.Webhooks.PostAsync("pull_request", payload);
                 var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
                 var workflowId = (string?)answer["workflowId"] ?? throw new InvalidOperationException($"the intake answered {(int)response.StatusCode}: {answer}");
-                var result = await bot.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+                var result = await (await bot.Client.StartedAsync(workflowId)).GetResultAsync<QualityGateResult>();
                 var wall = clock.Elapsed.TotalSeconds;
                 var ran = result.Checks.Count(c => !c.Neutral);
                 var passed = result.Checks.Count(c => c.Passed);

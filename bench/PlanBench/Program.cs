@@ -64,7 +64,7 @@ for (var run = 1 - warmup; run <= runs; run++)
     using var response = await bot.Webhooks.PostAsync("issues", payload, deliveryId: $"plan-bench-{issue}");
     var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     var commandId = (string?)answer["workflowId"] ?? throw new InvalidOperationException($"the intake answered {(int)response.StatusCode}: {answer}");
-    var command = await bot.Client.GetWorkflowHandle(commandId).GetResultAsync<CommandResult>();
+    var command = await (await bot.Client.StartedAsync(commandId)).GetResultAsync<CommandResult>();
     var planId = command.Outcomes.Single().WorkflowId ?? throw new InvalidOperationException($"the label started nothing: {JsonSerializer.Serialize(command)}");
     var result = await bot.Client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
     var merged = clock.Elapsed.TotalSeconds;

@@ -61,7 +61,7 @@ public sealed class DashboardTests : IDisposable
         var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var waiting = new RpcOptions { CancellationToken = patience.Token };
-        var command = await client.GetWorkflowHandle((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!).GetResultAsync<CommandResult>(rpcOptions: waiting);
+        var command = await (await client.StartedAsync((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!)).GetResultAsync<CommandResult>(rpcOptions: waiting);
         var plan = await client.GetWorkflowHandle(Assert.Single(command.Outcomes).WorkflowId!).GetResultAsync<PlanPatchPrResult>(rpcOptions: waiting);
         Assert.True(plan.Merged, plan.Explanation);
 

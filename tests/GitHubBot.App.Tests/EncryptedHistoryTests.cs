@@ -152,7 +152,7 @@ public sealed class EncryptedHistoryTests(ITestOutputHelper log) : IAsyncLifetim
         using var response = await bot.Webhooks.PostAsync("issues", payload);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var client = bot.Services.GetRequiredService<ITemporalClient>();
-        var command = await client.GetWorkflowHandle((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!).GetResultAsync<CommandResult>();
+        var command = await (await client.StartedAsync((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!)).GetResultAsync<CommandResult>();
         var planId = Assert.Single(command.Outcomes).WorkflowId!;
         var result = await client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
         Assert.True(result.Merged, result.Explanation);

@@ -29,7 +29,7 @@ public sealed class EncryptionCodecTests(TemporalServerFixture temporal)
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var raw = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(temporal.Address));
-        var history = await raw.GetWorkflowHandle(WorkflowIds.QualityGate("Codertocat", repo, 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821")).FetchHistoryAsync();
+        var history = await (await raw.StartedAsync(WorkflowIds.QualityGate("Codertocat", repo, 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821"))).FetchHistoryAsync();
         var stored = Assert.Single(history.Events.First().WorkflowExecutionStartedEventAttributes.Input.Payloads_);
         Assert.Equal(EncryptionCodec.Encoding, stored.Metadata["encoding"].ToStringUtf8());
         Assert.Equal("default", stored.Metadata[EncryptionCodec.KeyIdMetadata].ToStringUtf8());

@@ -28,7 +28,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         using var response = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "e2e-delivery");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
-        var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+        var result = await (await temporal.Client.StartedAsync(workflowId)).GetResultAsync<QualityGateResult>();
 
         var create = github.RequestsTo("POST", $"/repos/Codertocat/{repo}/check-runs")[0];
         var body = JsonNode.Parse(create.Body!)!;
@@ -87,7 +87,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
         Assert.True(edited.StatusCode == HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
         var workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
         Assert.Equal($"command/Codertocat/{repo}/comment-546616131", workflowId);
-        var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<CommandResult>();
+        var result = await (await temporal.Client.StartedAsync(workflowId)).GetResultAsync<CommandResult>();
         Assert.Equal("done", Assert.Single(result.Outcomes).Outcome);
         Assert.Contains("| `/gate` |", Assert.Single(github.CommentsOn(3)).Body, StringComparison.Ordinal);
         github.AssertNoUnexpectedRequests();
@@ -110,7 +110,7 @@ public sealed class EndToEndTests(TemporalServerFixture temporal)
 
         using var response = await bot.Webhooks.PostAsync("issues", payload);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var command = await temporal.Client.GetWorkflowHandle((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!).GetResultAsync<CommandResult>();
+        var command = await (await temporal.Client.StartedAsync((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!)).GetResultAsync<CommandResult>();
         var planId = Assert.Single(command.Outcomes).WorkflowId!;
         var result = await temporal.Client.GetWorkflowHandle(planId).GetResultAsync<PlanPatchPrResult>();
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
+using GitHubBot.Core.Common;
 using GitHubBot.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,7 +56,7 @@ public sealed class HealthTests(TemporalServerFixture temporal)
         Assert.Equal("Degraded", Check(ready, "temporal"));
         Assert.Contains(bot.Logs.Entries, entry => entry.StartsWith("Critical", StringComparison.Ordinal) && entry.Contains("failed and polls no more", StringComparison.Ordinal));
 
-        // The process still answers: live, and the intake (503: Temporal cannot take the start, GitHub redelivers).
+        // The process still answers: live, and the intake (202: the delivery waits in the inbox until Temporal is there).
         using (var live = await bot.Http.GetAsync(new Uri("/healthz/live", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
@@ -63,9 +64,12 @@ public sealed class HealthTests(TemporalServerFixture temporal)
 
         using (var delivery = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json"))
         {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, delivery.StatusCode);
-            Assert.Equal("unavailable", (await delivery.Content.ReadFromJsonAsync<WebhookAnswer>())!.Outcome);
+            Assert.Equal(HttpStatusCode.Accepted, delivery.StatusCode);
+            Assert.StartsWith("in the inbox", (await delivery.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason, StringComparison.Ordinal);
         }
+
+        (_, ready) = await ReadyAsync(bot.Http);
+        Assert.Contains("deliveries are accepted into the inbox (1 waiting)", (string?)ready["checks"]!["temporal"]!["description"], StringComparison.Ordinal);
 
         Assert.False(bot.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
 
@@ -78,6 +82,9 @@ public sealed class HealthTests(TemporalServerFixture temporal)
         (status, ready) = await ReadyAsync(bot.Http, until: body => (string?)body["status"] == "Healthy", TimeSpan.FromSeconds(90));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Matches("1 workers running \\(\\d+ restarts after failures\\)", (string?)ready["checks"]!["workers"]!["description"]);
+
+        // and the delivery that waited in the inbox became its workflow
+        await server.Client.StartedAsync(WorkflowIds.QualityGate("Codertocat", "Hello-World", 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821"), TimeSpan.FromSeconds(60));
     }
 
     [Fact]
@@ -100,6 +107,10 @@ public sealed class HealthTests(TemporalServerFixture temporal)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy);
         Assert.Equal("Unhealthy", Check(body, "datadir"));
         Assert.Contains("is not writable", (string?)body["checks"]!["datadir"]!["description"], StringComparison.Ordinal);
+        Assert.Equal("Unhealthy", Check(body, "inbox"));
+        Assert.Contains("is not open", (string?)body["checks"]!["inbox"]!["description"], StringComparison.Ordinal);
+        using var refused = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("Healthy", Check(body, "temporal"));
     }
 

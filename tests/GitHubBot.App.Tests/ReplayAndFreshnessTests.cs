@@ -53,7 +53,8 @@ public sealed class ReplayAndFreshnessTests(TemporalServerFixture temporal)
         // Once the first run has finished, a replay is not started again either.
         await temporal.Client.GetWorkflowHandle(id).TerminateAsync("finished for the test");
         using var late = await bot.Webhooks.PostAsync(eventName, body, deliveryId: Guid.NewGuid().ToString());
-        Assert.Contains("already handled", (await late.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason, StringComparison.Ordinal);
+        // "already in the inbox" (its key is known there) or, in direct mode, "already handled" (Temporal's answer)
+        Assert.Contains("already", (await late.Content.ReadFromJsonAsync<WebhookAnswer>())!.Reason, StringComparison.Ordinal);
         Assert.Equal(1, await CountRunsAsync(id));
     }
 
@@ -117,7 +118,7 @@ public sealed class ReplayAndFreshnessTests(TemporalServerFixture temporal)
     [Fact]
     public async Task A_window_that_is_not_positive_stops_the_host_naming_the_setting()
     {
-        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => BotHost.StartAsync(
+        var ex = await Assert.ThrowsAsync<GitHubBot.App.Hosting.SettingException>(() => BotHost.StartAsync(
             temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:FreshnessWindow"] = "00:00:00" }));
 
         Assert.Contains("Intake:FreshnessWindow", ex.Message, StringComparison.Ordinal);

@@ -29,7 +29,7 @@ public sealed class RerunTrustTests(TemporalServerFixture temporal)
 
         using var response = await bot.Webhooks.PostAsync("check_suite", payload);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var gate = temporal.Client.GetWorkflowHandle<QualityGateWorkflow>((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!);
+        var gate = temporal.Client.GetWorkflowHandle<QualityGateWorkflow>((await temporal.Client.StartedAsync((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!)).Id);
         await UntilAsync(async () => (await gate.QueryAsync(wf => wf.Status)).WaitingForOkToTest);
         await UntilAsync(() => Task.FromResult(github.Labels(2).Count > 0));
 
@@ -58,7 +58,7 @@ public sealed class RerunTrustTests(TemporalServerFixture temporal)
 
         using var response = await bot.Webhooks.PostAsync("check_suite", payload);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var result = await temporal.Client.GetWorkflowHandle((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!).GetResultAsync<QualityGateResult>();
+        var result = await (await temporal.Client.StartedAsync((await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!)).GetResultAsync<QualityGateResult>();
 
         Assert.True(result.CanMerge, string.Join("; ", result.BlockingIssues));
         Assert.Empty(github.Labels(2));

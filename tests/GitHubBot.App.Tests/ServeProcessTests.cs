@@ -35,7 +35,7 @@ public sealed class ServeProcessTests : IDisposable
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
             var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
-            await client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+            await (await client.StartedAsync(workflowId)).GetResultAsync<QualityGateResult>();
             Assert.Equal(0, await first.StopAsync());
         }
 
@@ -72,6 +72,7 @@ public sealed class ServeProcessTests : IDisposable
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             workflowId = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
             var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{temporalPort}"));
+            await client.StartedAsync(workflowId);
             var clock = Stopwatch.StartNew();
             while (!(await client.WorkflowService.DescribeWorkflowExecutionAsync(new() { Namespace = "default", Execution = new() { WorkflowId = workflowId } }))
                 .PendingActivities.Any(a => a.ActivityType.Name == "RunCheck"))

@@ -94,7 +94,7 @@ public sealed class SetupFlowTests(TemporalServerFixture temporal)
             {
                 Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
                 var workflowId = (await accepted.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId!;
-                var result = await temporal.Client.GetWorkflowHandle(workflowId).GetResultAsync<QualityGateResult>();
+                var result = await (await temporal.Client.StartedAsync(workflowId)).GetResultAsync<QualityGateResult>();
                 Assert.Equal(4100, result.CheckRunId);
             }
 

@@ -7,7 +7,10 @@ using Temporalio.Testing;
 
 namespace GitHubBot.App.Tests;
 
-/// <summary>When Temporal cannot take the start, GitHub must see a failed delivery (503) so it can redeliver.</summary>
+/// <summary>
+/// Direct mode (Intake:Mode=direct, no inbox): when Temporal cannot take the start, GitHub must see a failed delivery
+/// (503) so it can redeliver. (Inbox mode accepts it and starts it later: InboxTests.)
+/// </summary>
 public sealed class TemporalDownTests
 {
     [Fact]
@@ -32,7 +35,7 @@ public sealed class TemporalDownTests
     private static async Task AcceptedThenUnavailableThenAcceptedAsync(int port, WorkflowEnvironment server, Action markStopped)
     {
         var taskQueue = TemporalServerFixture.NewTaskQueue();
-        await using var bot = await BotHost.StartAsync($"127.0.0.1:{port}", taskQueue);
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{port}", taskQueue, extra: Direct);
 
         var payload = Payloads.InOwnRepository("pull_request.opened.json", out _);
         using (var before = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "before"))
@@ -61,12 +64,14 @@ public sealed class TemporalDownTests
     [Fact]
     public async Task Temporal_never_reachable_gives_503()
     {
-        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue());
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), extra: Direct);
 
         using var response = await bot.Webhooks.PostFixtureAsync("pull_request.opened.json");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
+
+    private static readonly Dictionary<string, string?> Direct = new() { ["Intake:Mode"] = "direct" };
 
     /// <summary>A dev server on <paramref name="port"/> (a start that timed out on a busy machine is tried again).</summary>
     private static Task<WorkflowEnvironment> StartServerAsync(int port) =>

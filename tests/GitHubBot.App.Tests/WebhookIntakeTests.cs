@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using GitHubBot.App.Inbox;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Common;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Temporal;
+using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -75,20 +77,33 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         Assert.Equal("gate", description.TypedSearchAttributes.Get(GhbotSearchAttributes.Kind));
     }
 
-    [Fact]
-    public async Task The_same_delivery_posted_twenty_times_at_once_makes_exactly_one_workflow()
+    [Theory]
+    [InlineData("inbox")]
+    [InlineData("direct")]
+    public async Task The_same_delivery_posted_twenty_times_at_once_makes_exactly_one_workflow(string mode)
     {
         var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
         var body = Encoding.UTF8.GetBytes(payload.ToJsonString());
+        await using var direct = mode == "direct" ? await BotHost.StartAsync(temporal.Address, taskQueue, extra: new Dictionary<string, string?> { ["Intake:Mode"] = "direct" }) : null;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => bot.Webhooks.PostAsync("pull_request", body, deliveryId: "same-delivery")));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => (direct ?? bot).Webhooks.PostAsync("pull_request", body, deliveryId: "same-delivery")));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         var answers = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<WebhookAnswer>())!));
         var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
         Assert.All(answers, a => Assert.Equal(id, a.WorkflowId));
         var run = Assert.Single(answers.Select(a => a.RunId).Distinct());
-        Assert.Equal((await DescribeAsync(id)).RunId, run);
+        var description = await DescribeAsync(id);
+        if (direct is not null)
+        {
+            Assert.Equal(description.RunId, run); // direct: each answer names the run Temporal started or found
+        }
+        else
+        {
+            Assert.Null(run); // inbox: answered once on disk, before the run exists
+            Assert.Equal(1, Journal(bot).Count(entry => entry.WorkflowId == id)); // one entry: the other 19 found its key
+        }
+
         Assert.Equal(1, await CountRunsAsync(id));
         foreach (var response in responses)
         {
@@ -113,23 +128,26 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         Assert.Equal("first", await (await DescribeAsync(id)).Memo["deliveryId"].ToValueAsync<string>());
     }
 
-    [Fact]
-    public async Task A_redelivery_after_the_workflow_finished_does_not_start_it_again()
+    [Theory]
+    [InlineData("inbox", "already in the inbox")]
+    [InlineData("direct", "already handled")]
+    public async Task A_redelivery_after_the_workflow_finished_does_not_start_it_again(string mode, string reason)
     {
         var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
         var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
-        using (var first = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "original"))
+        await using var direct = mode == "direct" ? await BotHost.StartAsync(temporal.Address, taskQueue, extra: new Dictionary<string, string?> { ["Intake:Mode"] = "direct" }) : null;
+        using (var first = await (direct ?? bot).Webhooks.PostAsync("pull_request", payload, deliveryId: "original"))
         {
             Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         }
 
-        await temporal.Client.GetWorkflowHandle(id).TerminateAsync("finished for the test");
-        using var again = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "original");
+        await (await temporal.Client.StartedAsync(id)).TerminateAsync("finished for the test");
+        using var again = await (direct ?? bot).Webhooks.PostAsync("pull_request", payload, deliveryId: "original");
 
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         var answer = await again.Content.ReadFromJsonAsync<WebhookAnswer>();
         Assert.Equal(id, answer!.WorkflowId);
-        Assert.Contains("already handled", answer.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, answer.Reason, StringComparison.Ordinal);
         Assert.Equal(1, await CountRunsAsync(id));
     }
 
@@ -360,14 +378,22 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private Task<WorkflowExecutionDescription> DescribeAsync(string workflowId) =>
-        temporal.Client.GetWorkflowHandle(workflowId).DescribeAsync();
+    /// <summary>The workflow's description once the inbox's drainer has started it (NotFound after 30 s).</summary>
+    private async Task<WorkflowExecutionDescription> DescribeAsync(string workflowId) =>
+        await (await temporal.Client.StartedAsync(workflowId)).DescribeAsync();
 
     private Task<int> CountRunsAsync(string workflowId) => temporal.Client.CountRunsAsync(workflowId);
 
+    /// <summary>Every entry of the host's inbox journal.</summary>
+    private static IReadOnlyList<InboxEntry> Journal(BotHost host)
+    {
+        using var connection = host.Services.GetRequiredService<DeliveryInbox>().Read();
+        return InboxJournal.List(connection, null, 100_000);
+    }
+
     private async Task AssertNoWorkflowAsync(string workflowId)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => DescribeAsync(workflowId));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => temporal.Client.GetWorkflowHandle(workflowId).DescribeAsync());
         Assert.Equal(RpcException.StatusCode.NotFound, ex.Code);
     }
 }

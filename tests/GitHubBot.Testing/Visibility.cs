@@ -23,4 +23,27 @@ public static class Visibility
         await Task.Delay(300);
         return (int)(await client.CountWorkflowsAsync(query)).Count;
     }
+
+    /// <summary>
+    /// The workflow with <paramref name="workflowId"/> once it exists (30 s at most): the intake answers 202 once a
+    /// delivery is in its inbox, and the drainer starts the workflow a moment later.
+    /// </summary>
+    public static async Task<WorkflowHandle> StartedAsync(this ITemporalClient client, string workflowId, TimeSpan? within = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var handle = client.GetWorkflowHandle(workflowId);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                await handle.DescribeAsync();
+                return handle;
+            }
+            catch (Temporalio.Exceptions.RpcException ex) when (ex.Code == Temporalio.Exceptions.RpcException.StatusCode.NotFound && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
 }

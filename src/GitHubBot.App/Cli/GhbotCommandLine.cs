@@ -23,6 +23,8 @@ public static class GhbotCommandLine
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(InboxCommands.Inbox());
+
         // The .NET host handles SIGINT/SIGTERM itself and shuts down cleanly, embedded server included.
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
         if (output is not null)

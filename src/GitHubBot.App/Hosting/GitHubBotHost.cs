@@ -1,3 +1,4 @@
+using GitHubBot.App.Inbox;
 using GitHubBot.App.Setup;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows.GitHub;
@@ -24,9 +25,13 @@ public static class GitHubBotHost
         ArgumentNullException.ThrowIfNull(builder);
         var settings = AddGitHubBotCore(builder);
         var services = builder.Services;
-        services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName)
-            .Validate(o => o.FreshnessWindow > TimeSpan.Zero, "Intake:FreshnessWindow must be a positive time span, e.g. 06:00:00.")
-            .ValidateOnStart();
+        var intake = builder.Configuration.GetSection(IntakeSettings.SectionName).Get<IntakeSettings>() ?? new IntakeSettings();
+        if (IntakeSettings.Problem(intake) is { } intakeProblem)
+        {
+            throw new SettingException(intakeProblem);
+        }
+
+        services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         // With no App at all, serve starts in setup mode: the intake answers 503 until /setup has created one.
         services.AddOptions<GitHubOptions>()
@@ -36,7 +41,8 @@ public static class GitHubBotHost
         services.AddOptions<SetupSettings>().BindConfiguration(SetupSettings.SectionName);
         services.AddSingleton<SetupFlow>();
         services.AddScoped<DeliveryOutcome>();
-        services.AddScoped<WorkflowStarter>();
+        services.AddSingleton<WorkflowStarter>();
+        services.AddSingleton<DeliveryReader>();
         services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
         services.AddOptions<AlertSettings>().BindConfiguration(AlertSettings.SectionName);
         services.AddScoped<AlertIntakeHandler>();
@@ -47,6 +53,15 @@ public static class GitHubBotHost
             // made again after a backoff. (ghbot worker keeps the default: it exits 1, so a supervisor restarts it.)
             RestartingWorker.Wrap(services, () => services.AddGitHubBotWorkers(settings.Temporal.TaskQueue, settings.Worker.Count));
             services.Configure<HostOptions>(options => options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+        }
+
+        // Registered after the workers, so on SIGTERM (after Kestrel) the drainer stops, then the inbox commits what is
+        // queued, and only then do the workers get their grace period.
+        if (intake.UsesInbox)
+        {
+            services.AddSingleton<DeliveryInbox>();
+            services.AddHostedService(provider => provider.GetRequiredService<DeliveryInbox>());
+            services.AddHostedService<InboxDrainer>();
         }
 
         return builder;

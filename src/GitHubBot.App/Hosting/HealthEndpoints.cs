@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GitHubBot.App.Inbox;
 using GitHubBot.Workflows.GitHub;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -9,7 +10,7 @@ namespace GitHubBot.App.Hosting;
 
 /// <summary>
 /// <c>/healthz/live</c> (the process answers; no dependency looked at; <c>/healthz</c> is the same) and
-/// <c>/healthz/ready</c> (Temporal reachable, DataDir writable, the workers running, the App set up, not stopping),
+/// <c>/healthz/ready</c> (Temporal reachable, DataDir writable, the inbox writing, the workers running, the App set up, not stopping),
 /// each check's status and description in JSON: 200 Healthy or Degraded, 503 Unhealthy.
 /// </summary>
 public static class HealthEndpoints
@@ -29,6 +30,7 @@ public static class HealthEndpoints
             .AddCheck<TemporalHealthCheck>("temporal", HealthStatus.Degraded, [Ready, "temporal"])
             .AddCheck<WorkersHealthCheck>("workers", HealthStatus.Unhealthy, [Ready, "workers"])
             .AddCheck<DataDirHealthCheck>("datadir", HealthStatus.Unhealthy, [Ready, "datadir"])
+            .AddCheck<InboxHealthCheck>("inbox", HealthStatus.Unhealthy, [Ready, "inbox"])
             .AddCheck<SetupHealthCheck>("setup", HealthStatus.Degraded, [Ready, "setup"])
             .AddCheck<StoppingHealthCheck>("lifetime", HealthStatus.Unhealthy, [Ready, "lifetime"]);
         return services;
@@ -67,21 +69,23 @@ public static class HealthEndpoints
     }
 
     /// <summary>One cheap RPC (the frontend's gRPC health), bounded: unreachable is Degraded, the intake still answers (503).</summary>
-    internal sealed class TemporalHealthCheck(ITemporalClient client) : IHealthCheck
+    internal sealed class TemporalHealthCheck(ITemporalClient client, IServiceProvider services) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            var inbox = services.GetService<DeliveryInbox>();
+            var meanwhile = inbox is null ? "deliveries are answered 503 until it is back" : $"deliveries are accepted into the inbox ({inbox.Backlog} waiting) and start when it is back";
             try
             {
                 var serving = await client.Connection.CheckHealthAsync(options: new RpcOptions { Timeout = TemporalTimeout, Retry = false, CancellationToken = cancellationToken })
                     .WaitAsync(TemporalTimeout + TimeSpan.FromSeconds(1), cancellationToken);
                 return serving
                     ? HealthCheckResult.Healthy($"Temporal answers at {client.Connection.Options.TargetHost}")
-                    : HealthCheckResult.Degraded($"Temporal at {client.Connection.Options.TargetHost} is not serving: deliveries are answered 503 until it is");
+                    : HealthCheckResult.Degraded($"Temporal at {client.Connection.Options.TargetHost} is not serving: {meanwhile}");
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                return HealthCheckResult.Degraded($"Temporal at {client.Connection.Options.TargetHost} is unreachable ({ex.GetType().Name}): deliveries are answered 503 until it is back");
+                return HealthCheckResult.Degraded($"Temporal at {client.Connection.Options.TargetHost} is unreachable ({ex.GetType().Name}): {meanwhile}");
             }
         }
     }
@@ -180,6 +184,23 @@ public static class HealthEndpoints
             {
                 return HealthCheckResult.Unhealthy($"DataDir {dataDir} is not writable: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>Inbox mode: the journal is open and its last commit succeeded (Unhealthy: deliveries are answered 503). Direct mode: nothing to check.</summary>
+    internal sealed class InboxHealthCheck(IServiceProvider services) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            if (services.GetService<DeliveryInbox>() is not { } inbox)
+            {
+                return Task.FromResult(HealthCheckResult.Healthy("Intake:Mode is direct: each delivery waits for its workflow start"));
+            }
+
+            return Task.FromResult(
+                !inbox.Open ? HealthCheckResult.Unhealthy($"the inbox {inbox.Path} is not open{(inbox.Failure is { } why ? $" ({why})" : string.Empty)}: deliveries are answered 503")
+                : inbox.Failure is { } failure ? HealthCheckResult.Unhealthy($"the inbox {inbox.Path} cannot write its journal ({failure}): deliveries are answered 503")
+                : HealthCheckResult.Healthy($"the inbox {inbox.Path} is writable: {inbox.Backlog} deliveries waiting for their workflows"));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text;
+using GitHubBot.App.Inbox;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Octokit.Webhooks;
@@ -8,15 +9,18 @@ using Prometheus;
 namespace GitHubBot.App.Webhooks;
 
 /// <summary>
-/// Receives each verified, parsed delivery from Octokit.Webhooks.AspNetCore, routes it through
-/// <see cref="WebhookRoutes"/> and starts the workflow. No GitHub call happens here.
+/// Receives each verified delivery from Octokit.Webhooks.AspNetCore, reads and routes it (<see cref="DeliveryReader"/>,
+/// <see cref="WebhookRoutes"/>) and, in inbox mode, journals it (<see cref="DeliveryInbox"/>: 202 once on disk) or, in
+/// direct mode, starts the workflow before answering. No GitHub call happens here.
 /// </summary>
 public sealed partial class GitHubBotWebhookProcessor(
     DeliveryOutcome outcome,
+    DeliveryReader reader,
     WorkflowStarter starter,
     IOptions<IntakeSettings> intake,
     TimeProvider time,
-    ILogger<GitHubBotWebhookProcessor> logger) : WebhookEventProcessor
+    ILogger<GitHubBotWebhookProcessor> logger,
+    DeliveryInbox? inbox = null) : WebhookEventProcessor
 {
     /// <summary>
     /// Overriding the string path makes the library hand us the raw body, so a payload that does not fit its
@@ -28,65 +32,14 @@ public sealed partial class GitHubBotWebhookProcessor(
         var delivery = parsedHeaders.Delivery ?? string.Empty;
         var eventName = parsedHeaders.Event ?? string.Empty;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = delivery, ["Event"] = eventName });
-
-        WebhookEvent? webhookEvent;
-        try
-        {
-            webhookEvent = DeserializeWebhookEvent(parsedHeaders, body);
-        }
-        catch (JsonException ex)
-        {
-            // The library knows only the events and actions of its schema version. What the routing table does not
-            // route (a new event, a new action) is simply not handled; a payload it does route must be readable.
-            var (isObject, action) = Peek(body);
-            var kind = action is null ? eventName : $"{eventName}.{action}";
-            outcome.Event = IntakeMetrics.EventLabel(eventName, action);
-            if (isObject && (action is not null || !WebhookRoutes.RoutesEvent(eventName)) && !WebhookRoutes.Routes(eventName, action))
-            {
-                Log.Ignored(logger, kind, ex.Message);
-                outcome.Set(StatusCodes.Status200OK, new WebhookAnswer("ignored", $"{kind} is not handled", delivery));
-                return;
-            }
-
-            var reason = !isObject ? "the payload is not a JSON object"
-                : action is null ? $"the {eventName} payload has no action"
-                : $"the {kind} payload does not match its schema: {ex.Message}";
-            Log.BadPayload(logger, kind, reason);
-            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", reason, delivery));
-            return;
-        }
-
-        if (webhookEvent is null)
-        {
-            outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", "the payload is not a JSON object", delivery));
-            return;
-        }
-
-        await HandleAsync(eventName, webhookEvent, delivery, cancellationToken);
+        var read = reader.Read(eventName, delivery, body, new RoutingOptions(intake.Value.TriggerLabel));
+        outcome.Event = read.EventLabel;
+        await HandleAsync(eventName, read, delivery, body, cancellationToken);
     }
 
-    /// <summary>Whether the body is a JSON object, and its action (on the error path only).</summary>
-    private static (bool IsObject, string? Action) Peek(string body)
+    private async Task HandleAsync(string eventName, ReadDelivery read, string delivery, string body, CancellationToken cancellationToken)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            return root.ValueKind != JsonValueKind.Object
-                ? (false, null)
-                : (true, root.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String ? action.GetString() : null);
-        }
-        catch (JsonException)
-        {
-            return (false, null);
-        }
-    }
-
-    private async Task HandleAsync(string eventName, WebhookEvent webhookEvent, string delivery, CancellationToken cancellationToken)
-    {
-        var kind = webhookEvent.Action is null ? eventName : $"{eventName}.{webhookEvent.Action}";
-        outcome.Event = kind;
-        var decision = WebhookRoutes.Route(eventName, webhookEvent, new RoutingOptions(intake.Value.TriggerLabel));
+        var (kind, decision) = (read.Kind, read.Decision);
         if (decision is RouteDecision.Start { SignedAt: { } signedAt } && time.GetUtcNow() - signedAt is var age && age > intake.Value.FreshnessWindow)
         {
             // Authentic, but too old to act on: a replay, or a redelivery that came too late. 400 shows it as failed in
@@ -102,6 +55,14 @@ public sealed partial class GitHubBotWebhookProcessor(
 
         switch (decision)
         {
+            case RouteDecision.Start start when inbox is not null:
+                using (logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId }))
+                {
+                    await JournalAsync(inbox, start, eventName, kind, delivery, body);
+                }
+
+                break;
+
             case RouteDecision.Start start:
                 using (logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId }))
                 {
@@ -143,8 +104,36 @@ public sealed partial class GitHubBotWebhookProcessor(
         }
     }
 
+    /// <summary>Inbox mode: 202 once the delivery is on disk (or its key already is), 503 when the inbox cannot take it.</summary>
+    private async Task JournalAsync(DeliveryInbox journal, RouteDecision.Start start, string eventName, string kind, string delivery, string body)
+    {
+        using var timer = IntakeMetrics.StartSeconds.NewTimer();
+        var answer = await journal.AcceptAsync(new NewDelivery(delivery, eventName, kind, start.WorkflowId, Encoding.UTF8.GetBytes(body)), alwaysAppend: start.RestartFinished);
+        switch (answer)
+        {
+            case InboxAnswer.Accepted accepted:
+                Log.Journalled(logger, kind, start.WorkflowId, accepted.Seq);
+                outcome.Set(StatusCodes.Status202Accepted, new WebhookAnswer("accepted", $"in the inbox: {start.WorkflowType} starts shortly", delivery, start.WorkflowId));
+                break;
+            case InboxAnswer.Duplicate duplicate:
+                Log.Journalled(logger, kind, start.WorkflowId, duplicate.Seq);
+                outcome.Set(StatusCodes.Status202Accepted, new WebhookAnswer("accepted", $"already in the inbox: {start.WorkflowType} for this key is started or starts shortly", delivery, start.WorkflowId));
+                break;
+            case InboxAnswer.Refused refused:
+                Log.InboxRefused(logger, kind, refused.Reason);
+                outcome.Set(StatusCodes.Status503ServiceUnavailable, new WebhookAnswer("unavailable", $"the delivery was not accepted: {refused.Reason}", delivery, start.WorkflowId));
+                break;
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Accepted {Event} into the inbox as entry {Seq} for workflow {WorkflowId}")]
+        public static partial void Journalled(ILogger logger, string @event, string workflowId, long seq);
+
+        [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "The inbox refused {Event}, answered 503: {Reason}")]
+        public static partial void InboxRefused(ILogger logger, string @event, string reason);
+
         [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Accepted {Event} as workflow {WorkflowId} (already finished: {AlreadyFinished})")]
         public static partial void Accepted(ILogger logger, string @event, string workflowId, bool alreadyFinished);
 

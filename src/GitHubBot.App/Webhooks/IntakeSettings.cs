@@ -26,6 +26,43 @@ public sealed class IntakeSettings
     /// </remarks>
     public TimeSpan FreshnessWindow { get; set; } = DefaultFreshnessWindow;
 
+    /// <summary>
+    /// <c>inbox</c> (the default): a routed delivery is journalled in DataDir and answered 202 once that is on disk; a
+    /// drainer starts the workflows. <c>direct</c>: each delivery waits for its workflow start (stateless web pods in
+    /// front of a Temporal cluster, with no disk of their own).
+    /// </summary>
+    public string Mode { get; set; } = Inbox;
+
+    public const string Inbox = "inbox";
+
+    public const string Direct = "direct";
+
+    /// <summary>Whether <see cref="Mode"/> is inbox.</summary>
+    public bool UsesInbox => string.Equals(Mode?.Trim(), Inbox, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How many deliveries may wait in the inbox for Temporal before new ones are answered 503 (default 50 000).</summary>
+    public int MaxBacklog { get; set; } = 50_000;
+
+    /// <summary>How many workflow starts the inbox's drainer has in flight at once (default 16).</summary>
+    public int DrainConcurrency { get; set; } = 16;
+
+    /// <summary>The largest the inbox's journal may grow on disk, in MiB (default 4096); past it deliveries are answered 503.</summary>
+    public int MaxJournalMegabytes { get; set; } = 4096;
+
+    /// <summary>Why these settings stop the host (one line naming the setting), or null.</summary>
+    public static string? Problem(IntakeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var mode = settings.Mode?.Trim();
+        return !string.Equals(mode, Inbox, StringComparison.OrdinalIgnoreCase) && !string.Equals(mode, Direct, StringComparison.OrdinalIgnoreCase)
+            ? $"Intake:Mode must be inbox or direct, not '{settings.Mode}'."
+            : settings.MaxBacklog < 1 ? "Intake:MaxBacklog must be at least 1."
+            : settings.DrainConcurrency is < 1 or > 256 ? "Intake:DrainConcurrency must be between 1 and 256."
+            : settings.MaxJournalMegabytes < 1 ? "Intake:MaxJournalMegabytes must be at least 1."
+            : settings.FreshnessWindow <= TimeSpan.Zero ? "Intake:FreshnessWindow must be a positive time span, e.g. 06:00:00."
+            : null;
+    }
+
     /// <summary>The default of <see cref="FreshnessWindow"/>.</summary>
     public static readonly TimeSpan DefaultFreshnessWindow = TimeSpan.FromHours(6);
 }

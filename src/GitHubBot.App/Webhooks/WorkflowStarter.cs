@@ -16,7 +16,14 @@ namespace GitHubBot.App.Webhooks;
 public sealed record StartedWorkflow(string WorkflowId, string? RunId, bool AlreadyFinished);
 
 /// <summary>Temporal could not be reached or refused the start; GitHub should retry the delivery.</summary>
-public sealed class TemporalUnavailableException(string message, Exception inner) : Exception(message, inner);
+public sealed class TemporalUnavailableException(string message, Exception inner) : Exception(message, inner)
+{
+    /// <summary>
+    /// Whether Temporal was unreachable, too slow or busy (worth trying again later), rather than refusing this start
+    /// (an invalid argument, a missing namespace).
+    /// </summary>
+    public bool Transient => InnerException is not RpcException rpc || WorkflowStarter.IsTransient(rpc);
+}
 
 /// <summary>
 /// Starts workflows idempotently by business key: a running workflow with the same ID is used as it is
@@ -139,7 +146,7 @@ public sealed partial class WorkflowStarter(ITemporalClient client, IOptions<Tem
 
     private void Warn(string advice) => Log.SearchAttributesMissing(logger, advice);
 
-    private static bool IsTransient(RpcException ex) => ex.Code is RpcException.StatusCode.Unavailable
+    internal static bool IsTransient(RpcException ex) => ex.Code is RpcException.StatusCode.Unavailable
         or RpcException.StatusCode.DeadlineExceeded
         or RpcException.StatusCode.ResourceExhausted
         or RpcException.StatusCode.Aborted;

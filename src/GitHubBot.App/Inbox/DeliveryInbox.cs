@@ -1,0 +1,402 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using GitHubBot.App.Webhooks;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace GitHubBot.App.Inbox;
+
+/// <summary>What the inbox made of a delivery.</summary>
+public abstract record InboxAnswer
+{
+    private InboxAnswer()
+    {
+    }
+
+    /// <summary>On disk (committed) as entry <paramref name="Seq"/>.</summary>
+    public sealed record Accepted(long Seq) : InboxAnswer;
+
+    /// <summary>Its workflow ID is already pending or was started from entry <paramref name="Seq"/>: nothing written, the same workflow.</summary>
+    public sealed record Duplicate(long Seq) : InboxAnswer;
+
+    /// <summary>Not accepted (the backlog is full, the journal cannot be written, or it is closing): the delivery is answered 503.</summary>
+    public sealed record Refused(string Reason) : InboxAnswer;
+}
+
+/// <summary>
+/// The durable inbox in front of Temporal (<c>Intake:Mode=inbox</c>): a verified, routed delivery is appended to the
+/// journal in DataDir and answered 202 only once its commit is on disk. One writer commits whatever requests are
+/// waiting in one transaction (group commit: one fsync for many deliveries); <see cref="InboxDrainer"/> turns entries
+/// into workflows. A delivery whose business key is already pending, or was started within
+/// <see cref="DuplicateWindow"/>, is answered from memory without a write: it would find the same workflow.
+/// </summary>
+public sealed partial class DeliveryInbox : IHostedService, IDisposable
+{
+    /// <summary>How long a started key answers later deliveries from memory (Temporal keeps a finished workflow about as long).</summary>
+    public static readonly TimeSpan DuplicateWindow = TimeSpan.FromHours(24);
+
+    /// <summary>How long done entries stay in the journal: GitHub redelivers for three days, and the redelivery sweeper asks about them.</summary>
+    public static readonly TimeSpan KeepDone = TimeSpan.FromDays(3);
+
+    private const int MaxBatch = 512;
+
+    private readonly Channel<Operation> operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, Task<long>> keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(DateTimeOffset At, string WorkflowId, long Seq)> started = new();
+    private readonly SemaphoreSlim work = new(0);
+    private readonly IntakeSettings settings;
+    private readonly TimeProvider time;
+    private readonly ILogger<DeliveryInbox> logger;
+    private SqliteConnection? writer;
+    private Task? writing;
+    private long pending;
+    private string? failure;
+
+    public DeliveryInbox(IOptions<IntakeSettings> settings, IConfiguration configuration, TimeProvider time, ILogger<DeliveryInbox> logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(configuration);
+        this.settings = settings.Value;
+        this.time = time;
+        this.logger = logger;
+        Path = InboxJournal.PathIn(configuration["DataDir"] is { Length: > 0 } dataDir ? dataDir : ".ghbot");
+    }
+
+    /// <summary>The journal's file.</summary>
+    public string Path { get; }
+
+    /// <summary>Entries waiting for their workflow (accepted, not yet started or dead).</summary>
+    public long Backlog => Interlocked.Read(ref pending);
+
+    /// <summary>Why the last commit failed (null while commits succeed): /healthz/ready's "inbox" check.</summary>
+    public string? Failure => Volatile.Read(ref failure);
+
+    /// <summary>Whether the writer is open (between start and stop).</summary>
+    public bool Open => writing is { IsCompleted: false };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            writer = InboxJournal.Open(Path);
+            InboxJournal.Limit(writer, settings.MaxJournalMegabytes);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The intake keeps answering (503, and /healthz/ready says why) rather than the whole process stopping.
+            writer?.Dispose();
+            writer = null;
+            Volatile.Write(ref failure, $"cannot open {Path}: {ex.Message}");
+            Log.OpenFailed(logger, ex, Path);
+            return Task.CompletedTask;
+        }
+
+        var since = time.GetUtcNow() - DuplicateWindow;
+        var (backlog, dead, oldest) = InboxJournal.Counts(writer);
+        foreach (var (workflowId, seq, acceptedAt) in InboxJournal.Keys(writer, since))
+        {
+            keys[workflowId] = Task.FromResult(seq);
+            started.Enqueue((acceptedAt, workflowId, seq));
+        }
+
+        pending = backlog;
+        InboxMetrics.Depth.Set(backlog);
+        InboxMetrics.DeadLetters.Set(dead);
+        InboxMetrics.Oldest = oldest;
+        writing = Task.Factory.StartNew(Write, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        Log.Opened(logger, Path, backlog, dead);
+        if (backlog > 0)
+        {
+            work.Release();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops taking deliveries and commits what is queued (Kestrel has stopped before this: every answered request's
+    /// commit is done). The drainer has stopped too; pending entries wait on disk for the next start.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        operations.Writer.TryComplete();
+        if (writing is not null)
+        {
+            await writing.WaitAsync(cancellationToken);
+        }
+
+        Log.Closed(logger, Backlog);
+    }
+
+    /// <summary>Journals <paramref name="delivery"/> (or finds its key), answering once that is durable.</summary>
+    public async Task<InboxAnswer> AcceptAsync(NewDelivery delivery, bool alwaysAppend = false)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (!Open)
+        {
+            return new InboxAnswer.Refused(Failure is { } broken ? $"the inbox is not open: {broken}" : "the inbox is not open (GitHubBot is starting or stopping)");
+        }
+
+        if (!alwaysAppend && keys.TryGetValue(delivery.WorkflowId, out var known))
+        {
+            return await AnswerOf(known, duplicate: true);
+        }
+
+        if (Backlog >= settings.MaxBacklog)
+        {
+            InboxMetrics.Refused.WithLabels("full").Inc();
+            return new InboxAnswer.Refused($"the inbox holds {Backlog} deliveries waiting for Temporal (Intake:MaxBacklog {settings.MaxBacklog})");
+        }
+
+        var operation = new Operation(delivery);
+        if (!alwaysAppend)
+        {
+            var mine = operation.Done.Task;
+            var owner = keys.GetOrAdd(delivery.WorkflowId, mine);
+            if (owner != mine)
+            {
+                return await AnswerOf(owner, duplicate: true); // a concurrent request with the same key writes it
+            }
+        }
+
+        if (!operations.Writer.TryWrite(operation))
+        {
+            keys.TryRemove(new KeyValuePair<string, Task<long>>(delivery.WorkflowId, operation.Done.Task));
+            return new InboxAnswer.Refused("GitHubBot is stopping");
+        }
+
+        return await AnswerOf(operation.Done.Task, duplicate: false);
+    }
+
+    private static async Task<InboxAnswer> AnswerOf(Task<long> commit, bool duplicate)
+    {
+        try
+        {
+            var seq = await commit;
+            return duplicate ? new InboxAnswer.Duplicate(seq) : new InboxAnswer.Accepted(seq);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            InboxMetrics.Refused.WithLabels("journal").Inc();
+            return new InboxAnswer.Refused($"the inbox could not write its journal: {ex.Message}");
+        }
+    }
+
+    /// <summary>Records what draining came to, in one commit.</summary>
+    public Task SettleAsync(IReadOnlyList<(InboxEntry Entry, InboxState State, string? Error)> results)
+    {
+        var operation = new Operation(results);
+        return operations.Writer.TryWrite(operation) ? operation.Done.Task : Task.CompletedTask;
+    }
+
+    /// <summary>Waits until a delivery was committed (or <paramref name="timeout"/> passed): the drainer's nudge.</summary>
+    public Task<bool> WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) => work.WaitAsync(timeout, cancellationToken);
+
+    /// <summary>A connection of its own for reading the journal (the drainer's, /healthz's, the sweeper's).</summary>
+    public SqliteConnection Read() => InboxJournal.Open(Path, create: false);
+
+    public void Dispose()
+    {
+        writer?.Dispose();
+        work.Dispose();
+    }
+
+    /// <summary>The writer: takes every operation waiting, runs them in one transaction, then answers them all.</summary>
+    private async Task Write()
+    {
+        var batch = new List<Operation>(MaxBatch);
+        var lastPrune = time.GetUtcNow();
+        var lastCheckpoint = lastPrune;
+        while (true)
+        {
+            // Wakes for work, or after a second for housekeeping.
+            using (var tick = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+            {
+                try
+                {
+                    if (!await operations.Reader.WaitToReadAsync(tick.Token))
+                    {
+                        return; // stopped, and everything queued is committed
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // a quiet second
+                }
+            }
+
+            batch.Clear();
+            while (batch.Count < MaxBatch && operations.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            if (batch.Count > 0)
+            {
+                Commit(batch);
+            }
+
+            var now = time.GetUtcNow();
+            if (now - lastCheckpoint > TimeSpan.FromSeconds(1))
+            {
+                lastCheckpoint = now;
+                Housekeeping(now, ref lastPrune);
+            }
+        }
+    }
+
+    private void Commit(List<Operation> batch)
+    {
+        var now = time.GetUtcNow();
+        var appended = batch.Where(op => op.Delivery is not null).ToList();
+        long[] seqs;
+        var timer = InboxMetrics.CommitSeconds.NewTimer();
+        try
+        {
+            using (var transaction = writer!.BeginTransaction())
+            {
+                seqs = InboxJournal.Append(writer, [.. appended.Select(op => op.Delivery!)], now);
+                foreach (var op in batch.Where(op => op.Results is not null))
+                {
+                    foreach (var (entry, state, error) in op.Results!)
+                    {
+                        InboxJournal.Settle(writer, entry.Seq, state, error, now);
+                    }
+                }
+
+                transaction.Commit(); // WAL + synchronous=FULL: on disk when this returns
+            }
+
+            Volatile.Write(ref failure, null);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+        {
+            Volatile.Write(ref failure, ex.Message);
+            Log.CommitFailed(logger, ex, batch.Count);
+            foreach (var op in batch)
+            {
+                if (op.Delivery is not null)
+                {
+                    keys.TryRemove(new KeyValuePair<string, Task<long>>(op.Delivery.WorkflowId, op.Done.Task));
+                }
+
+                op.Done.TrySetException(ex);
+            }
+
+            return;
+        }
+        finally
+        {
+            timer.Dispose();
+        }
+
+        InboxMetrics.BatchSize.Observe(appended.Count);
+        InboxMetrics.Appended.Inc(appended.Count);
+        for (var i = 0; i < appended.Count; i++)
+        {
+            appended[i].Done.TrySetResult(seqs[i]);
+        }
+
+        var settled = batch.Where(op => op.Results is not null).SelectMany(op => op.Results!).ToList();
+        foreach (var (entry, state, _) in settled.Where(result => result.State != InboxState.Pending))
+        {
+            if (state == InboxState.Done)
+            {
+                started.Enqueue((entry.AcceptedAt, entry.WorkflowId, entry.Seq));
+                InboxMetrics.Drained.Inc();
+            }
+            else
+            {
+                if (keys.TryGetValue(entry.WorkflowId, out var owner) && owner.IsCompletedSuccessfully && owner.Result == entry.Seq)
+                {
+                    keys.TryRemove(entry.WorkflowId, out _); // a later delivery of the key is journalled again
+                }
+
+                InboxMetrics.DeadLetters.Inc();
+            }
+        }
+
+        var delta = appended.Count - settled.Count(result => result.State != InboxState.Pending);
+        var depth = Interlocked.Add(ref pending, delta);
+        InboxMetrics.Depth.Set(depth);
+        foreach (var op in batch.Where(op => op.Results is not null))
+        {
+            op.Done.TrySetResult(0);
+        }
+
+        if (appended.Count > 0)
+        {
+            work.Release();
+        }
+    }
+
+    /// <summary>Once a second: the WAL copied into the database, the oldest pending entry's age; every ten minutes old done entries and keys dropped.</summary>
+    private void Housekeeping(DateTimeOffset now, ref DateTimeOffset lastPrune)
+    {
+        try
+        {
+            InboxJournal.Checkpoint(writer!);
+            var (backlog, dead, oldest) = InboxJournal.Counts(writer!);
+            InboxMetrics.Oldest = oldest;
+            InboxMetrics.DeadLetters.Set(dead);
+            if (backlog != Backlog)
+            {
+                // ghbot inbox replay (another process) put dead entries back: let the drainer know
+                Interlocked.Exchange(ref pending, backlog);
+                InboxMetrics.Depth.Set(backlog);
+                work.Release();
+            }
+
+            while (started.TryPeek(out var oldestKey) && now - oldestKey.At > DuplicateWindow && started.TryDequeue(out oldestKey))
+            {
+                if (keys.TryGetValue(oldestKey.WorkflowId, out var owner) && owner.IsCompletedSuccessfully && owner.Result == oldestKey.Seq)
+                {
+                    keys.TryRemove(oldestKey.WorkflowId, out _);
+                }
+            }
+
+            if (now - lastPrune > TimeSpan.FromMinutes(10))
+            {
+                lastPrune = now;
+                InboxJournal.Prune(writer!, now - KeepDone);
+            }
+        }
+        catch (SqliteException ex)
+        {
+            Log.HousekeepingFailed(logger, ex);
+        }
+    }
+
+    /// <summary>A delivery to append, or drain results to record; answered when committed.</summary>
+    private sealed class Operation
+    {
+        public Operation(NewDelivery delivery) => Delivery = delivery;
+
+        public Operation(IReadOnlyList<(InboxEntry Entry, InboxState State, string? Error)> results) => Results = results;
+
+        public NewDelivery? Delivery { get; }
+
+        public IReadOnlyList<(InboxEntry Entry, InboxState State, string? Error)>? Results { get; }
+
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 240, Level = LogLevel.Information, Message = "Inbox {Path} open: {Pending} deliveries waiting for their workflows, {Dead} dead letters")]
+        public static partial void Opened(ILogger logger, string path, long pending, long dead);
+
+        [LoggerMessage(EventId = 241, Level = LogLevel.Information, Message = "Inbox closed: {Pending} deliveries wait on disk for the next start")]
+        public static partial void Closed(ILogger logger, long pending);
+
+        [LoggerMessage(EventId = 242, Level = LogLevel.Error, Message = "The inbox could not commit {Count} operations; their deliveries are answered 503")]
+        public static partial void CommitFailed(ILogger logger, Exception exception, int count);
+
+        [LoggerMessage(EventId = 244, Level = LogLevel.Critical, Message = "The inbox {Path} cannot be opened: every delivery is answered 503 until GitHubBot is restarted with a writable DataDir")]
+        public static partial void OpenFailed(ILogger logger, Exception exception, string path);
+
+        [LoggerMessage(EventId = 243, Level = LogLevel.Warning, Message = "Inbox housekeeping failed")]
+        public static partial void HousekeepingFailed(ILogger logger, Exception exception);
+    }
+}

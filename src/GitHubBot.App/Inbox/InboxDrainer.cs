@@ -1,0 +1,152 @@
+using System.Text;
+using GitHubBot.App.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace GitHubBot.App.Inbox;
+
+/// <summary>
+/// Turns the inbox's entries into workflows: reads pending entries oldest first (only committed ones), reads each
+/// payload again through the routing table and starts its workflow by business key (<see cref="WorkflowStarter"/>:
+/// a running one is used, a finished one is not started again), <see cref="IntakeSettings.DrainConcurrency"/> at a
+/// time, then marks them done in one commit. Starting is idempotent, so an entry started but not yet marked when the
+/// process died is started again harmlessly: every accepted delivery becomes its workflow exactly once.
+/// While Temporal is unavailable entries stay pending and the drainer backs off (up to 30 s); an entry the routing
+/// table no longer starts, or that Temporal refuses <see cref="MaxAttempts"/> times, becomes a dead letter.
+/// </summary>
+public sealed partial class InboxDrainer(DeliveryInbox inbox, DeliveryReader reader, WorkflowStarter starter, IOptions<IntakeSettings> settings, ILogger<InboxDrainer> logger) : BackgroundService
+{
+    /// <summary>How many times Temporal may refuse an entry's start (for a reason other than being unavailable) before it is a dead letter.</summary>
+    public const int MaxAttempts = 3;
+
+    /// <summary>The longest wait between attempts while Temporal is unavailable.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private const int Batch = 256;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        if (!inbox.Open)
+        {
+            return; // the inbox could not be opened: said at Critical, and in /healthz/ready
+        }
+
+        using var connection = inbox.Read();
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<InboxEntry> batch;
+            try
+            {
+                batch = InboxJournal.Pending(connection, 0, Batch);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                Log.ReadFailed(logger, ex);
+                await WaitAsync(Task.Delay(TimeSpan.FromSeconds(1), stoppingToken));
+                continue;
+            }
+
+            if (batch.Count == 0)
+            {
+                await WaitAsync(inbox.WaitForWorkAsync(TimeSpan.FromSeconds(1), stoppingToken));
+                continue;
+            }
+
+            // Starts are not cancelled by the stop (each is bounded by WorkflowStarter.StartTimeout): what was started is recorded.
+            var results = new (InboxEntry Entry, InboxState State, string? Error)[batch.Count];
+            var unavailable = 0;
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, batch.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = settings.Value.DrainConcurrency },
+                async (i, _) =>
+                {
+                    (results[i], var waits) = await DrainAsync(batch[i]);
+                    if (waits)
+                    {
+                        Interlocked.Increment(ref unavailable);
+                    }
+                });
+            await inbox.SettleAsync(results);
+            if (unavailable == batch.Count)
+            {
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                Log.Waiting(logger, batch.Count, inbox.Backlog, backoff.TotalSeconds, results[0].Error!);
+                await WaitAsync(Task.Delay(backoff, stoppingToken));
+            }
+            else
+            {
+                backoff = TimeSpan.Zero;
+            }
+        }
+    }
+
+    /// <summary>What starting the entry's workflow came to, and whether it waits for Temporal to be available.</summary>
+    private async Task<((InboxEntry, InboxState, string?) Result, bool Waits)> DrainAsync(InboxEntry entry)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = entry.Delivery, ["Event"] = entry.Kind, ["InboxSeq"] = entry.Seq });
+        var read = reader.Read(entry.Event, entry.Delivery, Encoding.UTF8.GetString(entry.Body ?? []), new RoutingOptions(settings.Value.TriggerLabel));
+        if (read.Decision is not RouteDecision.Start start)
+        {
+            var reason = read.Decision switch
+            {
+                RouteDecision.Ignore ignore => $"this version no longer starts anything for it: {ignore.Reason}",
+                RouteDecision.BadPayload bad => $"this version cannot read it: {bad.Reason}",
+                RouteDecision.NotAvailable missing => $"this version does not have {missing.Capability}",
+                _ => "this version no longer starts anything for it",
+            };
+            Log.Dead(logger, entry.Seq, entry.Kind, reason);
+            return ((entry, InboxState.Dead, reason), false);
+        }
+
+        using var workflowScope = logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId });
+        try
+        {
+            var started = await starter.StartAsync(start, entry.Delivery, read.Kind, CancellationToken.None);
+            Log.Started(logger, entry.Seq, read.Kind, started.WorkflowId, started.AlreadyFinished, (DateTimeOffset.UtcNow - entry.AcceptedAt).TotalMilliseconds);
+            return ((entry, InboxState.Done, null), false);
+        }
+        catch (TemporalUnavailableException ex) when (ex.Transient)
+        {
+            return ((entry, InboxState.Pending, ex.Message), true);
+        }
+        catch (TemporalUnavailableException ex)
+        {
+            if (entry.Attempts + 1 >= MaxAttempts)
+            {
+                Log.Dead(logger, entry.Seq, entry.Kind, ex.Message);
+                return ((entry, InboxState.Dead, $"Temporal refused the start {MaxAttempts} times: {ex.Message}"), false);
+            }
+
+            // refused, not unavailable: counted, and tried again on the next pass
+            return ((entry, InboxState.Pending, ex.Message), false);
+        }
+    }
+
+    private static async Task WaitAsync(Task wait)
+    {
+        try
+        {
+            await wait;
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 250, Level = LogLevel.Information, Message = "Inbox entry {Seq} ({Event}) became workflow {WorkflowId} (already finished: {AlreadyFinished}) {WaitedMs:0} ms after it was accepted")]
+        public static partial void Started(ILogger logger, long seq, string @event, string workflowId, bool alreadyFinished, double waitedMs);
+
+        [LoggerMessage(EventId = 251, Level = LogLevel.Warning, Message = "Temporal is unavailable: {Count} deliveries stay in the inbox ({Backlog} waiting), trying again in {Seconds} s: {Reason}")]
+        public static partial void Waiting(ILogger logger, int count, long backlog, double seconds, string reason);
+
+        [LoggerMessage(EventId = 253, Level = LogLevel.Error, Message = "The inbox's drainer could not read the journal; trying again in 1 s")]
+        public static partial void ReadFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 252, Level = LogLevel.Error, Message = "Inbox entry {Seq} ({Event}) is a dead letter: {Reason}; see ghbot inbox list")]
+        public static partial void Dead(ILogger logger, long seq, string @event, string reason);
+    }
+}

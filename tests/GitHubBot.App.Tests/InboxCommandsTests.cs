@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using GitHubBot.App.Cli;
+using GitHubBot.App.Inbox;
+using GitHubBot.Core.Common;
+using GitHubBot.Testing;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>Dead letters: an entry this version no longer starts is set aside, and <c>ghbot inbox</c> lists, shows, replays and drops them while serve runs.</summary>
+[Collection(TemporalCollection.Name)]
+public sealed class InboxCommandsTests(TemporalServerFixture temporal)
+{
+    [Fact]
+    public async Task An_entry_that_no_longer_routes_is_a_dead_letter_that_ghbot_inbox_lists_shows_replays_and_drops()
+    {
+        using var dataDir = new TempDirectory("ghbot-inbox-cli-");
+        var opened = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var gateId = WorkflowIds.QualityGate("Codertocat", repo, 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
+
+        // Journalled by an older version: a pull_request.labeled it routed (this version does not), and a gate that
+        // Temporal refused three times (a dead letter already).
+        long unrouted, refused;
+        using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
+        {
+            var labeled = Payloads.InOwnRepository("pull_request.opened.json", out _);
+            labeled["action"] = "labeled";
+            var seqs = InboxJournal.Append(journal, [
+                new NewDelivery("old-labeled", "pull_request", "pull_request.labeled", "gate/old/labeled", Encoding.UTF8.GetBytes(labeled.ToJsonString())),
+                new NewDelivery("old-refused", "pull_request", "pull_request.opened", gateId, Encoding.UTF8.GetBytes(opened.ToJsonString())),
+            ], DateTimeOffset.UtcNow);
+            (unrouted, refused) = (seqs[0], seqs[1]);
+            InboxJournal.Settle(journal, refused, InboxState.Dead, "Temporal refused the start 3 times: namespace not found", DateTimeOffset.UtcNow);
+        }
+
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["DataDir"] = dataDir.Path });
+        await InboxTests.UntilAsync(() => InboxTests.Journal(bot).Single(e => e.Seq == unrouted).State == InboxState.Dead, "the unrouted entry is a dead letter");
+        Assert.Contains(bot.Logs.Entries, entry => entry.Contains($"Inbox entry {unrouted} (pull_request.labeled) is a dead letter", StringComparison.Ordinal));
+
+        var (code, output, error) = await RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "json");
+        Assert.Equal(0, code);
+        var dead = JsonNode.Parse(output)!.AsArray();
+        Assert.Equal([refused, unrouted], dead.Select(e => (long)e!["seq"]!));
+        Assert.Contains("no longer starts anything for it", (string?)dead[1]!["error"], StringComparison.Ordinal);
+        Assert.Contains("0 waiting", error, StringComparison.Ordinal);
+        Assert.Contains("2 dead letters", error, StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync("inbox", "show", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path, "--output", "json");
+        Assert.Equal(0, code);
+        var shown = JsonNode.Parse(output)!;
+        Assert.Equal(gateId, (string?)shown["workflowId"]);
+        Assert.Equal($"Codertocat/{repo}", (string?)shown["payload"]!["repository"]!["full_name"]);
+
+        // Replayed while serve runs: it is drained within a few seconds and becomes its workflow.
+        (code, output, _) = await RunAsync("inbox", "replay", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path);
+        Assert.Equal(0, code);
+        Assert.Contains("1 dead letters put back to be started", output, StringComparison.Ordinal);
+        await temporal.Client.StartedAsync(gateId);
+
+        (code, output, _) = await RunAsync("inbox", "drop", "--all", "--data-dir", dataDir.Path);
+        Assert.Equal(0, code);
+        Assert.Contains("1 dead letters dropped", output, StringComparison.Ordinal);
+        (_, output, _) = await RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "json");
+        Assert.Empty(JsonNode.Parse(output)!.AsArray());
+    }
+
+    [Fact]
+    public async Task Wrong_use_is_one_line_and_exit_code_2_or_1()
+    {
+        using var empty = new TempDirectory("ghbot-inbox-none-");
+
+        var (code, _, error) = await RunAsync("inbox", "list", "--data-dir", empty.Path);
+        Assert.Equal(2, code);
+        Assert.StartsWith("No inbox at ", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+
+        using (InboxJournal.Open(InboxJournal.PathIn(empty.Path)))
+        {
+        }
+
+        (code, _, error) = await RunAsync("inbox", "replay", "--data-dir", empty.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("Give a dead letter's number or --all", error, StringComparison.Ordinal);
+        (code, _, error) = await RunAsync("inbox", "drop", "7", "--data-dir", empty.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("No dead letter 7", error, StringComparison.Ordinal);
+        (code, _, error) = await RunAsync("inbox", "list", "--state", "lost", "--data-dir", empty.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("--state must be one of dead, pending, done, all", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await GhbotCommandLine.RunAsync(args, CancellationToken.None, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using GitHubBot.App.Inbox;
+using GitHubBot.App.Webhooks;
+using GitHubBot.Core.Common;
+using GitHubBot.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Testing;
+
+namespace GitHubBot.App.Tests;
+
+/// <summary>
+/// The durable inbox (Intake:Mode=inbox, the default): 202 once a delivery is on disk, its workflow started by the
+/// drainer, Temporal's absence absorbed, a full or broken journal answered 503, and what is journalled kept across a restart.
+/// </summary>
+[Collection(TemporalCollection.Name)]
+public sealed class InboxTests(TemporalServerFixture temporal)
+{
+    private const string Sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+
+    [Fact]
+    public async Task A_delivery_is_on_disk_when_it_is_answered_202_and_then_becomes_its_workflow()
+    {
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue());
+        var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
+
+        using var response = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: "inbox-delivery");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var answer = (await response.Content.ReadFromJsonAsync<WebhookAnswer>())!;
+        Assert.Equal(id, answer.WorkflowId);
+        Assert.StartsWith("in the inbox", answer.Reason, StringComparison.Ordinal);
+
+        // Read from the file by a connection of its own: the entry was committed before the answer.
+        var entry = Assert.Single(Journal(bot), e => e.Delivery == "inbox-delivery");
+        Assert.Equal(id, entry.WorkflowId);
+        Assert.Equal("pull_request.opened", entry.Kind);
+
+        var description = await (await temporal.Client.StartedAsync(id)).DescribeAsync();
+        Assert.Equal("inbox-delivery", await description.Memo["deliveryId"].ToValueAsync<string>());
+        await UntilAsync(() => Journal(bot).Single(e => e.Delivery == "inbox-delivery").State == InboxState.Done, "the entry is marked done");
+        using var connection = bot.Services.GetRequiredService<DeliveryInbox>().Read();
+        Assert.Null(InboxJournal.Find(connection, entry.Seq)!.Body); // the payload is not kept once its workflow exists
+    }
+
+    [Fact]
+    public async Task While_Temporal_is_down_deliveries_are_accepted_ready_says_degraded_and_they_start_when_it_is_back()
+    {
+        var port = TestPorts.Free();
+        var server = await StartServerAsync(port);
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{port}", TemporalServerFixture.NewTaskQueue());
+        await server.ShutdownAsync();
+
+        var repo = string.Empty;
+        var ids = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var payload = Payloads.InOwnRepository("pull_request.opened.json", out repo);
+            using var response = await bot.Webhooks.PostAsync("pull_request", payload);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            ids.Add(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
+        }
+
+        using (var ready = await bot.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative)))
+        {
+            var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("Degraded", (string?)body["checks"]!["temporal"]!["status"]);
+            Assert.Contains("accepted into the inbox (20 waiting)", (string?)body["checks"]!["temporal"]!["description"], StringComparison.Ordinal);
+            Assert.Equal("Healthy", (string?)body["checks"]!["inbox"]!["status"]);
+        }
+
+        Assert.Equal(20, bot.Services.GetRequiredService<DeliveryInbox>().Backlog);
+        await UntilAsync(() => bot.Logs.Entries.Any(entry => entry.Contains("Temporal is unavailable: ", StringComparison.Ordinal) && entry.Contains("stay in the inbox", StringComparison.Ordinal)), "the drainer says it waits");
+
+        await using var back = await StartServerAsync(port);
+        foreach (var id in ids)
+        {
+            await back.Client.StartedAsync(id, TimeSpan.FromSeconds(60));
+        }
+
+        await UntilAsync(() => bot.Services.GetRequiredService<DeliveryInbox>().Backlog == 0, "the backlog drained");
+    }
+
+    [Fact]
+    public async Task A_full_backlog_is_503_naming_the_setting_and_what_was_accepted_stays()
+    {
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:MaxBacklog"] = "3" });
+
+        var statuses = new List<HttpStatusCode>();
+        WebhookAnswer? refused = null;
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await bot.Webhooks.PostAsync("pull_request", Payloads.InOwnRepository("pull_request.opened.json", out _));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                refused = await response.Content.ReadFromJsonAsync<WebhookAnswer>();
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable], statuses);
+        Assert.Equal("unavailable", refused!.Outcome);
+        Assert.Contains("Intake:MaxBacklog 3", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, Journal(bot).Count(e => e.State == InboxState.Pending));
+    }
+
+    [Fact]
+    public async Task A_journal_that_cannot_be_written_is_503_and_unhealthy_and_loses_nothing_it_accepted()
+    {
+        // Temporal unreachable, so entries keep their payloads; a 1 MiB journal fills after a few 300 KB deliveries.
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:MaxJournalMegabytes"] = "1" });
+
+        var accepted = new List<string>();
+        WebhookAnswer? refused = null;
+        for (var i = 0; i < 10 && refused is null; i++)
+        {
+            var payload = Payloads.InOwnRepository("pull_request.opened.json", out _);
+            var body = Encoding.UTF8.GetBytes(payload.ToJsonString()[..^1] + ",\"padding\":\"" + new string('x', 300 * 1024) + "\"}");
+            var delivery = $"large-{i}";
+            using var response = await bot.Webhooks.PostAsync("pull_request", body, deliveryId: delivery);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                accepted.Add(delivery);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                refused = await response.Content.ReadFromJsonAsync<WebhookAnswer>();
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("could not write its journal", refused.Reason, StringComparison.Ordinal);
+        Assert.InRange(accepted.Count, 1, 4);
+        using (var ready = await bot.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative)))
+        {
+            var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("Unhealthy", (string?)body["checks"]!["inbox"]!["status"]);
+            Assert.Contains("cannot write its journal", (string?)body["checks"]!["inbox"]!["description"], StringComparison.Ordinal);
+        }
+
+        Assert.Equal(accepted, Journal(bot).Select(e => e.Delivery).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Deliveries_accepted_before_a_restart_start_after_it()
+    {
+        using var dataDir = new TempDirectory("ghbot-inbox-");
+        var settings = new Dictionary<string, string?> { ["DataDir"] = dataDir.Path };
+        var ids = new List<string>();
+        await using (var first = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), extra: settings))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                using var response = await first.Webhooks.PostAsync("pull_request", Payloads.InOwnRepository("pull_request.opened.json", out var repo));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                ids.Add(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
+            }
+        }
+
+        await using var second = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: settings);
+        foreach (var id in ids)
+        {
+            await temporal.Client.StartedAsync(id);
+            Assert.Equal(1, await temporal.Client.CountRunsAsync(id));
+        }
+
+        Assert.Contains(second.Logs.Entries, entry => entry.Contains("5 deliveries waiting for their workflows", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every entry of the host's journal, read by a connection of its own.</summary>
+    internal static IReadOnlyList<InboxEntry> Journal(BotHost host)
+    {
+        using var connection = host.Services.GetRequiredService<DeliveryInbox>().Read();
+        return InboxJournal.List(connection, null, 100_000);
+    }
+
+    internal static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static Task<WorkflowEnvironment> StartServerAsync(int port) =>
+        TemporalServerFixture.StartLocalAsync(new()
+        {
+            TargetHost = $"127.0.0.1:{port}",
+            DevServerOptions = new() { ExistingPath = TemporalServerFixture.CliPath(), LogLevel = "error" },
+        });
+}
