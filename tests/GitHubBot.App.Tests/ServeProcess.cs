@@ -140,6 +140,13 @@ internal sealed class ServeProcess : IDisposable
         await kill.WaitForExitAsync();
     }
 
+    /// <summary>SIGKILL (kill -9): no shutdown of any kind; waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        process.Kill();
+        await process.WaitForExitAsync();
+    }
+
     /// <summary>Whether the process still runs.</summary>
     public bool Running => !process.HasExited;
 
