@@ -1,33 +1,42 @@
-using System.Text;
+using Google.Protobuf;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Cli;
 using GitHubBot.App.Inbox;
 using GitHubBot.Core.Common;
+using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
+using Temporalio.Converters;
 
 namespace GitHubBot.App.Tests;
 
-/// <summary>Dead letters: an entry this version no longer starts is set aside, and <c>ghbot inbox</c> lists, shows, replays and drops them while serve runs.</summary>
+/// <summary>Dead letters: an entry this version cannot start is set aside, and <c>ghbot inbox</c> lists, shows, replays and drops them while serve runs.</summary>
 [Collection(TemporalCollection.Name)]
 public sealed class InboxCommandsTests(TemporalServerFixture temporal)
 {
     [Fact]
-    public async Task An_entry_that_no_longer_routes_is_a_dead_letter_that_ghbot_inbox_lists_shows_replays_and_drops()
+    public async Task An_entry_for_a_workflow_this_version_lacks_is_a_dead_letter_that_ghbot_inbox_lists_shows_replays_and_drops()
     {
         using var dataDir = new TempDirectory("ghbot-inbox-cli-");
-        var opened = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        Payloads.InOwnRepository("pull_request.opened.json", out var repo);
         var gateId = WorkflowIds.QualityGate("Codertocat", repo, 2, "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
 
-        // Journalled by an older version: a pull_request.labeled it routed (this version does not), and a gate that
-        // Temporal refused three times (a dead letter already).
+        // Journalled by an older version: a start of a workflow this version no longer has, and a gate that Temporal
+        // refused three times (a dead letter already).
         long unrouted, refused;
         using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
         {
-            var labeled = Payloads.InOwnRepository("pull_request.opened.json", out _);
-            labeled["action"] = "labeled";
+            var input = DataConverter.Default.PayloadConverter.ToPayload(new QualityGateInput
+            {
+                Owner = "Codertocat",
+                Repo = repo,
+                PullRequestNumber = 2,
+                HeadSha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+                Branch = "changes",
+                Trigger = "pull_request.opened",
+            }).ToByteArray();
             var seqs = InboxJournal.Append(journal, [
-                new NewDelivery("old-labeled", "pull_request", "pull_request.labeled", "gate/old/labeled", Encoding.UTF8.GetBytes(labeled.ToJsonString())),
-                new NewDelivery("old-refused", "pull_request", "pull_request.opened", gateId, Encoding.UTF8.GetBytes(opened.ToJsonString())),
+                new NewDelivery("old-labeled", "pull_request", "pull_request.labeled", "LabelTriageWorkflow", "triage/old/labeled", input),
+                new NewDelivery("old-refused", "pull_request", "pull_request.opened", "QualityGateWorkflow", gateId, input, $"Codertocat/{repo}", 2),
             ], DateTimeOffset.UtcNow);
             (unrouted, refused) = (seqs[0], seqs[1]);
             InboxJournal.Settle(journal, refused, InboxState.Dead, "Temporal refused the start 3 times: namespace not found", DateTimeOffset.UtcNow);
@@ -41,7 +50,7 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
         Assert.Equal(0, code);
         var dead = JsonNode.Parse(output)!.AsArray();
         Assert.Equal([refused, unrouted], dead.Select(e => (long)e!["seq"]!));
-        Assert.Contains("no longer starts anything for it", (string?)dead[1]!["error"], StringComparison.Ordinal);
+        Assert.Equal("this version has no workflow LabelTriageWorkflow", (string?)dead[1]!["error"]);
         Assert.Contains("0 waiting", error, StringComparison.Ordinal);
         Assert.Contains("2 dead letters", error, StringComparison.Ordinal);
 
@@ -49,13 +58,14 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
         Assert.Equal(0, code);
         var shown = JsonNode.Parse(output)!;
         Assert.Equal(gateId, (string?)shown["workflowId"]);
-        Assert.Equal($"Codertocat/{repo}", (string?)shown["payload"]!["repository"]!["full_name"]);
+        Assert.Equal(repo, (string?)shown["input"]!["Repo"]);
 
         // Replayed while serve runs: it is drained within a few seconds and becomes its workflow.
         (code, output, _) = await RunAsync("inbox", "replay", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path);
         Assert.Equal(0, code);
         Assert.Contains("1 dead letters put back to be started", output, StringComparison.Ordinal);
-        await temporal.Client.StartedAsync(gateId);
+        var started = await (await temporal.Client.StartedAsync(gateId)).DescribeAsync();
+        Assert.Equal($"Codertocat/{repo}", started.TypedSearchAttributes.Get(GitHubBot.Workflows.Temporal.GhbotSearchAttributes.Repository));
 
         (code, output, _) = await RunAsync("inbox", "drop", "--all", "--data-dir", dataDir.Path);
         Assert.Equal(0, code);

@@ -42,8 +42,6 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         var description = await (await temporal.Client.StartedAsync(id)).DescribeAsync();
         Assert.Equal("inbox-delivery", await description.Memo["deliveryId"].ToValueAsync<string>());
         await UntilAsync(() => Journal(bot).Single(e => e.Delivery == "inbox-delivery").State == InboxState.Done, "the entry is marked done");
-        using var connection = bot.Services.GetRequiredService<DeliveryInbox>().Read();
-        Assert.Null(InboxJournal.Find(connection, entry.Seq)!.Body); // the payload is not kept once its workflow exists
     }
 
     [Fact]
@@ -111,17 +109,22 @@ public sealed class InboxTests(TemporalServerFixture temporal)
     [Fact]
     public async Task A_journal_that_cannot_be_written_is_503_and_unhealthy_and_loses_nothing_it_accepted()
     {
-        // Temporal unreachable, so entries keep their payloads; a 1 MiB journal fills after a few 300 KB deliveries.
-        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:MaxJournalMegabytes"] = "1" });
+        // A 1 MiB journal an earlier run nearly filled (entries Temporal never took: it is unreachable here too).
+        using var dataDir = new TempDirectory("ghbot-inbox-full-");
+        using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
+        {
+            InboxJournal.Append(journal, [.. Enumerable.Range(0, 8).Select(i => new NewDelivery($"earlier-{i}", "pull_request", "pull_request.opened", "QualityGateWorkflow", $"gate/earlier/{i}", new byte[100 * 1024]))], DateTimeOffset.UtcNow);
+        }
+
+        await using var bot = await BotHost.StartAsync($"127.0.0.1:{TestPorts.Free()}", TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["DataDir"] = dataDir.Path, ["Intake:MaxJournalMegabytes"] = "1" });
 
         var accepted = new List<string>();
         WebhookAnswer? refused = null;
-        for (var i = 0; i < 10 && refused is null; i++)
+        for (var i = 0; i < 2000 && refused is null; i++)
         {
             var payload = Payloads.InOwnRepository("pull_request.opened.json", out _);
-            var body = Encoding.UTF8.GetBytes(payload.ToJsonString()[..^1] + ",\"padding\":\"" + new string('x', 300 * 1024) + "\"}");
-            var delivery = $"large-{i}";
-            using var response = await bot.Webhooks.PostAsync("pull_request", body, deliveryId: delivery);
+            var delivery = $"new-{i}";
+            using var response = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: delivery);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
                 accepted.Add(delivery);
@@ -135,7 +138,7 @@ public sealed class InboxTests(TemporalServerFixture temporal)
 
         Assert.NotNull(refused);
         Assert.Contains("could not write its journal", refused.Reason, StringComparison.Ordinal);
-        Assert.InRange(accepted.Count, 1, 4);
+        Assert.NotEmpty(accepted);
         using (var ready = await bot.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative)))
         {
             var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
@@ -144,7 +147,7 @@ public sealed class InboxTests(TemporalServerFixture temporal)
             Assert.Contains("cannot write its journal", (string?)body["checks"]!["inbox"]!["description"], StringComparison.Ordinal);
         }
 
-        Assert.Equal(accepted, Journal(bot).Select(e => e.Delivery).Order(StringComparer.Ordinal));
+        Assert.Equal(accepted.Order(StringComparer.Ordinal), Journal(bot).Select(e => e.Delivery).Where(d => d.StartsWith("new-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
     [Fact]

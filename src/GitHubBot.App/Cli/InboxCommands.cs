@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using GitHubBot.App.Inbox;
 using Microsoft.Data.Sqlite;
@@ -89,7 +88,7 @@ internal static class InboxCommands
     {
         var seq = new Argument<long>("number") { Description = "The entry's number (# in ghbot inbox list)." };
         var output = CliOutput.Option();
-        var command = new Command("show", "Show one inbox entry, its payload included while it waits or is dead.") { seq, output, DataDirOption };
+        var command = new Command("show", "Show one inbox entry with the input its workflow is started with.") { seq, output, DataDirOption };
         command.SetAction((parse, _) => WithJournalAsync(parse, async connection =>
         {
             if (CliOutput.Format(parse, output) is not { } format)
@@ -104,15 +103,15 @@ internal static class InboxCommands
             }
 
             var row = Row(entry);
-            row["payload"] = Payload(entry.Body);
+            row["input"] = Input(entry.Input);
             if (format == CliOutput.Json)
             {
                 await parse.InvocationConfiguration.Output.WriteLineAsync(CliOutput.ToJson(row));
             }
             else
             {
-                CliOutput.Write(parse.InvocationConfiguration.Output, CliOutput.Fields(row.Where(field => field.Key != "payload").Select(field => (field.Key, Text(field.Value)))));
-                await parse.InvocationConfiguration.Output.WriteLineAsync(entry.Body is null ? "(payload dropped once its workflow started)" : CliOutput.ToJson(row["payload"]));
+                CliOutput.Write(parse.InvocationConfiguration.Output, CliOutput.Fields(row.Where(field => field.Key != "input").Select(field => (field.Key, Text(field.Value)))));
+                await parse.InvocationConfiguration.Output.WriteLineAsync(CliOutput.ToJson(row["input"]));
             }
 
             return 0;
@@ -178,27 +177,38 @@ internal static class InboxCommands
         ["accepted"] = entry.AcceptedAt,
         ["event"] = entry.Kind,
         ["delivery"] = entry.Delivery,
+        ["workflowType"] = entry.WorkflowType,
         ["workflowId"] = entry.WorkflowId,
+        ["repository"] = entry.Repository,
+        ["number"] = entry.Number,
         ["attempts"] = entry.Attempts,
         ["error"] = entry.Error,
         ["settled"] = entry.SettledAt,
     };
 
-    /// <summary>The payload as JSON (it was verified JSON when it arrived), else as text.</summary>
-    private static object? Payload(byte[]? body)
+    /// <summary>The journalled input (a Temporal payload) as its JSON, else as text, else as what it is: unreadable.</summary>
+    private static object? Input(byte[]? input)
     {
-        if (body is null)
+        if (input is null)
         {
             return null;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<JsonElement>(body);
+            var payload = Temporalio.Api.Common.V1.Payload.Parser.ParseFrom(input);
+            try
+            {
+                return JsonSerializer.Deserialize<JsonElement>(payload.Data.Span);
+            }
+            catch (JsonException)
+            {
+                return payload.Data.ToStringUtf8();
+            }
         }
-        catch (JsonException)
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
         {
-            return Encoding.UTF8.GetString(body);
+            return $"(unreadable: {ex.Message})";
         }
     }
 

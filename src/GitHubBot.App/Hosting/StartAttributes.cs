@@ -32,6 +32,19 @@ public static class StartAttributes
             return null;
         }
 
+        var (repository, number) = Subject(input);
+        return For(workflowType, repository, number, settings);
+    }
+
+    /// <summary>The attributes of a start of <paramref name="workflowType"/> about <paramref name="repository"/> and <paramref name="number"/> (what <see cref="Subject"/> found in its input).</summary>
+    public static SearchAttributeCollection? For(string workflowType, string? repository, long? number, TemporalSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.SearchAttributes)
+        {
+            return null;
+        }
+
         var builder = new SearchAttributeCollection.Builder();
         var any = false;
         if (WorkflowKinds.KindOf(workflowType) is { } kind)
@@ -40,7 +53,6 @@ public static class StartAttributes
             any = true;
         }
 
-        var (repository, number) = Subject(input);
         if (repository is not null)
         {
             builder.Set(GhbotSearchAttributes.Repository, repository);
@@ -82,7 +94,8 @@ public static class StartAttributes
     public static bool Unregistered(RpcException ex) =>
         ex is { Code: RpcException.StatusCode.InvalidArgument } && ex.Message.Contains("search attribute", StringComparison.OrdinalIgnoreCase);
 
-    private static (string? Repository, long? Number) Subject(object input) => input switch
+    /// <summary>The repository and number a start's input is about (its search attributes).</summary>
+    public static (string? Repository, long? Number) Subject(object input) => input switch
     {
         QualityGateInput gate => ($"{gate.Owner}/{gate.Repo}", gate.PullRequestNumber),
         PlanPatchPrInput plan => ($"{plan.Owner}/{plan.Repo}", plan.IssueNumber),

@@ -48,8 +48,10 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     private readonly IntakeSettings settings;
     private readonly TimeProvider time;
     private readonly ILogger<DeliveryInbox> logger;
+    private readonly CancellationTokenSource closing = new();
     private SqliteConnection? writer;
     private Task? writing;
+    private Task? checkpointing;
     private long pending;
     private string? failure;
 
@@ -81,6 +83,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         {
             writer = InboxJournal.Open(Path);
             InboxJournal.Limit(writer, settings.MaxJournalMegabytes);
+            InboxJournal.NoAutoCheckpoint(writer);
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -105,6 +108,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         InboxMetrics.DeadLetters.Set(dead);
         InboxMetrics.Oldest = oldest;
         writing = Task.Factory.StartNew(Write, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        checkpointing = Task.Run(CheckpointAsync, CancellationToken.None);
         Log.Opened(logger, Path, backlog, dead);
         if (backlog > 0)
         {
@@ -126,13 +130,20 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             await writing.WaitAsync(cancellationToken);
         }
 
+        await closing.CancelAsync();
+        if (checkpointing is not null)
+        {
+            await checkpointing.WaitAsync(cancellationToken);
+        }
+
         Log.Closed(logger, Backlog);
     }
 
     /// <summary>Journals <paramref name="delivery"/> (or finds its key), answering once that is durable.</summary>
-    public async Task<InboxAnswer> AcceptAsync(NewDelivery delivery, bool alwaysAppend = false)
+    public async Task<InboxAnswer> AcceptAsync(NewDelivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        var alwaysAppend = delivery.RestartFinished;
         if (!Open)
         {
             return new InboxAnswer.Refused(Failure is { } broken ? $"the inbox is not open: {broken}" : "the inbox is not open (GitHubBot is starting or stopping)");
@@ -200,6 +211,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     {
         writer?.Dispose();
         work.Dispose();
+        closing.Dispose();
     }
 
     /// <summary>The writer: takes every operation waiting, runs them in one transaction, then answers them all.</summary>
@@ -331,12 +343,43 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Once a second: the WAL copied into the database, the oldest pending entry's age; every ten minutes old done entries and keys dropped.</summary>
+    /// <summary>
+    /// Once a second, on a connection of its own: what the WAL holds copied into the database (SQLite's PASSIVE
+    /// checkpoint, which does not hold up the writer's commits), so the WAL stays small.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        try
+        {
+            using var connection = Read();
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            while (await timer.WaitForNextTickAsync(closing.Token))
+            {
+                try
+                {
+                    InboxJournal.Checkpoint(connection);
+                }
+                catch (SqliteException ex)
+                {
+                    Log.HousekeepingFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // closing
+        }
+        catch (SqliteException ex)
+        {
+            Log.HousekeepingFailed(logger, ex);
+        }
+    }
+
+    /// <summary>Once a second: the oldest pending entry's age, the counts; every ten minutes old done entries and keys dropped.</summary>
     private void Housekeeping(DateTimeOffset now, ref DateTimeOffset lastPrune)
     {
         try
         {
-            InboxJournal.Checkpoint(writer!);
             var (backlog, dead, oldest) = InboxJournal.Counts(writer!);
             InboxMetrics.Oldest = oldest;
             InboxMetrics.DeadLetters.Set(dead);

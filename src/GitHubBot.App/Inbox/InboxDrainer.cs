@@ -1,20 +1,29 @@
-using System.Text;
 using GitHubBot.App.Webhooks;
+using GitHubBot.Workflows.Hosting;
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace GitHubBot.App.Inbox;
 
 /// <summary>
-/// Turns the inbox's entries into workflows: reads pending entries oldest first (only committed ones), reads each
-/// payload again through the routing table and starts its workflow by business key (<see cref="WorkflowStarter"/>:
+/// Turns the inbox's entries into workflows: reads pending entries oldest first (only committed ones) and starts
+/// each one's workflow by business key with the input journalled for it (<see cref="WorkflowStarter"/>:
 /// a running one is used, a finished one is not started again), <see cref="IntakeSettings.DrainConcurrency"/> at a
 /// time, then marks them done in one commit. Starting is idempotent, so an entry started but not yet marked when the
 /// process died is started again harmlessly: every accepted delivery becomes its workflow exactly once.
-/// While Temporal is unavailable entries stay pending and the drainer backs off (up to 30 s); an entry the routing
-/// table no longer starts, or that Temporal refuses <see cref="MaxAttempts"/> times, becomes a dead letter.
+/// While Temporal is unavailable entries stay pending and the drainer backs off (up to 30 s); an entry whose workflow
+/// this version no longer has (an upgrade removed or renamed it), whose input cannot be read, or that Temporal refuses
+/// <see cref="MaxAttempts"/> times, becomes a dead letter.
 /// </summary>
-public sealed partial class InboxDrainer(DeliveryInbox inbox, DeliveryReader reader, WorkflowStarter starter, IOptions<IntakeSettings> settings, ILogger<InboxDrainer> logger) : BackgroundService
+public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter starter, IOptions<IntakeSettings> settings, ILogger<InboxDrainer> logger) : BackgroundService
 {
+    /// <summary>The workflow types this version runs: an entry for another is a dead letter.</summary>
+    public static readonly IReadOnlySet<string> KnownWorkflowTypes = WorkerRegistration.Workflows
+        .Select(type => WorkflowDefinition.Create(type).Name!)
+        .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>How many times Temporal may refuse an entry's start (for a reason other than being unavailable) before it is a dead letter.</summary>
     public const int MaxAttempts = 3;
 
@@ -38,7 +47,7 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, DeliveryReader rea
             IReadOnlyList<InboxEntry> batch;
             try
             {
-                batch = InboxJournal.Pending(connection, 0, Batch);
+                batch = InboxJournal.Pending(connection, Batch);
             }
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
@@ -85,25 +94,25 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, DeliveryReader rea
     private async Task<((InboxEntry, InboxState, string?) Result, bool Waits)> DrainAsync(InboxEntry entry)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = entry.Delivery, ["Event"] = entry.Kind, ["InboxSeq"] = entry.Seq });
-        var read = reader.Read(entry.Event, entry.Delivery, Encoding.UTF8.GetString(entry.Body ?? []), new RoutingOptions(settings.Value.TriggerLabel));
-        if (read.Decision is not RouteDecision.Start start)
+        Payload input;
+        try
         {
-            var reason = read.Decision switch
-            {
-                RouteDecision.Ignore ignore => $"this version no longer starts anything for it: {ignore.Reason}",
-                RouteDecision.BadPayload bad => $"this version cannot read it: {bad.Reason}",
-                RouteDecision.NotAvailable missing => $"this version does not have {missing.Capability}",
-                _ => "this version no longer starts anything for it",
-            };
+            input = KnownWorkflowTypes.Contains(entry.WorkflowType)
+                ? Payload.Parser.ParseFrom(entry.Input)
+                : throw new InvalidDataException($"this version has no workflow {entry.WorkflowType}");
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidProtocolBufferException)
+        {
+            var reason = ex is InvalidDataException ? ex.Message : $"its journalled input cannot be read: {ex.Message}";
             Log.Dead(logger, entry.Seq, entry.Kind, reason);
             return ((entry, InboxState.Dead, reason), false);
         }
 
-        using var workflowScope = logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId });
+        using var workflowScope = logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = entry.WorkflowId });
         try
         {
-            var started = await starter.StartAsync(start, entry.Delivery, read.Kind, CancellationToken.None);
-            Log.Started(logger, entry.Seq, read.Kind, started.WorkflowId, started.AlreadyFinished, (DateTimeOffset.UtcNow - entry.AcceptedAt).TotalMilliseconds);
+            var started = await starter.StartAsync(entry, input, CancellationToken.None);
+            Log.Started(logger, entry.Seq, entry.Kind, started.WorkflowId, started.AlreadyFinished, (DateTimeOffset.UtcNow - entry.AcceptedAt).TotalMilliseconds);
             return ((entry, InboxState.Done, null), false);
         }
         catch (TemporalUnavailableException ex) when (ex.Transient)

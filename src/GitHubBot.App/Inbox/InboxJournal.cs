@@ -11,27 +11,35 @@ public enum InboxState
     Dead = 2,
 }
 
-/// <summary>A verified, routed delivery to journal.</summary>
+/// <summary>A verified delivery and the start the routing table decided for it, to journal.</summary>
 /// <param name="Delivery">X-GitHub-Delivery (the GUID GitHub's delivery log and redeliveries use).</param>
 /// <param name="Event">X-GitHub-Event.</param>
 /// <param name="Kind">The event and action, e.g. pull_request.opened.</param>
-/// <param name="WorkflowId">The business-key workflow ID the routing table gave it when it arrived.</param>
-/// <param name="Body">The signed body, as it arrived.</param>
-public sealed record NewDelivery(string Delivery, string Event, string Kind, string WorkflowId, byte[] Body);
+/// <param name="WorkflowType">The workflow to start.</param>
+/// <param name="WorkflowId">Its business-key ID.</param>
+/// <param name="Input">Its input as Temporal's payload converter made it (a serialized <c>Payload</c>, not yet through the codec).</param>
+/// <param name="Repository">owner/name, for the GhbotRepository search attribute (null: none).</param>
+/// <param name="Number">The PR or issue number, for GhbotNumber (null: none).</param>
+/// <param name="RestartFinished">Whether a finished workflow with the ID is started again.</param>
+public sealed record NewDelivery(string Delivery, string Event, string Kind, string WorkflowType, string WorkflowId, byte[] Input, string? Repository = null, long? Number = null, bool RestartFinished = false);
 
-/// <summary>One journalled delivery (its body only where asked for).</summary>
+/// <summary>One journalled delivery (its start's input only where asked for).</summary>
 public sealed record InboxEntry(
     long Seq,
     string Delivery,
     string Event,
     string Kind,
+    string WorkflowType,
     string WorkflowId,
     DateTimeOffset AcceptedAt,
     InboxState State,
     int Attempts,
     string? Error,
     DateTimeOffset? SettledAt,
-    byte[]? Body = null);
+    string? Repository = null,
+    long? Number = null,
+    bool RestartFinished = false,
+    byte[]? Input = null);
 
 /// <summary>
 /// The inbox's journal: one SQLite database in DataDir (<c>inbox.db</c>, WAL, <c>synchronous=FULL</c>, so a commit is
@@ -89,8 +97,12 @@ public static class InboxJournal
                 delivery TEXT NOT NULL,
                 event TEXT NOT NULL,
                 kind TEXT NOT NULL,
+                workflow_type TEXT NOT NULL,
                 workflow_id TEXT NOT NULL,
-                body BLOB,
+                input BLOB NOT NULL,
+                repository TEXT,
+                number INTEGER,
+                restart INTEGER NOT NULL DEFAULT 0,
                 accepted_at INTEGER NOT NULL,
                 state INTEGER NOT NULL DEFAULT 0,
                 attempts INTEGER NOT NULL DEFAULT 0,
@@ -115,31 +127,36 @@ public static class InboxJournal
     public static long[] Append(SqliteConnection connection, IReadOnlyList<NewDelivery> deliveries, DateTimeOffset now)
     {
         using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO entries (delivery, event, kind, workflow_id, body, accepted_at) VALUES ($d, $e, $k, $w, $b, $t) RETURNING seq";
+        insert.CommandText = "INSERT INTO entries (delivery, event, kind, workflow_type, workflow_id, input, repository, number, restart, accepted_at) VALUES ($d, $e, $k, $y, $w, $i, $r, $n, $x, $t) RETURNING seq";
         var d = insert.Parameters.Add("$d", SqliteType.Text);
         var e = insert.Parameters.Add("$e", SqliteType.Text);
         var k = insert.Parameters.Add("$k", SqliteType.Text);
+        var y = insert.Parameters.Add("$y", SqliteType.Text);
         var w = insert.Parameters.Add("$w", SqliteType.Text);
-        var b = insert.Parameters.Add("$b", SqliteType.Blob);
+        var input = insert.Parameters.Add("$i", SqliteType.Blob);
+        var r = insert.Parameters.Add("$r", SqliteType.Text);
+        var n = insert.Parameters.Add("$n", SqliteType.Integer);
+        var x = insert.Parameters.Add("$x", SqliteType.Integer);
         insert.Parameters.AddWithValue("$t", now.ToUnixTimeMilliseconds());
         var seqs = new long[deliveries.Count];
         for (var i = 0; i < deliveries.Count; i++)
         {
             var delivery = deliveries[i];
-            (d.Value, e.Value, k.Value, w.Value, b.Value) = (delivery.Delivery, delivery.Event, delivery.Kind, delivery.WorkflowId, delivery.Body);
+            (d.Value, e.Value, k.Value, y.Value, w.Value, input.Value) = (delivery.Delivery, delivery.Event, delivery.Kind, delivery.WorkflowType, delivery.WorkflowId, delivery.Input);
+            (r.Value, n.Value, x.Value) = ((object?)delivery.Repository ?? DBNull.Value, (object?)delivery.Number ?? DBNull.Value, delivery.RestartFinished ? 1 : 0);
             seqs[i] = (long)insert.ExecuteScalar()!;
         }
 
         return seqs;
     }
 
-    /// <summary>Records what draining an entry came to: done (its body dropped), dead (with the reason), or still pending after a failed attempt.</summary>
+    /// <summary>Records what draining an entry came to: done, dead (with the reason), or still pending after a failed attempt.</summary>
     public static void Settle(SqliteConnection connection, long seq, InboxState state, string? error, DateTimeOffset now)
     {
         using var update = connection.CreateCommand();
         update.CommandText = state switch
         {
-            InboxState.Done => "UPDATE entries SET state = 1, body = NULL, attempts = attempts + 1, error = NULL, settled_at = $t WHERE seq = $s AND state = 0",
+            InboxState.Done => "UPDATE entries SET state = 1, attempts = attempts + 1, error = NULL, settled_at = $t WHERE seq = $s AND state = 0",
             InboxState.Dead => "UPDATE entries SET state = 2, attempts = attempts + 1, error = $r, settled_at = $t WHERE seq = $s AND state = 0",
             _ => "UPDATE entries SET attempts = attempts + 1, error = $r WHERE seq = $s AND state = 0",
         };
@@ -149,18 +166,18 @@ public static class InboxJournal
         update.ExecuteNonQuery();
     }
 
-    /// <summary>Up to <paramref name="limit"/> pending entries after <paramref name="after"/>, oldest first, with their bodies.</summary>
-    public static IReadOnlyList<InboxEntry> Pending(SqliteConnection connection, long after, int limit) =>
-        Query(connection, "WHERE state = 0 AND seq > $after ORDER BY seq LIMIT $limit", withBody: true, ("$after", after), ("$limit", limit));
+    /// <summary>Up to <paramref name="limit"/> pending entries, oldest first, with their inputs.</summary>
+    public static IReadOnlyList<InboxEntry> Pending(SqliteConnection connection, int limit) =>
+        Query(connection, "WHERE state = 0 ORDER BY seq LIMIT $limit", withInput: true, ("$limit", limit));
 
     /// <summary>Entries in <paramref name="state"/> (all when null), newest first.</summary>
     public static IReadOnlyList<InboxEntry> List(SqliteConnection connection, InboxState? state, int limit) => state is { } only
-        ? Query(connection, "WHERE state = $state ORDER BY seq DESC LIMIT $limit", withBody: false, ("$state", (int)only), ("$limit", limit))
-        : Query(connection, "ORDER BY seq DESC LIMIT $limit", withBody: false, ("$limit", limit));
+        ? Query(connection, "WHERE state = $state ORDER BY seq DESC LIMIT $limit", withInput: false, ("$state", (int)only), ("$limit", limit))
+        : Query(connection, "ORDER BY seq DESC LIMIT $limit", withInput: false, ("$limit", limit));
 
-    /// <summary>One entry with its body (null once done: the body is dropped when its workflow has started).</summary>
+    /// <summary>One entry with its input.</summary>
     public static InboxEntry? Find(SqliteConnection connection, long seq) =>
-        Query(connection, "WHERE seq = $seq", withBody: true, ("$seq", seq)).SingleOrDefault();
+        Query(connection, "WHERE seq = $seq", withInput: true, ("$seq", seq)).SingleOrDefault();
 
     /// <summary>How many entries are in each state, and when the oldest pending one was accepted.</summary>
     public static (long Pending, long Dead, DateTimeOffset? OldestPending) Counts(SqliteConnection connection)
@@ -180,7 +197,7 @@ public static class InboxJournal
     public static IEnumerable<(string WorkflowId, long Seq, DateTimeOffset AcceptedAt)> Keys(SqliteConnection connection, DateTimeOffset since)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT workflow_id, seq, accepted_at FROM entries WHERE state = 0 OR (state = 1 AND accepted_at >= $since) ORDER BY seq";
+        command.CommandText = "SELECT workflow_id, seq, accepted_at FROM entries WHERE restart = 0 AND (state = 0 OR (state = 1 AND accepted_at >= $since)) ORDER BY seq";
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -225,6 +242,9 @@ public static class InboxJournal
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>The writer leaves checkpoints to <see cref="Checkpoint"/> on another connection, so no commit waits for one.</summary>
+    public static void NoAutoCheckpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
+
     /// <summary>Copies what the WAL holds into the database without waiting for readers or the writer (SQLite's PASSIVE checkpoint).</summary>
     public static void Checkpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
 
@@ -240,10 +260,10 @@ public static class InboxJournal
         return command.ExecuteNonQuery();
     }
 
-    private static List<InboxEntry> Query(SqliteConnection connection, string where, bool withBody, params (string Name, object Value)[] parameters)
+    private static List<InboxEntry> Query(SqliteConnection connection, string where, bool withInput, params (string Name, object Value)[] parameters)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT seq, delivery, event, kind, workflow_id, accepted_at, state, attempts, error, settled_at{(withBody ? ", body" : string.Empty)} FROM entries {where}";
+        command.CommandText = $"SELECT seq, delivery, event, kind, workflow_type, workflow_id, accepted_at, state, attempts, error, settled_at, repository, number, restart{(withInput ? ", input" : string.Empty)} FROM entries {where}";
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -259,12 +279,16 @@ public static class InboxJournal
                 reader.GetString(2),
                 reader.GetString(3),
                 reader.GetString(4),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                (InboxState)reader.GetInt32(6),
-                reader.GetInt32(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
-                withBody && !reader.IsDBNull(10) ? (byte[])reader.GetValue(10) : null));
+                reader.GetString(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                (InboxState)reader.GetInt32(7),
+                reader.GetInt32(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetInt64(12),
+                reader.GetInt64(13) != 0,
+                withInput ? (byte[])reader.GetValue(14) : null));
         }
 
         return entries;

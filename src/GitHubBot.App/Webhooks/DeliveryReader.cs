@@ -11,9 +11,8 @@ namespace GitHubBot.App.Webhooks;
 public sealed record ReadDelivery(string Kind, string EventLabel, RouteDecision Decision);
 
 /// <summary>
-/// Reads a verified delivery's payload with Octokit.Webhooks and asks the routing table what it comes to. The intake
-/// reads each delivery once when it arrives; the inbox's drainer reads a journalled one again when it starts its
-/// workflow, so what an upgrade no longer routes is found then.
+/// Reads a verified delivery's payload with Octokit.Webhooks and asks the routing table what it comes to, once, when
+/// it arrives (the inbox journals the decision, not the payload).
 /// </summary>
 public sealed class DeliveryReader : WebhookEventProcessor
 {

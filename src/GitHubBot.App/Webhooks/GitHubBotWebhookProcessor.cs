@@ -1,6 +1,8 @@
 using System.Globalization;
-using System.Text;
+using GitHubBot.App.Hosting;
 using GitHubBot.App.Inbox;
+using Google.Protobuf;
+using Temporalio.Client;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Octokit.Webhooks;
@@ -17,6 +19,7 @@ public sealed partial class GitHubBotWebhookProcessor(
     DeliveryOutcome outcome,
     DeliveryReader reader,
     WorkflowStarter starter,
+    ITemporalClient temporal,
     IOptions<IntakeSettings> intake,
     TimeProvider time,
     ILogger<GitHubBotWebhookProcessor> logger,
@@ -34,10 +37,10 @@ public sealed partial class GitHubBotWebhookProcessor(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = delivery, ["Event"] = eventName });
         var read = reader.Read(eventName, delivery, body, new RoutingOptions(intake.Value.TriggerLabel));
         outcome.Event = read.EventLabel;
-        await HandleAsync(eventName, read, delivery, body, cancellationToken);
+        await HandleAsync(eventName, read, delivery, cancellationToken);
     }
 
-    private async Task HandleAsync(string eventName, ReadDelivery read, string delivery, string body, CancellationToken cancellationToken)
+    private async Task HandleAsync(string eventName, ReadDelivery read, string delivery, CancellationToken cancellationToken)
     {
         var (kind, decision) = (read.Kind, read.Decision);
         if (decision is RouteDecision.Start { SignedAt: { } signedAt } && time.GetUtcNow() - signedAt is var age && age > intake.Value.FreshnessWindow)
@@ -58,7 +61,7 @@ public sealed partial class GitHubBotWebhookProcessor(
             case RouteDecision.Start start when inbox is not null:
                 using (logger.BeginScope(new Dictionary<string, object> { ["WorkflowId"] = start.WorkflowId }))
                 {
-                    await JournalAsync(inbox, start, eventName, kind, delivery, body);
+                    await JournalAsync(inbox, start, eventName, kind, delivery);
                 }
 
                 break;
@@ -105,10 +108,12 @@ public sealed partial class GitHubBotWebhookProcessor(
     }
 
     /// <summary>Inbox mode: 202 once the delivery is on disk (or its key already is), 503 when the inbox cannot take it.</summary>
-    private async Task JournalAsync(DeliveryInbox journal, RouteDecision.Start start, string eventName, string kind, string delivery, string body)
+    private async Task JournalAsync(DeliveryInbox journal, RouteDecision.Start start, string eventName, string kind, string delivery)
     {
         using var timer = IntakeMetrics.StartSeconds.NewTimer();
-        var answer = await journal.AcceptAsync(new NewDelivery(delivery, eventName, kind, start.WorkflowId, Encoding.UTF8.GetBytes(body)), alwaysAppend: start.RestartFinished);
+        var (repository, number) = StartAttributes.Subject(start.Input);
+        var input = temporal.Options.DataConverter.PayloadConverter.ToPayload(start.Input).ToByteArray();
+        var answer = await journal.AcceptAsync(new NewDelivery(delivery, eventName, kind, start.WorkflowType, start.WorkflowId, input, repository, number, start.RestartFinished));
         switch (answer)
         {
             case InboxAnswer.Accepted accepted:

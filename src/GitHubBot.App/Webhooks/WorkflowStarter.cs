@@ -1,10 +1,14 @@
 using GitHubBot.App.Hosting;
+using GitHubBot.App.Inbox;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Common.V1;
 using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Converters;
 using Temporalio.Exceptions;
 
 namespace GitHubBot.App.Webhooks;
@@ -50,32 +54,55 @@ public sealed partial class WorkflowStarter(ITemporalClient client, IOptions<Tem
         })
         .Build();
 
-    public async Task<StartedWorkflow> StartAsync(RouteDecision.Start start, string deliveryId, string eventKind, CancellationToken cancellationToken)
+    public Task<StartedWorkflow> StartAsync(RouteDecision.Start start, string deliveryId, string eventKind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
+        return StartAsync(start.WorkflowType, start.WorkflowId, start.Input, StartAttributes.For(start.WorkflowType, start.Input, settings.Value), start.RestartFinished, deliveryId, eventKind, cancellationToken);
+    }
+
+    /// <summary>
+    /// The start of a delivery the inbox journalled: its input is the payload Temporal's converter made of it when it
+    /// arrived (passed through as it is, then through the codec like any payload).
+    /// </summary>
+    public Task<StartedWorkflow> StartAsync(InboxEntry entry, Payload input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return StartAsync(
+            entry.WorkflowType,
+            entry.WorkflowId,
+            new RawValue(input),
+            StartAttributes.For(entry.WorkflowType, entry.Repository, entry.Number, settings.Value),
+            entry.RestartFinished,
+            entry.Delivery,
+            entry.Kind,
+            cancellationToken);
+    }
+
+    private async Task<StartedWorkflow> StartAsync(string workflowType, string workflowId, object input, SearchAttributeCollection? attributes, bool restartFinished, string deliveryId, string eventKind, CancellationToken cancellationToken)
+    {
         try
         {
             return await RunAsync(
                 async token =>
                 {
-                    var options = new WorkflowOptions(start.WorkflowId, settings.Value.TaskQueue)
+                    var options = new WorkflowOptions(workflowId, settings.Value.TaskQueue)
                     {
                         IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
-                        IdReusePolicy = start.RestartFinished ? WorkflowIdReusePolicy.AllowDuplicate : WorkflowIdReusePolicy.RejectDuplicate,
+                        IdReusePolicy = restartFinished ? WorkflowIdReusePolicy.AllowDuplicate : WorkflowIdReusePolicy.RejectDuplicate,
                         Memo = new Dictionary<string, object> { ["deliveryId"] = deliveryId, ["event"] = eventKind },
                         Rpc = new RpcOptions { Retry = false, CancellationToken = token },
                     };
 
                     // the lazy first connect may not watch the token: do not wait past the timeout
                     var handle = await StartAttributes.StartAsync(
-                        options, StartAttributes.For(start.WorkflowType, start.Input, settings.Value), o => client.StartWorkflowAsync(start.WorkflowType, [start.Input], o).WaitAsync(token), Warn);
+                        options, attributes, o => client.StartWorkflowAsync(workflowType, [input], o).WaitAsync(token), Warn);
                     return new StartedWorkflow(handle.Id, handle.ResultRunId, AlreadyFinished: false);
                 },
                 cancellationToken);
         }
         catch (WorkflowAlreadyStartedException)
         {
-            return new StartedWorkflow(start.WorkflowId, null, AlreadyFinished: true);
+            return new StartedWorkflow(workflowId, null, AlreadyFinished: true);
         }
     }
 
