@@ -1,8 +1,10 @@
 using System.Globalization;
 using GitHubBot.App.Cli;
+using GitHubBot.App.Hosting;
 using GitHubBot.Core.Common;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Temporal;
+using Microsoft.Extensions.Configuration;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Client.Schedules;
@@ -28,8 +30,12 @@ public sealed class RedeliveryScheduleTests(TemporalServerFixture temporal)
 
         await RunWorkerWhileAsync(github, dataDir.Path, taskQueue, "--Redelivery:Interval=00:07:00", async () =>
         {
-            var schedule = (await DescribeWhenAsync(handle, s => s.Spec.Intervals.Count > 0)).Schedule;
+            var description = await DescribeWhenAsync(handle, s => s.Spec.Intervals.Count > 0);
+            var schedule = description.Schedule;
             Assert.Equal(TimeSpan.FromMinutes(7), Assert.Single(schedule.Spec.Intervals).Every);
+
+            // The first sweep comes an interval after the schedule is made, not as a process starts.
+            Assert.True(description.Info.NextActionTimes.First() > DateTime.UtcNow.AddMinutes(6), $"next sweep at {description.Info.NextActionTimes.First():O}");
             Assert.Equal(ScheduleOverlapPolicy.Skip, schedule.Policy.Overlap);
             var action = Assert.IsType<ScheduleActionStartWorkflow>(schedule.Action);
             Assert.Equal(WorkflowTypes.RedeliverySweep, action.Workflow);
@@ -37,6 +43,19 @@ public sealed class RedeliveryScheduleTests(TemporalServerFixture temporal)
             Assert.Equal(taskQueue, action.Options.TaskQueue);
             Assert.True(action.Options.TypedSearchAttributes!.TryGetValue(GhbotSearchAttributes.Kind, out var kind));
             Assert.Equal(WorkflowKinds.Redelivery, kind);
+
+            // A run of the schedule (triggered now) is a sweep on this worker, under the schedule's ID, as the App.
+            var failed = github.AddDelivery("from-the-schedule", DateTimeOffset.UtcNow.AddHours(-1), 502);
+            github.ServeDeliveries().ServeRedeliveries();
+            await handle.TriggerAsync();
+            while (!github.RedeliveryRequests.Any(r => r.DeliveryId == failed))
+            {
+                await Task.Delay(200);
+            }
+
+            var run = Assert.IsType<ScheduleActionExecutionStartWorkflow>(Assert.Single((await handle.DescribeAsync()).Info.RecentActions).Action);
+            Assert.StartsWith(WorkflowIds.RedeliverySweep(taskQueue), run.WorkflowId, StringComparison.Ordinal);
+            Assert.Empty(github.JwtProblems);
         });
 
         await RunWorkerWhileAsync(github, dataDir.Path, taskQueue, "--Redelivery:Interval=00:09:00", async () =>
@@ -98,6 +117,24 @@ public sealed class RedeliveryScheduleTests(TemporalServerFixture temporal)
             Assert.Single(error.Trim().Split('\n'));
             Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("Redelivery:Window", "Window", "3.00:00:01")]
+    [InlineData("Redelivery:Window", "Window", "00:05:00")]
+    [InlineData("Redelivery:Interval", "Interval", "1.00:00:01")]
+    [InlineData("Redelivery:MaxPerSweep", "MaxPerSweep", "0")]
+    [InlineData("Redelivery:MaxPerSweep", "MaxPerSweep", "1001")]
+    [InlineData("Redelivery:MaxPages", "MaxPages", "0")]
+    [InlineData("Redelivery:PauseBetweenRequests", "PauseBetweenRequests", "-00:00:01")]
+    public void A_setting_out_of_bounds_is_named(string named, string key, string value)
+    {
+        var settings = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"Redelivery:{key}"] = value }).Build()
+            .GetSection("Redelivery").Get<RedeliverySettings>()!;
+
+        Assert.StartsWith(named, settings.Problem(), StringComparison.Ordinal);
+        Assert.Null(new RedeliverySettings().Problem());
     }
 
     [Fact]

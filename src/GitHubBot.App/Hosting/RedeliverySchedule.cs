@@ -176,10 +176,14 @@ public sealed partial class RedeliverySchedule(
             warning => LogNoAttributes(logger, warning));
     }
 
-    /// <summary>The Schedule: every Interval, phased so that the first run comes one interval from now.</summary>
+    /// <summary>
+    /// The Schedule: every Interval, phased (runs at the Unix epoch + offset + n × Interval) so that a run would have been
+    /// a few seconds ago: the first comes about one interval from now, not as a process starts.
+    /// </summary>
     private Schedule Schedule(WorkflowOptions options, RedeliverySweepInput input)
     {
-        var offset = TimeSpan.FromTicks(time.GetUtcNow().UtcTicks % settings.Interval.Ticks);
+        var phase = time.GetUtcNow().ToUnixTimeSeconds() - 10;
+        var offset = TimeSpan.FromSeconds(phase % (long)settings.Interval.TotalSeconds);
         return new Schedule(
             ScheduleActionStartWorkflow.Create((RedeliverySweepWorkflow wf) => wf.RunAsync(input), options),
             new ScheduleSpec { Intervals = [new ScheduleIntervalSpec(settings.Interval, offset)] })
