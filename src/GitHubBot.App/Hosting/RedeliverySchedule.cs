@@ -103,7 +103,7 @@ public sealed partial class RedeliverySchedule(
 
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // Temporal not up yet (or refusing for a while): try again, for as long as the process runs; this
                 // service never stops the host.
