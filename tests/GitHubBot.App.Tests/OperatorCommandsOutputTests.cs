@@ -129,7 +129,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
     [InlineData("--output must be json or table, not 'yaml'", "status", "gate/x/y/1/z", "--output", "yaml")]
     [InlineData("--output must be json or table, not 'csv'", "wait", "gate/x/y/1/z", "--output", "csv")]
     [InlineData("--status must be one of running, completed, failed, cancelled, terminated, timed_out, not 'sleeping'", "list", "--status", "sleeping")]
-    [InlineData("--type must be one of gate, plan, incident, migration, change, command, not 'build'", "list", "--type", "build")]
+    [InlineData("--type must be one of gate, plan, incident, migration, change, command, redelivery, not 'build'", "list", "--type", "build")]
     [InlineData("--repo must be owner/name, not 'octo'", "list", "--repo", "octo")]
     [InlineData("--timeout must be longer than zero, not -00:00:01", "wait", "gate/x/y/1/z", "--timeout", "-00:00:01")]
     public async Task A_bad_argument_is_named_in_one_line_with_exit_code_2(string message, params string[] args)

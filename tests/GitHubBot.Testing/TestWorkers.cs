@@ -20,7 +20,8 @@ public static class TestWorkers
     /// <summary>
     /// The container a test worker's activities come from: the App against <paramref name="github"/>, workspaces
     /// under <paramref name="workspaceRoot"/>, the agents answering through <paramref name="chat"/> (none: not
-    /// configured). The caller disposes it.
+    /// configured); <paramref name="configure"/> registers services of the test's own before the bot's, which only add
+    /// what is missing (e.g. an <c>IDeliveryLedger</c>). The caller disposes it.
     /// </summary>
     public static ServiceProvider Services(
         ITemporalClient temporal,
@@ -29,7 +30,8 @@ public static class TestWorkers
         IChatClient? chat = null,
         TemporalUiLinks? links = null,
         (int First, int Last)? checkUids = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(github);
         var values = new Dictionary<string, string?>
@@ -51,7 +53,9 @@ public static class TestWorkers
             .AddSingleton(temporal)
             .AddSingleton(links ?? new TemporalUiLinks(null, "default"))
             .AddSingleton(Workspaces(workspaceRoot, checkUids, configuration))
-            .AddSingleton(new AgentModel(chat))
+            .AddSingleton(new AgentModel(chat));
+        configure?.Invoke(services);
+        services
             .AddGitHubBotSettings(configuration)
             .AddGitHubBotActivities();
         return services.BuildServiceProvider();

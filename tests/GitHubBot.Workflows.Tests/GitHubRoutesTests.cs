@@ -14,6 +14,8 @@ public sealed class GitHubRoutesTests
     [InlineData("/repos/o/r/git/refs/heads/ghbot/plan-7", "/repos/{owner}/{repo}/git/refs/{ref}")]
     [InlineData("/repos/o/r/commits/0123456789abcdef0123456789abcdef01234567/check-runs", "/repos/{owner}/{repo}/commits/{sha}/check-runs")]
     [InlineData("/repos/o/r/branches/main", "/repos/{owner}/{repo}/branches/{branch}")]
+    [InlineData("/app/hook/deliveries", "/app/hook/deliveries")]
+    [InlineData("/app/hook/deliveries/70000012/attempts", "/app/hook/deliveries/{id}/attempts")]
     [InlineData("/repos/o/r/installation", "/repos/{owner}/{repo}/installation")]
     [InlineData("/app/installations/12345/access_tokens", "/app/installations/{id}/access_tokens")]
     [InlineData("/api/v3/repos/o/r/pulls", "/repos/{owner}/{repo}/pulls")]

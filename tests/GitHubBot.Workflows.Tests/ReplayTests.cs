@@ -161,6 +161,15 @@ public sealed class ReplayTests(TemporalServerFixture temporal)
         await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<CodeMigration.CodeMigrationWorkflow>()));
     }
 
+    /// <summary>Written by RedeliverySweepTests' paging test (GHBOT_WRITE_HISTORIES=redelivery-sweep=v1).</summary>
+    [Fact]
+    public async Task Committed_redelivery_sweep_histories_replay_without_nondeterminism()
+    {
+        var files = Directory.GetFiles(HistoryDir, "redelivery-sweep-*.json");
+        Assert.NotEmpty(files);
+        await ReplayAllAsync(files, new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<Redelivery.RedeliverySweepWorkflow>()));
+    }
+
     [Fact]
     public async Task Committed_command_histories_replay_and_a_fresh_run_can_add_one()
     {

@@ -97,6 +97,7 @@ public static class GitHubBotHost
         services.AddSingleton(Options.Create(temporal));
         services.AddSingleton(Options.Create(worker));
         services.AddGitHubBotSettings(builder.Configuration);
+        RedeliverySchedule.Add(services, builder.Configuration);
         services.AddSingleton(new TemporalUiLinks(temporal.UiUrl, temporal.Namespace));
         services.AddTemporalClient(options => TemporalClientSetup.Apply(temporal, options));
 

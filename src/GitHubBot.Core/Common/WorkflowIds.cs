@@ -64,6 +64,13 @@ public static class WorkflowIds
     public static string AlertmanagerMonitor(string name) =>
         string.Create(CultureInfo.InvariantCulture, $"monitor/alertmanager/{name}");
 
+    /// <summary>
+    /// The Schedule of the redelivery sweeper of the workers polling <paramref name="taskQueue"/>, and the workflow ID
+    /// its runs start with (Temporal appends each run's time).
+    /// </summary>
+    public static string RedeliverySweep(string taskQueue) =>
+        string.Create(CultureInfo.InvariantCulture, $"redelivery-sweep/{taskQueue}");
+
     public static string GitHubIncident(string owner, string repo, string alertKind, int number) =>
         string.Create(CultureInfo.InvariantCulture, $"incident/github/{owner}/{repo}/{alertKind}/{number}");
 

@@ -13,6 +13,9 @@ public static class WorkflowKinds
     public const string Change = "change";
     public const string Command = "command";
 
+    /// <summary>The redelivery sweeper's runs, started by its Schedule (not by operators).</summary>
+    public const string Redelivery = "redelivery";
+
     /// <summary>Kind → workflow type, in the order help texts list them.</summary>
     public static IReadOnlyList<(string Kind, string WorkflowType)> All { get; } =
     [
@@ -22,6 +25,7 @@ public static class WorkflowKinds
         (Migration, WorkflowTypes.CodeMigration),
         (Change, WorkflowTypes.ChangeRequest),
         (Command, WorkflowTypes.Command),
+        (Redelivery, WorkflowTypes.RedeliverySweep),
     ];
 
     /// <summary>The workflow type of <paramref name="kind"/>; null when it is not one of <see cref="All"/>.</summary>

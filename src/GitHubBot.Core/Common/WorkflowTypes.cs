@@ -12,4 +12,6 @@ public static class WorkflowTypes
     public const string ChangeRequest = "ChangeRequestWorkflow";
 
     public const string AlertmanagerMonitor = "AlertmanagerMonitorWorkflow";
+
+    public const string RedeliverySweep = "RedeliverySweepWorkflow";
 }

@@ -23,7 +23,7 @@ public static class GitHubRoutes
         "secret-scanning", "alerts", "actions", "runs", "jobs", "workflows", "rerun", "rerun-failed-jobs", "hooks",
         "deliveries", "attempts", "pulls-comments", "milestones", "releases", "latest", "rate_limit", "search", "code",
         "members", "teams", "dismissals", "requested-reviewers", "forks", "dispatches", "check-run", "private-key",
-        "languages", "topics", "vulnerability-alerts", "properties", "values", "config", "sub_issues",
+        "languages", "topics", "vulnerability-alerts", "properties", "values", "config", "sub_issues", "hook",
     };
 
     /// <summary>Words after which the rest of the path is one value: a file path, a ref, a branch, a compared range.</summary>

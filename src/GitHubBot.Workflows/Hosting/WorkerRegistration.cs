@@ -6,6 +6,7 @@ using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.IncidentSwarm;
 using GitHubBot.Workflows.PlanPatchPr;
 using GitHubBot.Workflows.QualityGate;
+using GitHubBot.Workflows.Redelivery;
 using GitHubBot.Workflows.Temporal;
 using GitHubBot.Workflows.Workspaces;
 using Microsoft.Extensions.Configuration;
@@ -36,6 +37,7 @@ public static class WorkerRegistration
         typeof(AlertmanagerMonitorWorkflow),
         typeof(CodeMigrationWorkflow),
         typeof(CommandWorkflow),
+        typeof(RedeliverySweepWorkflow),
     ];
 
     /// <summary>Every class of activities a worker runs (each resolved from the container, one scope per call).</summary>
@@ -51,6 +53,7 @@ public static class WorkerRegistration
         typeof(IncidentActivities),
         typeof(ObservabilityActivities),
         typeof(MigrationActivities),
+        typeof(RedeliveryActivities),
     ];
 
     /// <summary>
@@ -115,6 +118,9 @@ public static class WorkerRegistration
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<AgentOptions>>().Value);
         services.TryAddSingleton(provider => new AgentModel(AgentClients.Create(provider.GetRequiredService<AgentOptions>())));
         services.TryAddSingleton<RepoSnapshots>();
+
+        // What the intake accepted, for the redelivery sweeper; a host with a durable inbox registers its own first.
+        services.TryAddSingleton<IDeliveryLedger, NoDeliveryLedger>();
 
         // Prometheus, Loki and Alertmanager: bounded in time, and never following redirects elsewhere.
         services.AddHttpClient(ObservabilityActivities.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(15))

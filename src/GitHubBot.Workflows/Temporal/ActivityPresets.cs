@@ -24,6 +24,18 @@ internal static class ActivityPresets
         },
     };
 
+    /// <summary>
+    /// Reading many pages of a GitHub listing (heartbeating): each attempt reads from the first page again, and is
+    /// retried as <see cref="GitHubCall"/> is, after GitHub's wait on rate limits.
+    /// </summary>
+    public static ActivityOptions GitHubPaging => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(15),
+        HeartbeatTimeout = TimeSpan.FromSeconds(30),
+        ScheduleToCloseTimeout = TimeSpan.FromHours(2),
+        RetryPolicy = GitHubCall.RetryPolicy,
+    };
+
     /// <summary>A call to Temporal itself (listing and signalling other workflows).</summary>
     public static ActivityOptions TemporalCall => new()
     {
