@@ -6,6 +6,7 @@ using GitHubBot.App.Inbox;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Common;
 using GitHubBot.Testing;
+using GitHubBot.Workflows.Redelivery;
 using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Testing;
 
@@ -42,6 +43,10 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         var description = await (await temporal.Client.StartedAsync(id)).DescribeAsync();
         Assert.Equal("inbox-delivery", await description.Memo["deliveryId"].ToValueAsync<string>());
         await UntilAsync(() => Journal(bot).Single(e => e.Delivery == "inbox-delivery").State == InboxState.Done, "the entry is marked done");
+
+        // The redelivery sweeper asks this process's inbox which failed GUIDs it did accept.
+        var ledger = bot.Services.GetRequiredService<IDeliveryLedger>();
+        Assert.Equal(["inbox-delivery"], await ledger.AcceptedAsync(["inbox-delivery", "never-seen"], CancellationToken.None));
     }
 
     [Fact]

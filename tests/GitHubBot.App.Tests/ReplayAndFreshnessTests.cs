@@ -86,6 +86,29 @@ public sealed class ReplayAndFreshnessTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_byte_identical_copy_is_answered_from_memory_only_while_it_is_fresh()
+    {
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:FreshnessWindow"] = "00:00:04" });
+        var body = Encoding.UTF8.GetBytes(Fresh("issues", "issues.labeled.json", TimeSpan.FromSeconds(1)).ToJsonString());
+
+        using var first = await bot.Webhooks.PostAsync("issues", body, deliveryId: "first");
+        using var copy = await bot.Webhooks.PostAsync("issues", body, deliveryId: "copy");
+
+        Assert.True(first.StatusCode == HttpStatusCode.Accepted, await first.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Accepted, copy.StatusCode);
+        var answer = (await copy.Content.ReadFromJsonAsync<WebhookAnswer>())!;
+        Assert.StartsWith("already in the inbox", answer.Reason, StringComparison.Ordinal);
+        Assert.Equal((await first.Content.ReadFromJsonAsync<WebhookAnswer>())!.WorkflowId, answer.WorkflowId);
+        Assert.Contains(bot.Logs.Entries, line => line.Contains("delivery copy is a copy of a body already in the inbox", StringComparison.Ordinal));
+
+        // The same bytes once the window has passed: refused as stale, memory or not.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        using var late = await bot.Webhooks.PostAsync("issues", body, deliveryId: "late");
+        Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
+        Assert.Contains("stale", await late.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_window_is_a_setting_and_deliveries_without_side_effects_are_not_judged_by_age()
     {
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:FreshnessWindow"] = "00:30:00" });

@@ -3,6 +3,7 @@ using GitHubBot.App.Setup;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows.GitHub;
 using GitHubBot.Workflows.Hosting;
+using GitHubBot.Workflows.Redelivery;
 using GitHubBot.Workflows.Temporal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -60,6 +61,8 @@ public static class GitHubBotHost
         if (intake.UsesInbox)
         {
             services.AddSingleton<DeliveryInbox>();
+            services.AddSingleton<IdenticalDeliveries>();
+            services.AddSingleton<IDeliveryLedger, InboxDeliveryLedger>(); // wins over the workers' default, which knows none
             services.AddHostedService(provider => provider.GetRequiredService<DeliveryInbox>());
             services.AddHostedService<InboxDrainer>();
         }

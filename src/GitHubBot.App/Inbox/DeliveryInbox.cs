@@ -194,6 +194,9 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Whether a delivery with <paramref name="workflowId"/> is pending or was started recently (committed, not dead).</summary>
+    public bool Knows(string workflowId) => keys.TryGetValue(workflowId, out var commit) && commit.IsCompletedSuccessfully;
+
     /// <summary>Records what draining came to, in one commit.</summary>
     public Task SettleAsync(IReadOnlyList<(InboxEntry Entry, InboxState State, string? Error)> results)
     {

@@ -18,6 +18,9 @@ public sealed class DeliveryOutcome
 
     public bool IsSet => StatusCode != 0;
 
+    /// <summary>The verified body's HMAC (set by <see cref="WebhookIntakeMiddleware"/>): what <see cref="IdenticalDeliveries"/> knows a body by.</summary>
+    public byte[] BodyMac { get; set; } = [];
+
     public void Set(int statusCode, WebhookAnswer answer)
     {
         StatusCode = statusCode;

@@ -23,7 +23,8 @@ public sealed partial class GitHubBotWebhookProcessor(
     IOptions<IntakeSettings> intake,
     TimeProvider time,
     ILogger<GitHubBotWebhookProcessor> logger,
-    DeliveryInbox? inbox = null) : WebhookEventProcessor
+    DeliveryInbox? inbox = null,
+    IdenticalDeliveries? identical = null) : WebhookEventProcessor
 {
     /// <summary>
     /// Overriding the string path makes the library hand us the raw body, so a payload that does not fit its
@@ -107,6 +108,10 @@ public sealed partial class GitHubBotWebhookProcessor(
         }
     }
 
+    /// <summary>The 202 of a delivery whose business key is already in the inbox.</summary>
+    public static WebhookAnswer AlreadyInTheInbox(string workflowType, string workflowId, string delivery) =>
+        new("accepted", $"already in the inbox: {workflowType} for this key is started or starts shortly", delivery, workflowId);
+
     /// <summary>Inbox mode: 202 once the delivery is on disk (or its key already is), 503 when the inbox cannot take it.</summary>
     private async Task JournalAsync(DeliveryInbox journal, RouteDecision.Start start, string eventName, string kind, string delivery)
     {
@@ -117,12 +122,14 @@ public sealed partial class GitHubBotWebhookProcessor(
         switch (answer)
         {
             case InboxAnswer.Accepted accepted:
+                identical?.Remember(eventName, outcome.BodyMac, new IdenticalDeliveries.Accepted(kind, start.WorkflowType, start.WorkflowId, start.SignedAt));
                 Log.Journalled(logger, kind, start.WorkflowId, accepted.Seq);
                 outcome.Set(StatusCodes.Status202Accepted, new WebhookAnswer("accepted", $"in the inbox: {start.WorkflowType} starts shortly", delivery, start.WorkflowId));
                 break;
             case InboxAnswer.Duplicate duplicate:
+                identical?.Remember(eventName, outcome.BodyMac, new IdenticalDeliveries.Accepted(kind, start.WorkflowType, start.WorkflowId, start.SignedAt));
                 Log.Journalled(logger, kind, start.WorkflowId, duplicate.Seq);
-                outcome.Set(StatusCodes.Status202Accepted, new WebhookAnswer("accepted", $"already in the inbox: {start.WorkflowType} for this key is started or starts shortly", delivery, start.WorkflowId));
+                outcome.Set(StatusCodes.Status202Accepted, AlreadyInTheInbox(start.WorkflowType, start.WorkflowId, delivery));
                 break;
             case InboxAnswer.Refused refused:
                 Log.InboxRefused(logger, kind, refused.Reason);

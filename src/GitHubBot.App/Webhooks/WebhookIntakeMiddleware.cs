@@ -20,7 +20,14 @@ namespace GitHubBot.App.Webhooks;
 /// Missing headers or malformed JSON (from an authenticated sender) is 400 with the reason, and afterwards the processor's <see cref="DeliveryOutcome"/> becomes the answer
 /// (202 once Temporal has accepted the start, 200 for ignored events, 503 when Temporal is down).
 /// </summary>
-public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptionsMonitor<GitHubOptions> github, SetupFlow setup, ILogger<WebhookIntakeMiddleware> logger)
+public sealed partial class WebhookIntakeMiddleware(
+    RequestDelegate next,
+    IOptionsMonitor<GitHubOptions> github,
+    SetupFlow setup,
+    IOptions<IntakeSettings> intake,
+    TimeProvider time,
+    ILogger<WebhookIntakeMiddleware> logger,
+    IdenticalDeliveries? identical = null)
 {
     /// <summary>How long a sender is asked to wait while GitHubBot is not set up.</summary>
     public const int NotSetUpRetryAfterSeconds = 60;
@@ -105,7 +112,19 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         }
 
         var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
-        var problem = FindProblem(request, bytes.Span);
+        outcome.BodyMac = mac;
+        if (HeaderProblem(request) is null && !bytes.IsEmpty && identical?.Find(request.Headers["X-GitHub-Event"].ToString(), mac) is { } known
+            && (known.SignedAt is not { } signedAt || time.GetUtcNow() - signedAt <= intake.Value.FreshnessWindow))
+        {
+            // A copy of a body already accepted whose key is still in the inbox: the same answer, without reading it again.
+            Log.Identical(logger, known.Kind, known.WorkflowId, delivery);
+            outcome.Event = known.Kind;
+            outcome.Set(StatusCodes.Status202Accepted, GitHubBotWebhookProcessor.AlreadyInTheInbox(known.WorkflowType, known.WorkflowId, delivery));
+            await AnswerAsync(context, outcome);
+            return;
+        }
+
+        var problem = HeaderProblem(request) ?? BodyProblem(bytes.Span);
         if (problem is not null)
         {
             await RejectAsync(context, StatusCodes.Status400BadRequest, problem, delivery, "bad_request");
@@ -119,11 +138,16 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         request.Headers.Remove("X-Hub-Signature-256");
         request.Headers.Remove("X-Hub-Signature");
         await next(context);
+        await AnswerAsync(context, outcome);
+    }
 
+    /// <summary>Writes the processor's outcome as the answer, and counts it.</summary>
+    private static async Task AnswerAsync(HttpContext context, DeliveryOutcome outcome)
+    {
         if (outcome.IsSet && !context.Response.HasStarted)
         {
             context.Response.StatusCode = outcome.StatusCode;
-            IntakeMetrics.Deliveries.WithLabels(outcome.Event ?? IntakeMetrics.EventLabel(request.Headers["X-GitHub-Event"].ToString(), null), outcome.Answer!.Outcome).Inc();
+            IntakeMetrics.Deliveries.WithLabels(outcome.Event ?? IntakeMetrics.EventLabel(context.Request.Headers["X-GitHub-Event"].ToString(), null), outcome.Answer!.Outcome).Inc();
             await context.Response.WriteAsJsonAsync(outcome.Answer, context.RequestAborted);
         }
     }
@@ -247,7 +271,7 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
         }
     }
 
-    private static string? FindProblem(HttpRequest request, ReadOnlySpan<byte> body)
+    private static string? HeaderProblem(HttpRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Headers["X-GitHub-Event"]))
         {
@@ -265,6 +289,11 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
             return "Content-Type must be application/json (set the webhook's content type to JSON)";
         }
 
+        return null;
+    }
+
+    private static string? BodyProblem(ReadOnlySpan<byte> body)
+    {
         if (body.IsEmpty)
         {
             return "empty body: a JSON payload is required";
@@ -302,6 +331,9 @@ public sealed partial class WebhookIntakeMiddleware(RequestDelegate next, IOptio
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Accepted {Event} for workflow {WorkflowId}: delivery {Delivery} is a copy of a body already in the inbox")]
+        public static partial void Identical(ILogger logger, string @event, string workflowId, string delivery);
+
         [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Webhook delivery {Delivery} rejected with {Status}: {Reason}")]
         public static partial void Rejected(ILogger logger, int status, string reason, string delivery);
     }
