@@ -53,6 +53,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     private Task? writing;
     private Task? checkpointing;
     private long pending;
+    private long lastAppend = long.MinValue;
     private string? failure;
 
     public DeliveryInbox(IOptions<IntakeSettings> settings, IConfiguration configuration, TimeProvider time, ILogger<DeliveryInbox> logger)
@@ -193,6 +194,9 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             return new InboxAnswer.Refused($"the inbox could not write its journal: {ex.Message}");
         }
     }
+
+    /// <summary>Whether deliveries were committed within the last <paramref name="window"/>: the intake is busy.</summary>
+    public bool AppendedWithin(TimeSpan window) => Environment.TickCount64 - Volatile.Read(ref lastAppend) < (long)window.TotalMilliseconds;
 
     /// <summary>Whether a delivery with <paramref name="workflowId"/> is pending or was started recently (committed, not dead).</summary>
     public bool Knows(string workflowId) => keys.TryGetValue(workflowId, out var commit) && commit.IsCompletedSuccessfully;
@@ -342,6 +346,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
 
         if (appended.Count > 0)
         {
+            Volatile.Write(ref lastAppend, Environment.TickCount64);
             work.Release();
         }
     }

@@ -13,6 +13,9 @@ namespace GitHubBot.App.Inbox;
 /// a running one is used, a finished one is not started again), <see cref="IntakeSettings.DrainConcurrency"/> at a
 /// time, then marks them done in one commit. Starting is idempotent, so an entry started but not yet marked when the
 /// process died is started again harmlessly: every accepted delivery becomes its workflow exactly once.
+/// While deliveries keep arriving the drainer yields to the intake: it starts one workflow at a time (each start
+/// costs this process and, on one machine, the embedded server CPU the next 202 waits for), and goes back to
+/// <see cref="IntakeSettings.DrainConcurrency"/> as soon as a tenth of a second passes with none.
 /// While Temporal is unavailable entries stay pending and the drainer backs off (up to 30 s); an entry whose workflow
 /// this version no longer has (an upgrade removed or renamed it), whose input cannot be read, or that Temporal refuses
 /// <see cref="MaxAttempts"/> times, becomes a dead letter.
@@ -32,6 +35,9 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
 
     private const int Batch = 256;
 
+    /// <summary>How recently a delivery must have been committed for the intake to count as busy.</summary>
+    public static readonly TimeSpan Busy = TimeSpan.FromMilliseconds(100);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -47,7 +53,7 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
             IReadOnlyList<InboxEntry> batch;
             try
             {
-                batch = InboxJournal.Pending(connection, Batch);
+                batch = InboxJournal.Pending(connection, inbox.AppendedWithin(Busy) ? 4 : Batch);
             }
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
@@ -67,7 +73,7 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
             var unavailable = 0;
             await Parallel.ForEachAsync(
                 Enumerable.Range(0, batch.Count),
-                new ParallelOptions { MaxDegreeOfParallelism = settings.Value.DrainConcurrency },
+                new ParallelOptions { MaxDegreeOfParallelism = inbox.AppendedWithin(Busy) ? 1 : settings.Value.DrainConcurrency },
                 async (i, _) =>
                 {
                     (results[i], var waits) = await DrainAsync(batch[i]);

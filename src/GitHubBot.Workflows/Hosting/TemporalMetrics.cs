@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Prometheus;
 using Temporalio.Runtime;
@@ -38,6 +39,7 @@ public sealed class PrometheusMetricMeter(CollectorRegistry registry) : ICustomM
 {
     private readonly MetricFactory factory = Metrics.WithCustomRegistry(registry);
     private readonly ConcurrentDictionary<string, object> families = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Tags> interned = new(StringComparer.Ordinal);
 
     public ICustomMetricCounter<T> CreateCounter<T>(string name, string? unit, string? description)
         where T : struct =>
@@ -51,16 +53,35 @@ public sealed class PrometheusMetricMeter(CollectorRegistry registry) : ICustomM
         where T : struct =>
         new Instrument<T>(this, Name(name, ""), description, Kind.Gauge);
 
+    /// <summary>
+    /// The SDK asks for a tag set again and again with the same tags (each RPC, each task): equal sets are one object
+    /// (up to <see cref="MaxTagSets"/> of them), so an instrument finds its labelled child for it at once.
+    /// </summary>
     public object CreateTags(object? appendFrom, IReadOnlyCollection<KeyValuePair<string, object>> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        var merged = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (appendFrom is Tags from)
+        var from = appendFrom as Tags;
+        var signature = new StringBuilder(from?.Signature);
+        foreach (var (key, value) in tags)
         {
-            foreach (var (key, value) in from.Pairs)
-            {
-                merged[key] = value;
-            }
+            signature.Append('\u0001').Append(key).Append('\u0002').Append(Convert.ToString(value, CultureInfo.InvariantCulture));
+        }
+
+        var text = signature.ToString();
+        return interned.TryGetValue(text, out var known) ? known
+            : interned.Count < MaxTagSets ? interned.GetOrAdd(text, _ => Build(from, tags, text))
+            : Build(from, tags, text);
+    }
+
+    /// <summary>How many distinct tag sets are kept as one object each (the SDK's are a few dozen).</summary>
+    public const int MaxTagSets = 10_000;
+
+    private static Tags Build(Tags? from, IReadOnlyCollection<KeyValuePair<string, object>> tags, string signature)
+    {
+        var merged = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in from?.Pairs ?? [])
+        {
+            merged[key] = value;
         }
 
         foreach (var (key, value) in tags)
@@ -68,7 +89,7 @@ public sealed class PrometheusMetricMeter(CollectorRegistry registry) : ICustomM
             merged[Sanitize(key)] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
         }
 
-        return new Tags([.. merged]);
+        return new Tags([.. merged], signature);
     }
 
     /// <summary>The buckets of a histogram: workflows' durations up to hours, everything else (latencies) up to minutes.</summary>
@@ -131,9 +152,9 @@ public sealed class PrometheusMetricMeter(CollectorRegistry registry) : ICustomM
         Histogram,
     }
 
-    private sealed record Tags(KeyValuePair<string, string>[] Pairs)
+    private sealed record Tags(KeyValuePair<string, string>[] Pairs, string Signature)
     {
-        public static readonly Tags None = new([]);
+        public static readonly Tags None = new([], string.Empty);
 
         public string Get(string key)
         {
@@ -149,10 +170,17 @@ public sealed class PrometheusMetricMeter(CollectorRegistry registry) : ICustomM
         }
     }
 
+    /// <summary>
+    /// One of the SDK's instruments. The SDK makes a tag set once and records against it many times (every RPC, every
+    /// task), so the labelled child of each tag set is resolved once and kept with it (weakly: a tag set the SDK drops
+    /// takes its entry along); a record is then one lookup and one update, with nothing allocated.
+    /// </summary>
     private sealed class Instrument<T>(PrometheusMetricMeter meter, string name, string? help, Kind kind)
         : ICustomMetricCounter<T>, ICustomMetricGauge<T>, ICustomMetricHistogram<T>
         where T : struct
     {
+        private readonly ConditionalWeakTable<object, object> children = new();
+
         public void Add(T value, object tags) => Update(value, tags);
 
         public void Set(T value, object tags) => Update(value, tags);
@@ -161,22 +189,39 @@ public sealed class PrometheusMetricMeter(CollectorRegistry registry) : ICustomM
 
         private void Update(T value, object tags)
         {
-            var set = tags as Tags ?? Tags.None;
             var number = value is TimeSpan span ? span.TotalSeconds : Convert.ToDouble(value, CultureInfo.InvariantCulture);
-            var family = meter.Family(name, help, kind, set);
-            var values = Values(family, set);
-            switch (family)
+            var key = tags ?? Tags.None;
+            if (!children.TryGetValue(key, out var child))
             {
-                case Counter counter:
-                    counter.WithLabels(values).Inc(Math.Max(0, number));
+                child = children.GetValue(key, Resolve);
+            }
+
+            switch (child)
+            {
+                case Counter.Child counter:
+                    counter.Inc(Math.Max(0, number));
                     break;
-                case Gauge gauge:
-                    gauge.WithLabels(values).Set(number);
+                case Gauge.Child gauge:
+                    gauge.Set(number);
                     break;
-                case Histogram histogram:
-                    histogram.WithLabels(values).Observe(number);
+                case Histogram.Child histogram:
+                    histogram.Observe(number);
                     break;
             }
+        }
+
+        private object Resolve(object tags)
+        {
+            var set = tags as Tags ?? Tags.None;
+            var family = meter.Family(name, help, kind, set);
+            var values = Values(family, set);
+            return family switch
+            {
+                Counter counter => counter.WithLabels(values),
+                Gauge gauge => gauge.WithLabels(values),
+                Histogram histogram => histogram.WithLabels(values),
+                _ => family,
+            };
         }
     }
 }
