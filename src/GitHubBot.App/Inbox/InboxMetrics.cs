@@ -42,6 +42,9 @@ public static class InboxMetrics
 
     static InboxMetrics()
     {
+        // Both reasons exported from the start (as 0), so a rate or an alert on them has a series before the first refusal.
+        Refused.WithLabels("full");
+        Refused.WithLabels("journal");
         Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
             OldestAge.Set(oldest is { } at && Depth.Value > 0 ? Math.Max(0, (DateTimeOffset.UtcNow - at).TotalSeconds) : 0));
     }
