@@ -2,10 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using GitHubBot.App.Hosting;
+using GitHubBot.App.Inbox;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Api.Common.V1;
 using Temporalio.Client;
 using Temporalio.Converters;
@@ -39,6 +41,17 @@ public sealed class EncryptionCodecTests(TemporalServerFixture temporal)
         var input = DataConverter.Default.PayloadConverter.ToValue<QualityGateInput>(Assert.Single(await codec.DecodeAsync([stored])));
         Assert.Equal(repo, input.Repo);
         await Assert.ThrowsAsync<AuthenticationTagMismatchException>(() => EncryptionCodec.FromSettings(null, OldKey)!.DecodeAsync([stored]));
+
+        // The inbox's journal holds no more in the clear than the history: the input it journalled is the same ciphertext kind.
+        var journalled = Payload.Parser.ParseFrom(InboxJournalInput(bot));
+        Assert.Equal(EncryptionCodec.Encoding, journalled.Metadata["encoding"].ToStringUtf8());
+        Assert.DoesNotContain(repo, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(bot.Services.GetRequiredService<DeliveryInbox>().Path)), StringComparison.Ordinal);
+    }
+
+    private static byte[] InboxJournalInput(BotHost bot)
+    {
+        using var connection = bot.Services.GetRequiredService<DeliveryInbox>().Read();
+        return InboxJournal.Find(connection, Assert.Single(InboxTests.Journal(bot)).Seq)!.Input!;
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Google.Protobuf;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Inbox;
 using GitHubBot.App.Webhooks;
@@ -179,6 +180,46 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         }
 
         Assert.Contains(second.Logs.Entries, entry => entry.Contains("5 deliveries waiting for their workflows", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task After_a_crash_the_last_starts_are_made_again_in_case_Temporal_lost_them(bool closedCleanly)
+    {
+        // A journal whose entry the drainer marked done, but whose start the (embedded) server did not keep: a power cut.
+        using var dataDir = new TempDirectory("ghbot-inbox-crash-");
+        Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+        var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
+        using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
+        {
+            var input = Temporalio.Converters.DataConverter.Default.PayloadConverter.ToPayload(new GitHubBot.Core.QualityGate.QualityGateInput
+            {
+                Owner = "Codertocat",
+                Repo = repo,
+                PullRequestNumber = 2,
+                HeadSha = Sha,
+                Branch = "changes",
+                Trigger = "pull_request.opened",
+            }).ToByteArray();
+            var seq = InboxJournal.Append(journal, [new NewDelivery("lost", "pull_request", "pull_request.opened", "QualityGateWorkflow", id, input)], DateTimeOffset.UtcNow)[0];
+            InboxJournal.Settle(journal, seq, InboxState.Done, null, DateTimeOffset.UtcNow);
+            InboxJournal.MarkClean(journal, closedCleanly);
+        }
+
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["DataDir"] = dataDir.Path });
+
+        if (closedCleanly)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var missing = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => temporal.Client.GetWorkflowHandle(id).DescribeAsync());
+            Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.NotFound, missing.Code);
+        }
+        else
+        {
+            await temporal.Client.StartedAsync(id);
+            Assert.Contains(bot.Logs.Entries, entry => entry.Contains("The inbox was not closed cleanly: 1 deliveries", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>Every entry of the host's journal, read by a connection of its own.</summary>

@@ -197,6 +197,11 @@ internal static class InboxCommands
         try
         {
             var payload = Temporalio.Api.Common.V1.Payload.Parser.ParseFrom(input);
+            if (payload.Metadata.TryGetValue("encoding", out var encoding) && encoding.ToStringUtf8() == Hosting.EncryptionCodec.Encoding)
+            {
+                return $"(encrypted with key '{(payload.Metadata.TryGetValue(Hosting.EncryptionCodec.KeyIdMetadata, out var key) ? key.ToStringUtf8() : "?")}' of Temporal:EncryptionKeys)";
+            }
+
             try
             {
                 return JsonSerializer.Deserialize<JsonElement>(payload.Data.Span);

@@ -36,6 +36,9 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     /// <summary>How long a started key answers later deliveries from memory (Temporal keeps a finished workflow about as long).</summary>
     public static readonly TimeSpan DuplicateWindow = TimeSpan.FromHours(24);
 
+    /// <summary>After a crash, entries started this recently are started again: Temporal may not have kept the last starts it acknowledged.</summary>
+    public static readonly TimeSpan RedoAfterCrash = TimeSpan.FromMinutes(2);
+
     /// <summary>How long done entries stay in the journal: GitHub redelivers for three days, and the redelivery sweeper asks about them.</summary>
     public static readonly TimeSpan KeepDone = TimeSpan.FromDays(3);
 
@@ -85,6 +88,10 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             writer = InboxJournal.Open(Path);
             InboxJournal.Limit(writer, settings.MaxJournalMegabytes);
             InboxJournal.NoAutoCheckpoint(writer);
+            if (!InboxJournal.MarkClean(writer, clean: false) && InboxJournal.Redo(writer, time.GetUtcNow() - RedoAfterCrash) is > 0 and var redone)
+            {
+                Log.Redone(logger, redone, RedoAfterCrash.TotalMinutes);
+            }
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -135,6 +142,11 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         if (checkpointing is not null)
         {
             await checkpointing.WaitAsync(cancellationToken);
+        }
+
+        if (writer is not null && writing is { IsCompletedSuccessfully: true })
+        {
+            InboxJournal.MarkClean(writer, clean: true);
         }
 
         Log.Closed(logger, Backlog);
@@ -446,6 +458,9 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
 
         [LoggerMessage(EventId = 244, Level = LogLevel.Critical, Message = "The inbox {Path} cannot be opened: every delivery is answered 503 until GitHubBot is restarted with a writable DataDir")]
         public static partial void OpenFailed(ILogger logger, Exception exception, string path);
+
+        [LoggerMessage(EventId = 245, Level = LogLevel.Warning, Message = "The inbox was not closed cleanly: {Count} deliveries whose workflows started in the last {Minutes} minutes are started again (Temporal finds those it kept)")]
+        public static partial void Redone(ILogger logger, int count, double minutes);
 
         [LoggerMessage(EventId = 243, Level = LogLevel.Warning, Message = "Inbox housekeeping failed")]
         public static partial void HousekeepingFailed(ILogger logger, Exception exception);

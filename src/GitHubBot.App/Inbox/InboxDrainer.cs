@@ -2,6 +2,7 @@ using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows.Hosting;
 using Google.Protobuf;
 using Temporalio.Api.Common.V1;
+using Temporalio.Client;
 using Temporalio.Workflows;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,7 @@ namespace GitHubBot.App.Inbox;
 /// this version no longer has (an upgrade removed or renamed it), whose input cannot be read, or that Temporal refuses
 /// <see cref="MaxAttempts"/> times, becomes a dead letter.
 /// </summary>
-public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter starter, IOptions<IntakeSettings> settings, ILogger<InboxDrainer> logger) : BackgroundService
+public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter starter, ITemporalClient temporal, IOptions<IntakeSettings> settings, ILogger<InboxDrainer> logger) : BackgroundService
 {
     /// <summary>The workflow types this version runs: an entry for another is a dead letter.</summary>
     public static readonly IReadOnlySet<string> KnownWorkflowTypes = WorkerRegistration.Workflows
@@ -106,8 +107,12 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
             input = KnownWorkflowTypes.Contains(entry.WorkflowType)
                 ? Payload.Parser.ParseFrom(entry.Input)
                 : throw new InvalidDataException($"this version has no workflow {entry.WorkflowType}");
+            if (temporal.Options.DataConverter.PayloadCodec is { } codec)
+            {
+                input = (await codec.DecodeAsync([input])).Single(); // the client encodes it again on the way out
+            }
         }
-        catch (Exception ex) when (ex is InvalidDataException or InvalidProtocolBufferException)
+        catch (Exception ex) when (ex is InvalidDataException or InvalidProtocolBufferException or System.Security.Cryptography.CryptographicException or InvalidOperationException)
         {
             var reason = ex is InvalidDataException ? ex.Message : $"its journalled input cannot be read: {ex.Message}";
             Log.Dead(logger, entry.Seq, entry.Kind, reason);

@@ -110,6 +110,7 @@ public static class InboxJournal
                 settled_at INTEGER);
             CREATE INDEX IF NOT EXISTS entries_state ON entries (state, seq);
             CREATE INDEX IF NOT EXISTS entries_delivery ON entries (delivery);
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
         return connection;
     }
@@ -223,6 +224,35 @@ public static class InboxJournal
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Marks the journal closed cleanly (<paramref name="clean"/>) or open; returns whether it was closed cleanly
+    /// before (a new journal counts as clean).
+    /// </summary>
+    public static bool MarkClean(SqliteConnection connection, bool clean)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM meta WHERE key = 'clean'";
+        var before = read.ExecuteScalar() as string;
+        using var write = connection.CreateCommand();
+        write.CommandText = "INSERT INTO meta (key, value) VALUES ('clean', $v) ON CONFLICT (key) DO UPDATE SET value = $v";
+        write.Parameters.AddWithValue("$v", clean ? "1" : "0");
+        write.ExecuteNonQuery();
+        return before is null or "1";
+    }
+
+    /// <summary>
+    /// Done entries settled since <paramref name="since"/> back to pending (not those that restart a finished workflow):
+    /// after a crash, what Temporal acknowledged last may not have reached its disk (the embedded server's WAL syncs at
+    /// checkpoints), and starting them again by business key finds those it kept. How many.
+    /// </summary>
+    public static int Redo(SqliteConnection connection, DateTimeOffset since)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE entries SET state = 0 WHERE state = 1 AND restart = 0 AND settled_at >= $since";
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery();
     }
 
     /// <summary>Dead entries back to pending (all dead ones when <paramref name="seq"/> is null); how many.</summary>

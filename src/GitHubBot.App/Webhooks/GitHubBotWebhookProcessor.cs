@@ -117,7 +117,10 @@ public sealed partial class GitHubBotWebhookProcessor(
     {
         using var timer = IntakeMetrics.StartSeconds.NewTimer();
         var (repository, number) = StartAttributes.Subject(start.Input);
-        var input = temporal.Options.DataConverter.PayloadConverter.ToPayload(start.Input).ToByteArray();
+        // Through the codec too (Temporal:EncryptionKey): the journal keeps no more in the clear than Temporal's history.
+        var converter = temporal.Options.DataConverter;
+        var payload = converter.PayloadConverter.ToPayload(start.Input);
+        var input = (converter.PayloadCodec is { } codec ? (await codec.EncodeAsync([payload])).Single() : payload).ToByteArray();
         var answer = await journal.AcceptAsync(new NewDelivery(delivery, eventName, kind, start.WorkflowType, start.WorkflowId, input, repository, number, start.RestartFinished));
         switch (answer)
         {
