@@ -1,10 +1,10 @@
-using Google.Protobuf;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Cli;
 using GitHubBot.App.Inbox;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
+using Google.Protobuf;
 using Temporalio.Converters;
 
 namespace GitHubBot.App.Tests;

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using Google.Protobuf;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Inbox;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Common;
 using GitHubBot.Testing;
 using GitHubBot.Workflows.Redelivery;
+using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Testing;
 

@@ -1,10 +1,10 @@
 using GitHubBot.App.Webhooks;
 using GitHubBot.Workflows.Hosting;
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using Temporalio.Api.Common.V1;
 using Temporalio.Client;
 using Temporalio.Workflows;
-using Microsoft.Extensions.Options;
 
 namespace GitHubBot.App.Inbox;
 

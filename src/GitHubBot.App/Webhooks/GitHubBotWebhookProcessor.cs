@@ -2,11 +2,11 @@ using System.Globalization;
 using GitHubBot.App.Hosting;
 using GitHubBot.App.Inbox;
 using Google.Protobuf;
-using Temporalio.Client;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Octokit.Webhooks;
 using Prometheus;
+using Temporalio.Client;
 
 namespace GitHubBot.App.Webhooks;
 
