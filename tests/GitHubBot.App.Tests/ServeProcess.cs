@@ -140,6 +140,9 @@ internal sealed class ServeProcess : IDisposable
         await kill.WaitForExitAsync();
     }
 
+    /// <summary>The process's ID (its children, such as the embedded Temporal server, have it as their parent).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>Whether the process still runs.</summary>
     public bool Running => !process.HasExited;
 
