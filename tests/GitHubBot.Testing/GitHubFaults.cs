@@ -57,8 +57,9 @@ public sealed class GitHubFaults : IDisposable
 
     /// <summary>
     /// For each request answered with Retry-After: N, the time until the next request of the same kind (method, path and,
-    /// for POSTs, the check run's name or the token's repositories) — its retry, as GitHubBot makes it. Requests never
-    /// tried again (none expected) are left out.
+    /// for POSTs, the check run's name and commit or the token's repositories) — its retry, as GitHubBot makes it.
+    /// Requests never tried again are left out, and so is GET /app (the App's slug, fetched once per worker by whichever
+    /// activity needs it first: several ask at once by design, so the next one is not the failed one's retry).
     /// </summary>
     public IReadOnlyList<(int RetryAfter, TimeSpan Waited, string Request)> RetryWaits()
     {
@@ -66,7 +67,7 @@ public sealed class GitHubFaults : IDisposable
         var waits = new List<(int, TimeSpan, string)>();
         for (var i = 0; i < entries.Count; i++)
         {
-            if (entries[i].RetryAfter is not { } asked)
+            if (entries[i].RetryAfter is not { } asked || entries[i].Key == "GET /app")
             {
                 continue;
             }
@@ -90,6 +91,7 @@ public sealed class GitHubFaults : IDisposable
 
     private async Task<IResponseMessage> AnswerAsync(IRequestMessage request)
     {
+        var at = clock.Elapsed;
         var key = Key(request);
         int? fault;
         int retryAfter;
@@ -110,7 +112,7 @@ public sealed class GitHubFaults : IDisposable
         };
         lock (log)
         {
-            log.Add(new Entry(clock.Elapsed, request.Method, request.Path, key, Convert.ToInt32(response.StatusCode, CultureInfo.InvariantCulture), fault is 1 or 2 ? retryAfter : null));
+            log.Add(new Entry(at, request.Method, request.Path, key, Convert.ToInt32(response.StatusCode, CultureInfo.InvariantCulture), fault is 1 or 2 ? retryAfter : null));
         }
 
         return response;
@@ -179,8 +181,8 @@ public sealed class GitHubFaults : IDisposable
         {
             try
             {
-                var json = JsonNode.Parse(body);
-                what = (json as JsonObject)?["name"]?.ToJsonString() ?? (json as JsonObject)?["repositories"]?.ToJsonString() ?? string.Empty;
+                var json = JsonNode.Parse(body) as JsonObject;
+                what = json?["name"] is { } name ? $"{name.ToJsonString()} {json["head_sha"]}" : json?["repositories"]?.ToJsonString() ?? string.Empty;
             }
             catch (System.Text.Json.JsonException)
             {

@@ -38,9 +38,9 @@ internal static class ChaosGates
         return prs;
     }
 
-    public static QualityGateInput Input(string repo, (int Number, string Sha, string Branch) pr, FixtureRepository remote) => new()
+    public static QualityGateInput Input(string repo, (int Number, string Sha, string Branch) pr, FixtureRepository remote, string owner = Owner) => new()
     {
-        Owner = Owner,
+        Owner = owner,
         Repo = repo,
         PullRequestNumber = pr.Number,
         HeadSha = pr.Sha,
@@ -66,16 +66,16 @@ internal static class ChaosGates
     /// On the repository: exactly one summary check run made per head SHA, no check run made twice on a commit, and
     /// exactly one comment made per PR (edits may repeat). Returns (check runs made, comments made).
     /// </summary>
-    public static (int CheckRuns, int Comments) AssertNothingMadeTwice(GitHubFake github, string repo, IEnumerable<(int Number, string Sha, string Branch)> prs)
+    public static (int CheckRuns, int Comments) AssertNothingMadeTwice(GitHubFake github, string repo, IEnumerable<(int Number, string Sha, string Branch)> prs, string owner = Owner)
     {
-        var runs = github.CheckRunsMade(Owner, repo);
+        var runs = github.CheckRunsMade(owner, repo);
         var comments = 0;
         foreach (var pr in prs)
         {
             var onCommit = runs.Where(r => (string?)r["head_sha"] == pr.Sha).Select(r => (string?)r["name"]).ToList();
             Assert.True(onCommit.Count(n => n == GitHubFake.GateCheckName) == 1, $"PR #{pr.Number} ({pr.Sha}): {onCommit.Count(n => n == GitHubFake.GateCheckName)} summary check runs made, not 1");
             Assert.True(onCommit.Distinct().Count() == onCommit.Count, $"PR #{pr.Number}: check runs made twice: {string.Join(", ", onCommit)}");
-            var made = github.CommentsMade(Owner, repo, pr.Number);
+            var made = github.CommentsMade(owner, repo, pr.Number);
             Assert.True(made == 1, $"PR #{pr.Number}: {made} comments made, not 1");
             Assert.Single(github.CommentsOn(pr.Number));
             comments += made;
