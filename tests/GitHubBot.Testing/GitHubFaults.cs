@@ -13,7 +13,10 @@ namespace GitHubBot.Testing;
 /// <summary>
 /// A faulty network in front of a <see cref="GitHubFake"/>: each request is, with probability <c>rate</c> (seeded),
 /// answered by this layer alone — a 502/503, a 429 with Retry-After, or a secondary-rate-limit 403 with Retry-After —
-/// without reaching GitHub, so nothing is made; the others are forwarded as they are. Point GitHub:ApiBaseUrl at
+/// without reaching GitHub, so nothing is made; or forwarded and its answer lost (GitHub made it, the caller gets a
+/// 502, as when a proxy drops the connection after the write). The others are forwarded as they are. A request that
+/// failed twice in a row passes the third time (so the run's length is bounded: Temporal's backoff doubles after
+/// each 5xx). Point GitHub:ApiBaseUrl at
 /// <see cref="ApiBaseUrl"/>. Every request is logged with its time, so the waits after a Retry-After can be measured.
 /// </summary>
 public sealed class GitHubFaults : IDisposable
@@ -25,6 +28,8 @@ public sealed class GitHubFaults : IDisposable
     private readonly int[] retryAfterSeconds;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly List<Entry> log = [];
+    private readonly List<(string Method, string PathEnd, int Left)> losses = [];
+    private readonly Dictionary<string, int> failedInARow = new(StringComparer.Ordinal);
 
     /// <param name="github">The fake the requests that pass go to.</param>
     /// <param name="seed">The seed of which requests fail and how.</param>
@@ -38,6 +43,20 @@ public sealed class GitHubFaults : IDisposable
         this.retryAfterSeconds = retryAfterSeconds.Length == 0 ? [1] : retryAfterSeconds;
         backend = new HttpClient { BaseAddress = new Uri(github.Server.Url!) };
         server.Given(Request.Create().UsingAnyMethod()).RespondWith(Response.Create().WithCallback(AnswerAsync));
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests <paramref name="method"/> …<paramref name="pathEnd"/> are done by
+    /// GitHub and their answers lost (502), whatever the dice say: the retried step must find what it made.
+    /// </summary>
+    public GitHubFaults LoseAnswers(string method, string pathEnd, int count)
+    {
+        lock (log)
+        {
+            losses.Add((method, pathEnd, count));
+        }
+
+        return this;
     }
 
     /// <summary>The REST base URL to configure as GitHub:ApiBaseUrl.</summary>
@@ -98,7 +117,21 @@ public sealed class GitHubFaults : IDisposable
         int serverError;
         lock (log)
         {
-            fault = random.NextDouble() < rate ? random.Next(3) : null;
+            fault = random.NextDouble() < rate ? random.Next(4) : null;
+            if (failedInARow.GetValueOrDefault(key) >= 2)
+            {
+                fault = null;
+            }
+
+            var loss = losses.FindIndex(l => l.Left > 0 && l.Method == request.Method && request.Path.EndsWith(l.PathEnd, StringComparison.Ordinal));
+            if (loss >= 0)
+            {
+                losses[loss] = losses[loss] with { Left = losses[loss].Left - 1 };
+                fault = 3;
+            }
+
+            failedInARow[key] = fault is null ? 0 : failedInARow.GetValueOrDefault(key) + 1;
+
             retryAfter = retryAfterSeconds[random.Next(retryAfterSeconds.Length)];
             serverError = random.Next(2) == 0 ? 502 : 503;
         }
@@ -108,14 +141,22 @@ public sealed class GitHubFaults : IDisposable
             0 => Answer(serverError, "{\"message\":\"Server Error\"}", null),
             1 => Answer(429, "{\"message\":\"Too many requests\"}", retryAfter),
             2 => Answer(403, "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\",\"documentation_url\":\"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits\"}", retryAfter),
+            3 => await LoseAsync(request),
             _ => await ForwardAsync(request),
         };
         lock (log)
         {
-            log.Add(new Entry(at, request.Method, request.Path, key, Convert.ToInt32(response.StatusCode, CultureInfo.InvariantCulture), fault is 1 or 2 ? retryAfter : null));
+            log.Add(new Entry(at, request.Method, request.Path, key, Convert.ToInt32(response.StatusCode, CultureInfo.InvariantCulture), fault is 1 or 2 ? retryAfter : null, fault is 3));
         }
 
         return response;
+    }
+
+    /// <summary>Forwards the request (GitHub does what it asks) and answers 502 instead of GitHub's answer.</summary>
+    private async Task<IResponseMessage> LoseAsync(IRequestMessage request)
+    {
+        _ = await ForwardAsync(request);
+        return Answer(502, "{\"message\":\"Server Error\"}", null);
     }
 
     private async Task<IResponseMessage> ForwardAsync(IRequestMessage request)
@@ -193,6 +234,6 @@ public sealed class GitHubFaults : IDisposable
         return $"{request.Method} {request.Path} {what}".TrimEnd();
     }
 
-    /// <summary>One request: when it came (since the layer started), what it was, and how it was answered.</summary>
-    public sealed record Entry(TimeSpan At, string Method, string Path, string Key, int Status, int? RetryAfter);
+    /// <summary>One request: when it came (since the layer started), what it was, how it was answered, and whether GitHub did it though the answer was lost.</summary>
+    public sealed record Entry(TimeSpan At, string Method, string Path, string Key, int Status, int? RetryAfter, bool AnswerLost);
 }

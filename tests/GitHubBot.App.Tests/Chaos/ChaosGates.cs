@@ -38,14 +38,14 @@ internal static class ChaosGates
         return prs;
     }
 
-    public static QualityGateInput Input(string repo, (int Number, string Sha, string Branch) pr, FixtureRepository remote, string owner = Owner) => new()
+    public static QualityGateInput Input(string repo, (int Number, string Sha, string Branch) pr, FixtureRepository remote, string owner = Owner, long installationId = 1) => new()
     {
         Owner = owner,
         Repo = repo,
         PullRequestNumber = pr.Number,
         HeadSha = pr.Sha,
         Branch = pr.Branch,
-        InstallationId = 1,
+        InstallationId = installationId,
         CloneUrl = remote.CloneUrl,
     };
 
