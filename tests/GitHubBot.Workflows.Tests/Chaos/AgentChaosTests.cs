@@ -22,6 +22,8 @@ public sealed partial class AgentChaosTests(TemporalServerFixture temporal, ITes
     private static readonly (string Role, string Fault)[] Faults =
         [("architect", "hang"), ("architect", "garbage"), ("planner", "hang"), ("planner", "garbage"), ("coder", "hang"), ("coder", "garbage")];
 
+    private static readonly string[] DiagnoserFates = ["hang", "garbage", "answer"];
+
     [Fact]
     public async Task Concurrent_runs_whose_agents_hang_or_answer_garbage_each_end_with_the_reason_on_their_issue()
     {
@@ -74,6 +76,38 @@ public sealed partial class AgentChaosTests(TemporalServerFixture temporal, ITes
             output.WriteLine($"all {issues.Length} runs ended by {ends.Max(e => e.At).TotalSeconds:0.0}s; agent calls {chat.Calls} (hung {chat.Hung}, garbage {chat.Garbage})");
             Assert.DoesNotContain(rig.GitHub.PullRequests, pr => (string?)pr["state"] == "open" && (bool?)pr["draft"] != true);
         });
+    }
+
+    [Fact]
+    public async Task An_incident_whose_diagnosers_hang_or_answer_garbage_ends_leaving_the_decision_to_people_and_says_which()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("GHBOT_CHAOS_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var given) ? given : Random.Shared.Next();
+        output.WriteLine($"incident diagnosers hang or answer garbage: seed {seed} (GHBOT_CHAOS_SEED={seed} repeats it)");
+        using var rig = await IncidentRig.CreateAsync(temporal.Client, IncidentSwarmWorkflowTests.GateAndMerge);
+        rig.Settings["Incidents:HoldOpen"] = "00:00:01";
+        rig.Settings["Agents:RequestTimeout"] = "00:00:01";
+
+        // Of the three perspectives (agents 1, 2, 3 in this order), one hangs, one answers garbage, one is sure of the regression.
+        string[] perspectives = ["**metrics**", "**logs**", "**recent changes**"];
+        var random = new Random(seed);
+        var roles = DiagnoserFates.OrderBy(_ => random.Next()).ToArray();
+        var chat = new DiagnoserChat(task => roles[Array.FindIndex(perspectives, p => task.Contains(p, StringComparison.Ordinal))], JsonSerializer.Serialize(rig.Regression(0.95)));
+        using var worker = rig.Gate.Worker(chat, rig.Settings);
+
+        var clock = Stopwatch.StartNew();
+        var result = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await rig.StartAsync(new Core.IncidentSwarm.IncidentInput { Alert = IncidentRig.Alert() });
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            return await handle.GetResultAsync(rpcOptions: new() { CancellationToken = deadline.Token });
+        });
+
+        var unusable = string.Join(", ", Enumerable.Range(1, 3).Where(agent => roles[agent - 1] != "answer"));
+        var body = rig.IssueBody(rig.IssueNumber());
+        output.WriteLine($"agents {string.Join(", ", roles.Select((r, i) => $"{i + 1} {r}"))} → {result.Outcome} after {clock.Elapsed.TotalSeconds:0.0}s; the issue says: {FirstLineWith(body, "without a usable answer")}");
+        Assert.Equal("issue", result.Outcome);
+        Assert.Contains($"Agents without a usable answer: {unusable}.", body, StringComparison.Ordinal);
+        Assert.Empty(rig.GitHub.PullRequests);
     }
 
     private static string? FirstLineWith(string text, string word) =>
@@ -150,6 +184,25 @@ public sealed partial class AgentChaosTests(TemporalServerFixture temporal, ITes
             return Text(JsonSerializer.Serialize(answer));
         }
 
-        private static ChatResponse Text(string text) => new(new ChatMessage(ChatRole.Assistant, text)) { Usage = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 50 } };
+        public static ChatResponse Text(string text) => new(new ChatMessage(ChatRole.Assistant, text)) { Usage = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 50 } };
+    }
+
+    /// <summary>Diagnosers that hang, answer garbage or answer <c>answer</c>, as <c>decide</c> says for their task.</summary>
+    private sealed class DiagnoserChat(Func<string, string> decide, string answer) : FakeChatClient
+    {
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var task = messages.First(m => m.Role == ChatRole.User).Text;
+            switch (decide(task))
+            {
+                case "hang":
+                    await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+                    throw new InvalidOperationException("unreachable: the delay never ends but by cancellation");
+                case "garbage":
+                    return ChaosChatClient.Text("The database, probably. Or the network.");
+                default:
+                    return ChaosChatClient.Text(answer);
+            }
+        }
     }
 }
