@@ -42,11 +42,18 @@ public sealed class WorkerKillChaosTests(TemporalServerFixture temporal, ITestOu
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             var results = handles.Select(h => h.GetResultAsync<QualityGateResult>(rpcOptions: new() { CancellationToken = deadline.Token })).ToList();
 
-            // Kill at random moments while gates are still running, restarting at once or after a short pause.
+            // Kill at random moments spread over the run: each kill waits until a random number of gates has ended
+            // (early: gates checking out; late: gates reporting), then a random fraction of a second more.
+            var thresholds = Enumerable.Range(0, Kills).Select(_ => random.Next(Gates - 5)).Order().ToList();
             var kills = new List<string>();
-            while (kills.Count < Kills && results.Any(r => !r.IsCompleted))
+            foreach (var threshold in thresholds)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1.5 + (random.NextDouble() * 3.5)));
+                while (results.Count(r => r.IsCompleted) < threshold && !deadline.IsCancellationRequested)
+                {
+                    await Task.Delay(100);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(0.5 + (random.NextDouble() * 2)));
                 var running = results.Count(r => !r.IsCompleted);
                 Assert.False(worker.Exited, $"ghbot worker exited by itself:\n{worker.Output}");
                 worker.Kill();
