@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using GitHubBot.Testing;
 
-namespace GitHubBot.App.Tests.Chaos;
+namespace GitHubBot.App.Tests;
 
 /// <summary><c>dotnet ghbot.dll worker</c> from the test's output folder, acting as <paramref name="github"/>'s App, killable with SIGKILL.</summary>
 internal sealed class GhbotWorker : IDisposable
