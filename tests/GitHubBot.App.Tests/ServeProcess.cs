@@ -20,6 +20,9 @@ internal sealed class ServeProcess : IDisposable
 
     public WebhookSender Webhooks { get; }
 
+    /// <summary>The process's ID (its children, such as the embedded Temporal server, have it as their parent).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>The process's HTTP address (Kestrel's free port).</summary>
     public Uri BaseAddress => http.BaseAddress!;
 
@@ -139,9 +142,6 @@ internal sealed class ServeProcess : IDisposable
         using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
     }
-
-    /// <summary>The process's ID (its children, such as the embedded Temporal server, have it as their parent).</summary>
-    public int ProcessId => process.Id;
 
     /// <summary>Whether the process still runs.</summary>
     public bool Running => !process.HasExited;
