@@ -8,8 +8,8 @@ namespace GitHubBot.App.Hosting;
 /// The embedded server's supervision: its frontend port is tried every <see cref="CheckInterval"/>; refused twice in a
 /// row means its process is gone (a slow server still accepts connections), and it is started again on the same
 /// address and SQLite database, after a backoff of 1 s doubling to 30 s between failed starts. Meanwhile
-/// /healthz/ready reports Temporal unreachable (Degraded), deliveries are answered 503, and serve's workers poll
-/// again once it is back.
+/// /healthz/ready reports Temporal unreachable (Degraded), the intake treats deliveries as it does whenever Temporal
+/// is down, and serve's workers poll again once it is back.
 /// </summary>
 public sealed partial class EmbeddedTemporalServer
 {
