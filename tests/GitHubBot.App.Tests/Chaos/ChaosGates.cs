@@ -63,8 +63,9 @@ internal static class ChaosGates
     }
 
     /// <summary>
-    /// On the repository: exactly one summary check run made per head SHA, no check run made twice on a commit, and
-    /// exactly one comment made per PR (edits may repeat). Returns (check runs made, comments made).
+    /// On the repository: exactly one summary check run made per head SHA, no check run made twice on a commit, the
+    /// summary's last conclusion a success, and exactly one comment made per PR (edits may repeat). Returns (check runs
+    /// made, comments made).
     /// </summary>
     public static (int CheckRuns, int Comments) AssertNothingMadeTwice(GitHubFake github, string repo, IEnumerable<(int Number, string Sha, string Branch)> prs, string owner = Owner)
     {
@@ -75,6 +76,11 @@ internal static class ChaosGates
             var onCommit = runs.Where(r => (string?)r["head_sha"] == pr.Sha).Select(r => (string?)r["name"]).ToList();
             Assert.True(onCommit.Count(n => n == GitHubFake.GateCheckName) == 1, $"PR #{pr.Number} ({pr.Sha}): {onCommit.Count(n => n == GitHubFake.GateCheckName)} summary check runs made, not 1");
             Assert.True(onCommit.Distinct().Count() == onCommit.Count, $"PR #{pr.Number}: check runs made twice: {string.Join(", ", onCommit)}");
+
+            // Updates may repeat; what the PR shows in the end is the gate's verdict.
+            var summary = (long)runs.Single(r => (string?)r["head_sha"] == pr.Sha && (string?)r["name"] == GitHubFake.GateCheckName)["id"]!;
+            var concluded = github.CheckRunUpdates(owner, repo, summary).LastOrDefault(u => u["conclusion"] is not null);
+            Assert.True((string?)concluded?["conclusion"] == "success", $"PR #{pr.Number}: the summary check run ends {concluded?.ToJsonString() ?? "never concluded"}");
             var made = github.CommentsMade(owner, repo, pr.Number);
             Assert.True(made == 1, $"PR #{pr.Number}: {made} comments made, not 1");
             Assert.Single(github.CommentsOn(pr.Number));
