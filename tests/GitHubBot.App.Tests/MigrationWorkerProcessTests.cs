@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using GitHubBot.Core.CodeMigration;
 using GitHubBot.Core.Common;
@@ -57,7 +54,7 @@ public sealed class MigrationWorkerProcessTests(TemporalServerFixture temporal) 
         var queue = TemporalServerFixture.NewTaskQueue();
         var input = new CodeMigrationInput { Owner = owner, Repo = repo, InstallationId = 1, MigrationType = "greeter", SourceVersion = "1.0.0", TargetVersion = "2.0.0", Trigger = "test" };
         var handle = temporal.Client.GetWorkflowHandle(input.WorkflowId);
-        using (var first = WorkerProcess.Start(temporal.Address, queue, dataDir.Path, github, llm))
+        using (var first = StartWorker(temporal.Address, queue, dataDir.Path, github, llm))
         {
             await temporal.Client.StartWorkflowAsync(WorkflowTypes.CodeMigration, [input], new WorkflowOptions(input.WorkflowId, queue));
             await UntilAsync(handle, s => s.CurrentStep == "2", first);
@@ -66,7 +63,7 @@ public sealed class MigrationWorkerProcessTests(TemporalServerFixture temporal) 
             first.Kill();
         }
 
-        using var second = WorkerProcess.Start(temporal.Address, queue, dataDir.Path, github, llm);
+        using var second = StartWorker(temporal.Address, queue, dataDir.Path, github, llm);
         var status = await handle.QueryAsync<CodeMigrationStatus>("Status", []);
         Assert.True(status.Paused);
         Assert.Equal((2, 3), (status.CompletedSteps, status.TotalSteps));
@@ -86,7 +83,7 @@ public sealed class MigrationWorkerProcessTests(TemporalServerFixture temporal) 
 
     private static void Answer(LocalOpenAi llm, string match, object value) => llm.Answer(new WildcardMatcher($"*{match}*"), JsonSerializer.Serialize(value));
 
-    private static async Task UntilAsync(WorkflowHandle handle, Func<CodeMigrationStatus, bool> condition, WorkerProcess worker)
+    private static async Task UntilAsync(WorkflowHandle handle, Func<CodeMigrationStatus, bool> condition, GhbotWorker worker)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline)
@@ -114,76 +111,13 @@ public sealed class MigrationWorkerProcessTests(TemporalServerFixture temporal) 
         Assert.Fail($"The migration never got there.\n{worker.Output}");
     }
 
-    /// <summary><c>dotnet ghbot.dll worker</c> from the test's output folder, configured through environment variables.</summary>
-    private sealed class WorkerProcess : IDisposable
-    {
-        private readonly Process process;
-        private readonly StringBuilder output = new();
-
-        private WorkerProcess(Process process)
+    /// <summary>A <c>ghbot worker</c> process acting as <paramref name="github"/>'s App, its agents behind <paramref name="llm"/>.</summary>
+    private static GhbotWorker StartWorker(string address, string queue, string dataDir, GitHubFake github, LocalOpenAi llm) =>
+        GhbotWorker.Start(address, queue, dataDir, github, github.ApiBaseUrl, new Dictionary<string, string>
         {
-            this.process = process;
-            process.OutputDataReceived += (_, e) => Add(e.Data);
-            process.ErrorDataReceived += (_, e) => Add(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public bool Exited => process.HasExited;
-
-        public string Output
-        {
-            get
-            {
-                lock (output)
-                {
-                    return output.ToString();
-                }
-            }
-        }
-
-        public static WorkerProcess Start(string address, string queue, string dataDir, GitHubFake github, LocalOpenAi llm)
-        {
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ghbot.dll"), "worker", "--host", address, "--task-queue", queue })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["DataDir"] = dataDir;
-            start.Environment["GitHub__AppId"] = github.AppId.ToString(CultureInfo.InvariantCulture);
-            start.Environment["GitHub__PrivateKey"] = github.PrivateKeyPem;
-            start.Environment["GitHub__ApiBaseUrl"] = github.ApiBaseUrl.ToString();
-            start.Environment["Agents__Provider"] = "openai";
-            start.Environment["Agents__Endpoint"] = llm.Endpoint.ToString();
-            start.Environment["Agents__Model"] = "test-model";
-            start.Environment["Agents__ApiKey"] = "test-key";
-            return new WorkerProcess(Process.Start(start)!);
-        }
-
-        /// <summary>SIGKILL: no graceful shutdown, nothing flushed.</summary>
-        public void Kill()
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            process.Dispose();
-        }
-
-        private void Add(string? line)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
+            ["Agents__Provider"] = "openai",
+            ["Agents__Endpoint"] = llm.Endpoint.ToString(),
+            ["Agents__Model"] = "test-model",
+            ["Agents__ApiKey"] = "test-key",
+        });
 }

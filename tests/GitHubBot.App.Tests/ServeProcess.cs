@@ -20,6 +20,9 @@ internal sealed class ServeProcess : IDisposable
 
     public WebhookSender Webhooks { get; }
 
+    /// <summary>The process's ID (its children, such as the embedded Temporal server, have it as their parent).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>The process's HTTP address (Kestrel's free port).</summary>
     public Uri BaseAddress => http.BaseAddress!;
 

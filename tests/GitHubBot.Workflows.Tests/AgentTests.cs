@@ -135,4 +135,14 @@ public sealed class AgentTests
         Assert.Equal(("AgentOutputInvalid", true), (ex.ErrorType, ex.NonRetryable));
         Assert.Contains("The planner gave no valid answer in 2 attempts", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_request_timeout_that_is_not_positive_is_refused_naming_the_setting_and_a_hang_is_said_in_words()
+    {
+        Assert.Equal("Agents:RequestTimeout must be a positive time span, e.g. 00:10:00.", new AgentOptions { RequestTimeout = TimeSpan.Zero }.Problem());
+        Assert.Null(new AgentOptions().Problem());
+        Assert.Equal(TimeSpan.FromMinutes(10), new AgentOptions().RequestTimeout);
+        Assert.Equal("The coder agent did not answer within 10 min (Agents:RequestTimeout); the model may be overloaded or unreachable.", AgentActivities.TimedOut("coder", TimeSpan.FromMinutes(10)));
+        Assert.StartsWith("The planner agent did not answer within 90 s", AgentActivities.TimedOut("planner", TimeSpan.FromSeconds(90)), StringComparison.Ordinal);
+    }
 }

@@ -8,16 +8,23 @@ namespace GitHubBot.App.Hosting;
 /// <summary>
 /// A Temporal dev server run by GitHubBot itself when no cluster is configured. Its SQLite database lives in
 /// DataDir, so workflows survive a restart. The Temporal CLI comes from TEMPORAL_CLI_PATH, else a `temporal` on
-/// PATH, else the SDK downloads it.
+/// PATH, else the SDK downloads it. The server is supervised (<c>EmbeddedTemporalServer.Supervision.cs</c>): when
+/// its process is gone, it is started again on the same address and database.
 /// </summary>
 public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
 {
-    private readonly WorkflowEnvironment environment;
+    private readonly WorkflowEnvironmentStartLocalOptions options;
+    private readonly string database;
     private readonly ILogger logger;
+    private readonly CancellationTokenSource stopping = new();
+    private WorkflowEnvironment environment;
+    private Task supervision = Task.CompletedTask;
 
-    private EmbeddedTemporalServer(WorkflowEnvironment environment, string address, Uri? uiUrl, ILogger logger)
+    private EmbeddedTemporalServer(WorkflowEnvironment environment, WorkflowEnvironmentStartLocalOptions options, string database, string address, Uri? uiUrl, ILogger logger)
     {
         this.environment = environment;
+        this.options = options;
+        this.database = database;
         Address = address;
         UiUrl = uiUrl;
         this.logger = logger;
@@ -64,9 +71,10 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         WorkflowEnvironment environment;
+        WorkflowEnvironmentStartLocalOptions options;
         try
         {
-            environment = await WorkflowEnvironment.StartLocalAsync(new()
+            options = new()
             {
                 TargetHost = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{settings.EmbeddedPort}"),
                 Namespace = settings.Namespace,
@@ -83,7 +91,8 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
                     LogLevel = "error",
                     StartupTimeout = TimeSpan.FromSeconds(30),
                 },
-            });
+            };
+            environment = await WorkflowEnvironment.StartLocalAsync(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or TimeoutException)
         {
@@ -94,7 +103,13 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
         var ui = settings.EmbeddedUi ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.EmbeddedUiPort}/")) : null;
         var uiText = ui is null ? "(off)" : ui.ToString();
         Log.Started(logger, address, uiText);
-        return new EmbeddedTemporalServer(environment, address, ui, logger);
+
+        // A restart takes the same address (the port the first start was given, when Temporal:EmbeddedPort is 0), so
+        // the web intake's client and the workers find it again.
+        options.TargetHost = address;
+        var server = new EmbeddedTemporalServer(environment, options, database, address, ui, logger);
+        server.Supervise();
+        return server;
     }
 
     /// <summary>
@@ -130,6 +145,9 @@ public sealed partial class EmbeddedTemporalServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await stopping.CancelAsync();
+        await supervision;
+        stopping.Dispose();
         await environment.ShutdownAsync();
         await environment.DisposeAsync();
         Log.Stopped(logger, Address);

@@ -35,12 +35,20 @@ public sealed class AgentActivities(AgentModel model, AgentOptions options, Repo
         var role = AgentRoles.Get(request.Role);
         var token = ActivityExecutionContext.Current.CancellationToken;
         var context = request.Repository is { } view ? $"{request.Context}\n\n{await RepositoryContextAsync(view, request.Task, token)}" : request.Context;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(options.RequestTimeout);
         try
         {
             var answer = await StructuredAgent.AskAsync(
-                chat, role.Name, role.Instructions, $"{request.Task}\n\n{context}", role.Schema, Math.Max(1, options.MaxAttempts), token);
+                chat, role.Name, role.Instructions, $"{request.Task}\n\n{context}", role.Schema, Math.Max(1, options.MaxAttempts), timeout.Token);
             AgentMetrics.Record(role.Name, "answered", answer.InputTokens, answer.OutputTokens);
             return new AgentReply(answer.Value.ToJsonString(), answer.Attempts, answer.InputTokens, answer.OutputTokens);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            // Retryable: the step's retry policy tries again, and the run explains the last try's words.
+            AgentMetrics.Record(role.Name, "timeout", 0, 0);
+            throw new ApplicationFailureException(TimedOut(role.Name, options.RequestTimeout), errorType: "AgentTimeout");
         }
         catch (AgentOutputException ex)
         {
@@ -52,6 +60,14 @@ public sealed class AgentActivities(AgentModel model, AgentOptions options, Repo
             AgentMetrics.Record(role.Name, "error", 0, 0);
             throw;
         }
+    }
+
+    /// <summary>What a step says when its agent did not answer in time (naming the setting).</summary>
+    public static string TimedOut(string role, TimeSpan timeout)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var within = timeout.TotalSeconds < 120 ? string.Create(invariant, $"{timeout.TotalSeconds:0} s") : string.Create(invariant, $"{timeout.TotalMinutes:0} min");
+        return $"The {role} agent did not answer within {within} (Agents:RequestTimeout); the model may be overloaded or unreachable.";
     }
 
     /// <summary>

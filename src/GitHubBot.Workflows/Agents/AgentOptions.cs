@@ -24,9 +24,21 @@ public sealed class AgentOptions
     /// <summary>How often an answer that is not valid JSON for its schema is asked for again, the problems fed back.</summary>
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// How long one agent may take to answer (its attempts at a valid answer included) before the step gives up on that
+    /// try with "did not answer within": a model that hangs is retried like any failed step, then explained, instead of
+    /// holding the run for the activity's whole 15-minute bound on each of its tries.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>What is wrong with the settings (naming the setting), or null when they describe a model or none.</summary>
     public string? Problem()
     {
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            return "Agents:RequestTimeout must be a positive time span, e.g. 00:10:00.";
+        }
+
         if (string.IsNullOrWhiteSpace(Provider))
         {
             return null;

@@ -87,7 +87,9 @@ public sealed partial class IncidentSwarmWorkflow
                 diagnosis = new Diagnosis(agent, perspective, answer, null);
                 Note(string.Create(CultureInfo.InvariantCulture, $"agent {agent} ({perspective}): {answer.Category}, confidence {answer.Confidence:0.00}"));
             }
-            catch (Exception ex) when (!Failures.IsCancellation(ex) && Failures.Cause(ex) is { ErrorType: "AgentOutputInvalid" or "BudgetExhausted" or "AgentsNotConfigured" } cause)
+            // A diagnoser that did not answer in time (AgentTimeout, new with Agents:RequestTimeout: no released
+            // history holds it, so replay is unchanged) is one without a usable answer too, not the end of the incident.
+            catch (Exception ex) when (!Failures.IsCancellation(ex) && Failures.Cause(ex) is { ErrorType: "AgentOutputInvalid" or "BudgetExhausted" or "AgentsNotConfigured" or "AgentTimeout" } cause)
             {
                 diagnosis = new Diagnosis(agent, perspective, null, Failures.Said(cause));
                 Note($"agent {agent} ({perspective}) gave no usable answer");
