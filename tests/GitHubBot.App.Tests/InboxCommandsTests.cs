@@ -46,7 +46,7 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
         await InboxTests.UntilAsync(() => InboxTests.Journal(bot).Single(e => e.Seq == unrouted).State == InboxState.Dead, "the unrouted entry is a dead letter");
         Assert.Contains(bot.Logs.Entries, entry => entry.Contains($"Inbox entry {unrouted} (pull_request.labeled) is a dead letter", StringComparison.Ordinal));
 
-        var (code, output, error) = await RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "json");
+        var (code, output, error) = await GhbotCli.RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "json");
         Assert.Equal(0, code);
         var dead = JsonNode.Parse(output)!.AsArray();
         Assert.Equal([refused, unrouted], dead.Select(e => (long)e!["seq"]!));
@@ -54,23 +54,23 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
         Assert.Contains("0 waiting", error, StringComparison.Ordinal);
         Assert.Contains("2 dead letters", error, StringComparison.Ordinal);
 
-        (code, output, _) = await RunAsync("inbox", "show", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path, "--output", "json");
+        (code, output, _) = await GhbotCli.RunAsync("inbox", "show", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path, "--output", "json");
         Assert.Equal(0, code);
         var shown = JsonNode.Parse(output)!;
         Assert.Equal(gateId, (string?)shown["workflowId"]);
         Assert.Equal(repo, (string?)shown["input"]!["Repo"]);
 
         // Replayed while serve runs: it is drained within a few seconds and becomes its workflow.
-        (code, output, _) = await RunAsync("inbox", "replay", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path);
+        (code, output, _) = await GhbotCli.RunAsync("inbox", "replay", refused.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir.Path);
         Assert.Equal(0, code);
         Assert.Contains("1 dead letters put back to be started", output, StringComparison.Ordinal);
         var started = await (await temporal.Client.StartedAsync(gateId)).DescribeAsync();
         Assert.Equal($"Codertocat/{repo}", started.TypedSearchAttributes.Get(GitHubBot.Workflows.Temporal.GhbotSearchAttributes.Repository));
 
-        (code, output, _) = await RunAsync("inbox", "drop", "--all", "--data-dir", dataDir.Path);
+        (code, output, _) = await GhbotCli.RunAsync("inbox", "drop", "--all", "--data-dir", dataDir.Path);
         Assert.Equal(0, code);
         Assert.Contains("1 dead letters dropped", output, StringComparison.Ordinal);
-        (_, output, _) = await RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "json");
+        (_, output, _) = await GhbotCli.RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "json");
         Assert.Empty(JsonNode.Parse(output)!.AsArray());
     }
 
@@ -79,7 +79,7 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
     {
         using var empty = new TempDirectory("ghbot-inbox-none-");
 
-        var (code, _, error) = await RunAsync("inbox", "list", "--data-dir", empty.Path);
+        var (code, _, error) = await GhbotCli.RunAsync("inbox", "list", "--data-dir", empty.Path);
         Assert.Equal(2, code);
         Assert.StartsWith("No inbox at ", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
@@ -88,22 +88,15 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
         {
         }
 
-        (code, _, error) = await RunAsync("inbox", "replay", "--data-dir", empty.Path);
+        (code, _, error) = await GhbotCli.RunAsync("inbox", "replay", "--data-dir", empty.Path);
         Assert.Equal(2, code);
         Assert.Contains("Give a dead letter's number or --all", error, StringComparison.Ordinal);
-        (code, _, error) = await RunAsync("inbox", "drop", "7", "--data-dir", empty.Path);
+        (code, _, error) = await GhbotCli.RunAsync("inbox", "drop", "7", "--data-dir", empty.Path);
         Assert.Equal(1, code);
         Assert.Contains("No dead letter 7", error, StringComparison.Ordinal);
-        (code, _, error) = await RunAsync("inbox", "list", "--state", "lost", "--data-dir", empty.Path);
+        (code, _, error) = await GhbotCli.RunAsync("inbox", "list", "--state", "lost", "--data-dir", empty.Path);
         Assert.Equal(2, code);
         Assert.Contains("--state must be one of dead, pending, done, all", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await GhbotCommandLine.RunAsync(args, CancellationToken.None, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
 }

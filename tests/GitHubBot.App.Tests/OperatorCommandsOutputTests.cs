@@ -59,8 +59,8 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
         var id = await StartGateAsync(repo, 7, queue);
         await ListUntilAsync(1, "list", "--repo", repo, "--output", "json", "--address", temporal.Address);
 
-        var (listed, table, _) = await RunAsync("list", "--repo", repo, "--output", "table", "--address", temporal.Address);
-        var (status, fields, _) = await RunAsync("status", id, "--output", "table", "--address", temporal.Address);
+        var (listed, table, _) = await GhbotCli.RunAsync("list", "--repo", repo, "--output", "table", "--address", temporal.Address);
+        var (status, fields, _) = await GhbotCli.RunAsync("status", id, "--output", "table", "--address", temporal.Address);
 
         Assert.Equal(0, listed);
         foreach (var column in new[] { "started", "state", "kind", "repository", "#", "workflow id" })
@@ -86,7 +86,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
         var id = await StartGateAsync($"octo/wait-{Guid.NewGuid():N}"[..24], 3, queue);
         await temporal.Client.GetWorkflowHandle(id).TerminateAsync("stopped by the test");
 
-        var (code, output, error) = await RunAsync("wait", id, "--output", "json", "--address", temporal.Address);
+        var (code, output, error) = await GhbotCli.RunAsync("wait", id, "--output", "json", "--address", temporal.Address);
 
         Assert.Equal(1, code);
         Assert.Empty(output);
@@ -134,7 +134,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
     [InlineData("--timeout must be longer than zero, not -00:00:01", "wait", "gate/x/y/1/z", "--timeout", "-00:00:01")]
     public async Task A_bad_argument_is_named_in_one_line_with_exit_code_2(string message, params string[] args)
     {
-        var (code, output, error) = await RunAsync([.. args, "--address", "127.0.0.1:1"]);
+        var (code, output, error) = await GhbotCli.RunAsync([.. args, "--address", "127.0.0.1:1"]);
 
         Assert.Equal(2, code);
         Assert.Empty(output);
@@ -147,7 +147,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
     [InlineData("list")]
     public async Task An_unreachable_temporal_is_one_line_naming_the_address_and_the_setting_with_exit_code_2(params string[] args)
     {
-        var (code, _, error) = await RunAsync([.. args, "--address", "127.0.0.1:1"]);
+        var (code, _, error) = await GhbotCli.RunAsync([.. args, "--address", "127.0.0.1:1"]);
 
         Assert.Equal(2, code);
         Assert.StartsWith("Temporal is not reachable at 127.0.0.1:1 (--address, else Temporal:Address):", error, StringComparison.Ordinal);
@@ -161,7 +161,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
     {
         var id = $"gate/none/none/1/{Guid.NewGuid():N}";
 
-        var (code, output, error) = await RunAsync(command, id, "--address", temporal.Address);
+        var (code, output, error) = await GhbotCli.RunAsync(command, id, "--address", temporal.Address);
 
         Assert.Equal(1, code);
         Assert.Empty(output);
@@ -174,8 +174,8 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
         await using var bare = await TemporalServerFixture.StartLocalAsync(new() { DevServerOptions = new() { ExistingPath = TemporalServerFixture.CliPath(), LogLevel = "error" } });
         var address = bare.Client.Connection.Options.TargetHost!;
 
-        var (started, id, startError) = await RunAsync("start", "plan-patch-pr", "--repo", "octo/bare", "--issue", "3", "--task-queue", TemporalServerFixture.NewTaskQueue(), "--address", address);
-        var (listed, _, listError) = await RunAsync("list", "--repo", "octo/bare", "--address", address);
+        var (started, id, startError) = await GhbotCli.RunAsync("start", "plan-patch-pr", "--repo", "octo/bare", "--issue", "3", "--task-queue", TemporalServerFixture.NewTaskQueue(), "--address", address);
+        var (listed, _, listError) = await GhbotCli.RunAsync("list", "--repo", "octo/bare", "--address", address);
 
         Assert.Equal(0, started);
         Assert.Equal("plan/octo/bare/3", id.Trim());
@@ -191,7 +191,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
 
     private static async Task<string> StartAsync(params string[] args)
     {
-        var (code, output, error) = await RunAsync(args);
+        var (code, output, error) = await GhbotCli.RunAsync(args);
         Assert.True(code == 0, error);
         return output.Trim();
     }
@@ -202,7 +202,7 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var (code, output, error) = await RunAsync(args);
+            var (code, output, error) = await GhbotCli.RunAsync(args);
             Assert.True(code == 0, error);
             var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
             if (rows.Count >= count || DateTime.UtcNow > deadline)
@@ -214,11 +214,4 @@ public sealed class OperatorCommandsOutputTests(TemporalServerFixture temporal)
         }
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await GhbotCommandLine.RunAsync(args, CancellationToken.None, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
 }

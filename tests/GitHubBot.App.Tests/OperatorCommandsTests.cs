@@ -29,7 +29,7 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
             Memo = new Dictionary<string, object> { ["deliveryId"] = "d-status" },
         });
 
-        var (code, output, _) = await RunAsync("status", id, "--address", temporal.Address);
+        var (code, output, _) = await GhbotCli.RunAsync("status", id, "--address", temporal.Address);
 
         Assert.Equal(0, code);
         Assert.Contains("\"state\": \"running\"", output, StringComparison.Ordinal);
@@ -40,8 +40,8 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
     [Fact]
     public async Task Status_and_signal_of_an_unknown_workflow_say_so()
     {
-        var (status, _, statusError) = await RunAsync("status", "gate/none/none/1/none", "--address", temporal.Address);
-        var (signal, _, signalError) = await RunAsync("signal", "gate/none/none/1/none", "Cancel", "--address", temporal.Address);
+        var (status, _, statusError) = await GhbotCli.RunAsync("status", "gate/none/none/1/none", "--address", temporal.Address);
+        var (signal, _, signalError) = await GhbotCli.RunAsync("signal", "gate/none/none/1/none", "Cancel", "--address", temporal.Address);
 
         Assert.Equal(1, status);
         Assert.Contains("No workflow with ID gate/none/none/1/none", statusError, StringComparison.Ordinal);
@@ -63,15 +63,15 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         using var services = TestWorkers.Services(temporal.Client, github, workspaces.Path);
         using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
 
-        var (started, startOutput, startError) = await RunAsync(
+        var (started, startOutput, startError) = await GhbotCli.RunAsync(
             "start", "quality-gate", "--repo", "octo/wait", "--pr", "4", "--installation", "8", "--required-score", "95", "--task-queue", taskQueue, "--address", temporal.Address);
         Assert.True(started == 0, startError);
         var id = startOutput.Trim();
         Assert.StartsWith("gate/octo/wait/4/manual-", id, StringComparison.Ordinal);
-        var (code, output, _) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
-        var (listed, list, _) = await RunAsync("list", "--query", $"WorkflowId = '{id}'", "--address", temporal.Address);
-        var (again, table, _) = await RunAsync("wait", id, "--output", "table", "--address", temporal.Address);
-        var (json, explicitJson, _) = await RunAsync("wait", id, "--output", "json", "--address", temporal.Address);
+        var (code, output, _) = await worker.ExecuteAsync(() => GhbotCli.RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
+        var (listed, list, _) = await GhbotCli.RunAsync("list", "--query", $"WorkflowId = '{id}'", "--address", temporal.Address);
+        var (again, table, _) = await GhbotCli.RunAsync("wait", id, "--output", "table", "--address", temporal.Address);
+        var (json, explicitJson, _) = await GhbotCli.RunAsync("wait", id, "--output", "json", "--address", temporal.Address);
 
         Assert.Equal(0, code);
         Assert.Contains("\"CheckRunId\": 99", output, StringComparison.Ordinal);
@@ -100,14 +100,14 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
         string[] start = ["start", "plan-patch-pr", "--repo", "octo/plan", "--requirement", $"Greet the user {Guid.NewGuid():N}", "--installation", "8", "--task-queue", taskQueue, "--address", temporal.Address];
 
-        var (started, startOutput, startError) = await RunAsync(start);
-        var (again, againOutput, _) = await RunAsync(start);
+        var (started, startOutput, startError) = await GhbotCli.RunAsync(start);
+        var (again, againOutput, _) = await GhbotCli.RunAsync(start);
         Assert.True(started == 0, startError);
         Assert.Equal(0, again);
         var id = startOutput.Trim();
         Assert.StartsWith("plan/octo/plan/requirement-", id, StringComparison.Ordinal);
         Assert.Equal(id, againOutput.Trim());
-        var (code, _, error) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
+        var (code, _, error) = await worker.ExecuteAsync(() => GhbotCli.RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00"));
 
         Assert.Equal(1, code);
         Assert.Contains("No LLM is configured: set Agents:Provider", error, StringComparison.Ordinal);
@@ -147,8 +147,8 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         await File.WriteAllTextAsync(file, $$"""{"id":"{{alertId}}","severity":"critical","service":"db","message":"disk 98% full on db-1","logs":["ERROR no space left on device"]}""");
         string[] start = ["start", "incident", "--alert-file", file, "--agents", "2", "--auto-fix", "true", "--task-queue", taskQueue, "--address", temporal.Address];
 
-        var (started, startOutput, startError) = await RunAsync(start);
-        var (again, againOutput, _) = await RunAsync(start);
+        var (started, startOutput, startError) = await GhbotCli.RunAsync(start);
+        var (again, againOutput, _) = await GhbotCli.RunAsync(start);
         Assert.True(started == 0, startError);
         Assert.Equal(0, again);
         var id = startOutput.Trim();
@@ -158,7 +158,7 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         var handle = temporal.Client.GetWorkflowHandle(id);
         var (code, output, progress) = await worker.ExecuteAsync(async () =>
         {
-            var waiting = RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00");
+            var waiting = GhbotCli.RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:01:00");
             await WaitForAsync(async () => (await handle.QueryAsync<Core.IncidentSwarm.IncidentStatus>("Status", [])).Stage == "waiting for the alert to resolve");
             await handle.SignalAsync(Core.IncidentSwarm.IncidentSignals.Resolved, ["the on-call engineer"]);
             return await waiting;
@@ -184,7 +184,7 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         var file = Path.Combine(directory.Path, "alert.json");
         await File.WriteAllTextAsync(file, json);
 
-        var (code, _, error) = await RunAsync("start", "incident", "--alert-file", file, "--address", "127.0.0.1:1");
+        var (code, _, error) = await GhbotCli.RunAsync("start", "incident", "--alert-file", file, "--address", "127.0.0.1:1");
 
         Assert.Equal(2, code);
         Assert.Contains(reason, error, StringComparison.Ordinal);
@@ -226,14 +226,14 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
         using var worker = TestWorkers.Create(temporal.Client, taskQueue, services);
         string[] start = ["start", "migration", "--repo", $"octo/{repo}", "--type", "greeter", "--from", "1.0.0", "--to", "1.1.0", "--installation", "8", "--task-queue", taskQueue, "--address", temporal.Address];
 
-        var (started, startOutput, startError) = await RunAsync(start);
-        var (again, againOutput, _) = await RunAsync(start);
+        var (started, startOutput, startError) = await GhbotCli.RunAsync(start);
+        var (again, againOutput, _) = await GhbotCli.RunAsync(start);
         Assert.True(started == 0, startError);
         Assert.Equal(0, again);
         var id = startOutput.Trim();
         Assert.Equal($"migration/octo/{repo}/greeter/1.1.0", id);
         Assert.Equal(id, againOutput.Trim());
-        var (code, output, error) = await worker.ExecuteAsync(() => RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:03:00"));
+        var (code, output, error) = await worker.ExecuteAsync(() => GhbotCli.RunAsync("wait", id, "--address", temporal.Address, "--timeout", "00:03:00"));
 
         Assert.True(code == 0, error);
         var result = System.Text.Json.JsonDocument.Parse(output).RootElement;
@@ -249,7 +249,7 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
     [InlineData("--repo", "octo/app", "--type", "react", "--from", "16", "--to", "18", "--issue", "0")]
     public async Task Start_migration_refuses_bad_arguments_before_reaching_temporal(params string[] args)
     {
-        var (code, _, error) = await RunAsync(["start", "migration", .. args, "--address", "127.0.0.1:1"]);
+        var (code, _, error) = await GhbotCli.RunAsync(["start", "migration", .. args, "--address", "127.0.0.1:1"]);
 
         Assert.Equal(2, code);
         Assert.NotEmpty(error.Trim());
@@ -261,7 +261,7 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
     [InlineData("--repo", "octo/app", "--issue", "0")]
     public async Task Start_plan_patch_pr_needs_a_repository_and_a_requirement_or_an_issue(params string[] args)
     {
-        var (code, _, error) = await RunAsync(["start", "plan-patch-pr", .. args, "--address", "127.0.0.1:1"]);
+        var (code, _, error) = await GhbotCli.RunAsync(["start", "plan-patch-pr", .. args, "--address", "127.0.0.1:1"]);
 
         Assert.Equal(2, code);
         Assert.Contains("--", error, StringComparison.Ordinal);
@@ -273,17 +273,10 @@ public sealed class OperatorCommandsTests(TemporalServerFixture temporal)
     [InlineData("--repo", "octo/app", "--pr", "4", "--required-score", "101")]
     public async Task Start_quality_gate_refuses_bad_arguments_before_reaching_temporal(params string[] args)
     {
-        var (code, _, error) = await RunAsync(["start", "quality-gate", .. args, "--address", "127.0.0.1:1"]);
+        var (code, _, error) = await GhbotCli.RunAsync(["start", "quality-gate", .. args, "--address", "127.0.0.1:1"]);
 
         Assert.Equal(2, code);
         Assert.Contains("--", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await GhbotCommandLine.RunAsync(args, CancellationToken.None, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
 }
