@@ -75,6 +75,25 @@ public sealed class InboxCommandsTests(TemporalServerFixture temporal)
     }
 
     [Fact]
+    public async Task A_delivery_id_with_an_escape_sequence_reaches_the_terminal_defused()
+    {
+        // X-GitHub-Delivery is not signed: whoever replays a signed body chooses it.
+        using var dataDir = new TempDirectory("ghbot-inbox-escape-");
+        using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
+        {
+            var seq = InboxJournal.Append(journal, [new NewDelivery("evil\u001b]0;owned\u0007\u001b[2J", "pull_request", "pull_request.opened", "RetiredWorkflow", "retired/1", [1])], DateTimeOffset.UtcNow)[0];
+            InboxJournal.Settle(journal, seq, InboxState.Dead, "this version has no workflow RetiredWorkflow", DateTimeOffset.UtcNow);
+        }
+
+        var (code, output, _) = await GhbotCli.RunAsync("inbox", "list", "--data-dir", dataDir.Path, "--output", "table");
+
+        Assert.Equal(0, code);
+        Assert.Contains("evil?]0;owned??[2J", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', output);
+        Assert.DoesNotContain('\u0007', output);
+    }
+
+    [Fact]
     public async Task Wrong_use_is_one_line_and_exit_code_2_or_1()
     {
         using var empty = new TempDirectory("ghbot-inbox-none-");

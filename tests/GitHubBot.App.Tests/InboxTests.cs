@@ -187,7 +187,8 @@ public sealed class InboxTests(TemporalServerFixture temporal)
     [InlineData(true)]
     public async Task After_a_crash_the_last_starts_are_made_again_in_case_Temporal_lost_them(bool closedCleanly)
     {
-        // A journal whose entry the drainer marked done, but whose start the (embedded) server did not keep: a power cut.
+        // A journal whose entry the drainer marked done, but whose start the (embedded) server did not keep: a power cut,
+        // and the machine came back an hour later (the window counts back from the last start recorded, not from now).
         using var dataDir = new TempDirectory("ghbot-inbox-crash-");
         Payloads.InOwnRepository("pull_request.opened.json", out var repo);
         var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
@@ -203,7 +204,7 @@ public sealed class InboxTests(TemporalServerFixture temporal)
                 Trigger = "pull_request.opened",
             }).ToByteArray();
             var seq = InboxJournal.Append(journal, [new NewDelivery("lost", "pull_request", "pull_request.opened", "QualityGateWorkflow", id, input)], DateTimeOffset.UtcNow)[0];
-            InboxJournal.Settle(journal, seq, InboxState.Done, null, DateTimeOffset.UtcNow);
+            InboxJournal.Settle(journal, seq, InboxState.Done, null, DateTimeOffset.UtcNow - TimeSpan.FromHours(1));
             InboxJournal.MarkClean(journal, closedCleanly);
         }
 
@@ -220,6 +221,42 @@ public sealed class InboxTests(TemporalServerFixture temporal)
             await temporal.Client.StartedAsync(id);
             Assert.Contains(bot.Logs.Entries, entry => entry.Contains("The inbox was not closed cleanly: 1 deliveries", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task A_journal_too_full_for_new_deliveries_still_records_what_the_drainer_started()
+    {
+        // Dead letters of an earlier version fill most of a 1 MiB journal; Temporal is up.
+        using var dataDir = new TempDirectory("ghbot-inbox-full-drain-");
+        using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
+        {
+            InboxJournal.Append(journal, [.. Enumerable.Range(0, 8).Select(i => new NewDelivery($"old-{i}", "pull_request", "pull_request.opened", "RetiredWorkflow", $"retired/{i}", new byte[100 * 1024]))], DateTimeOffset.UtcNow);
+        }
+
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["DataDir"] = dataDir.Path, ["Intake:MaxJournalMegabytes"] = "1" });
+        var accepted = new List<string>();
+        for (var i = 0; i < 2000; i++)
+        {
+            var payload = Payloads.InOwnRepository("pull_request.opened.json", out var repo);
+            using var response = await bot.Webhooks.PostAsync("pull_request", payload, deliveryId: $"fill-{i}");
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                break;
+            }
+
+            accepted.Add(WorkflowIds.QualityGate("Codertocat", repo, 2, Sha));
+        }
+
+        // Refusals did not stop the drainer: every accepted delivery is its workflow, and its entry says so.
+        Assert.NotEmpty(accepted);
+        foreach (var id in accepted)
+        {
+            await temporal.Client.StartedAsync(id);
+        }
+
+        await UntilAsync(() => Journal(bot).Where(e => e.Delivery.StartsWith("fill-", StringComparison.Ordinal)).All(e => e.State == InboxState.Done), "every accepted entry is marked done");
+        Assert.Equal(8, Journal(bot).Count(e => e.State == InboxState.Dead));
     }
 
     /// <summary>Every entry of the host's journal, read by a connection of its own.</summary>

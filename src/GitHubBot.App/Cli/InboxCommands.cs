@@ -70,10 +70,10 @@ internal static class InboxCommands
                         new Text(entry.Seq.ToString(CultureInfo.InvariantCulture)),
                         new Text(InboxJournal.Format(entry.AcceptedAt)),
                         new Text(StateName(entry.State)),
-                        new Text(entry.Kind),
-                        new Text(entry.Delivery),
-                        new Text(entry.WorkflowId),
-                        new Text(entry.Error ?? "-"));
+                        new Text(Printable(entry.Kind)),
+                        new Text(Printable(entry.Delivery)),
+                        new Text(Printable(entry.WorkflowId)),
+                        new Text(Printable(entry.Error ?? "-")));
                 }
 
                 CliOutput.Write(parse.InvocationConfiguration.Output, table);
@@ -222,8 +222,15 @@ internal static class InboxCommands
         null => null,
         DateTimeOffset time => InboxJournal.Format(time),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString(),
+        _ => Printable(value.ToString() ?? string.Empty),
     };
+
+    /// <summary>
+    /// What a sender chose (the delivery header is not signed), fit for a terminal: control characters — an escape
+    /// sequence among them — shown as '?'. (JSON output escapes them itself.)
+    /// </summary>
+    internal static string Printable(string text) =>
+        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? '?' : c)) : text;
 
     private static string StateName(InboxState state) => state switch
     {

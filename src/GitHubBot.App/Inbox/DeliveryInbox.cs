@@ -56,7 +56,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     private Task? writing;
     private Task? checkpointing;
     private long pending;
-    private long lastAppend = long.MinValue;
+    private long lastAppend = long.MinValue / 2; // long ago, without overflowing the subtraction in AppendedWithin
     private string? failure;
 
     public DeliveryInbox(IOptions<IntakeSettings> settings, IConfiguration configuration, TimeProvider time, ILogger<DeliveryInbox> logger)
@@ -88,10 +88,12 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             writer = InboxJournal.Open(Path);
             InboxJournal.Limit(writer, settings.MaxJournalMegabytes);
             InboxJournal.NoAutoCheckpoint(writer);
-            if (!InboxJournal.MarkClean(writer, clean: false) && InboxJournal.Redo(writer, time.GetUtcNow() - RedoAfterCrash) is > 0 and var redone)
+            if (!InboxJournal.MarkClean(writer, clean: false) && InboxJournal.Redo(writer, RedoAfterCrash) is > 0 and var redone)
             {
                 Log.Redone(logger, redone, RedoAfterCrash.TotalMinutes);
             }
+
+            LoadKeys(writer);
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -103,9 +105,22 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
-        var since = time.GetUtcNow() - DuplicateWindow;
-        var (backlog, dead, oldest) = InboxJournal.Counts(writer);
-        foreach (var (workflowId, seq, acceptedAt) in InboxJournal.Keys(writer, since))
+        writing = Task.Factory.StartNew(Write, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        checkpointing = Task.Run(CheckpointAsync, CancellationToken.None);
+        Log.Opened(logger, Path, Backlog, (long)InboxMetrics.DeadLetters.Value);
+        if (Backlog > 0)
+        {
+            work.Release();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The counts, and the keys of pending entries and of those started within <see cref="DuplicateWindow"/>.</summary>
+    private void LoadKeys(SqliteConnection connection)
+    {
+        var (backlog, dead, oldest) = InboxJournal.Counts(connection);
+        foreach (var (workflowId, seq, acceptedAt) in InboxJournal.Keys(connection, time.GetUtcNow() - DuplicateWindow))
         {
             keys[workflowId] = Task.FromResult(seq);
             started.Enqueue((acceptedAt, workflowId, seq));
@@ -115,15 +130,6 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         InboxMetrics.Depth.Set(backlog);
         InboxMetrics.DeadLetters.Set(dead);
         InboxMetrics.Oldest = oldest;
-        writing = Task.Factory.StartNew(Write, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        checkpointing = Task.Run(CheckpointAsync, CancellationToken.None);
-        Log.Opened(logger, Path, backlog, dead);
-        if (backlog > 0)
-        {
-            work.Release();
-        }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -187,6 +193,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         if (!operations.Writer.TryWrite(operation))
         {
             keys.TryRemove(new KeyValuePair<string, Task<long>>(delivery.WorkflowId, operation.Done.Task));
+            operation.Done.TrySetException(new InvalidOperationException("GitHubBot is stopping")); // a same-key request waiting on it gets 503 too
             return new InboxAnswer.Refused("GitHubBot is stopping");
         }
 
@@ -217,7 +224,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     public Task SettleAsync(IReadOnlyList<(InboxEntry Entry, InboxState State, string? Error)> results)
     {
         var operation = new Operation(results);
-        return operations.Writer.TryWrite(operation) ? operation.Done.Task : Task.CompletedTask;
+        return operations.Writer.TryWrite(operation) ? operation.Done.Task : Task.FromException(new InvalidOperationException("the inbox is closed: the results are not recorded"));
     }
 
     /// <summary>Waits until a delivery was committed (or <paramref name="timeout"/> passed): the drainer's nudge.</summary>
@@ -277,10 +284,28 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// Commits the batch: the new deliveries in one transaction (their answers wait for it), the drain results in
+    /// another, so a journal that cannot grow (new deliveries refused) still records what was drained.
+    /// </summary>
     private void Commit(List<Operation> batch)
     {
         var now = time.GetUtcNow();
         var appended = batch.Where(op => op.Delivery is not null).ToList();
+        var settling = batch.Where(op => op.Results is not null).ToList();
+        if (appended.Count > 0)
+        {
+            CommitAppends(appended, now);
+        }
+
+        if (settling.Count > 0)
+        {
+            CommitSettles(settling, now);
+        }
+    }
+
+    private void CommitAppends(List<Operation> appended, DateTimeOffset now)
+    {
         long[] seqs;
         var timer = InboxMetrics.CommitSeconds.NewTimer();
         try
@@ -288,14 +313,6 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             using (var transaction = writer!.BeginTransaction())
             {
                 seqs = InboxJournal.Append(writer, [.. appended.Select(op => op.Delivery!)], now);
-                foreach (var op in batch.Where(op => op.Results is not null))
-                {
-                    foreach (var (entry, state, error) in op.Results!)
-                    {
-                        InboxJournal.Settle(writer, entry.Seq, state, error, now);
-                    }
-                }
-
                 transaction.Commit(); // WAL + synchronous=FULL: on disk when this returns
             }
 
@@ -304,14 +321,10 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
         {
             Volatile.Write(ref failure, ex.Message);
-            Log.CommitFailed(logger, ex, batch.Count);
-            foreach (var op in batch)
+            Log.CommitFailed(logger, ex, appended.Count);
+            foreach (var op in appended)
             {
-                if (op.Delivery is not null)
-                {
-                    keys.TryRemove(new KeyValuePair<string, Task<long>>(op.Delivery.WorkflowId, op.Done.Task));
-                }
-
+                keys.TryRemove(new KeyValuePair<string, Task<long>>(op.Delivery!.WorkflowId, op.Done.Task));
                 op.Done.TrySetException(ex);
             }
 
@@ -329,9 +342,39 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             appended[i].Done.TrySetResult(seqs[i]);
         }
 
-        var settled = batch.Where(op => op.Results is not null).SelectMany(op => op.Results!).ToList();
+        InboxMetrics.Depth.Set(Interlocked.Add(ref pending, appended.Count));
+        Volatile.Write(ref lastAppend, Environment.TickCount64);
+        work.Release();
+    }
+
+    private void CommitSettles(List<Operation> settling, DateTimeOffset now)
+    {
+        var settled = settling.SelectMany(op => op.Results!).ToList();
+        try
+        {
+            using var transaction = writer!.BeginTransaction();
+            foreach (var (entry, state, error) in settled)
+            {
+                InboxJournal.Settle(writer, entry.Seq, state, error, now);
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+        {
+            Log.CommitFailed(logger, ex, settled.Count);
+            foreach (var op in settling)
+            {
+                op.Done.TrySetException(ex); // the drainer backs off and starts them again (by business key: harmless)
+            }
+
+            return;
+        }
+
+        var finished = 0;
         foreach (var (entry, state, _) in settled.Where(result => result.State != InboxState.Pending))
         {
+            finished++;
             if (state == InboxState.Done)
             {
                 started.Enqueue((entry.AcceptedAt, entry.WorkflowId, entry.Seq));
@@ -348,18 +391,10 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
             }
         }
 
-        var delta = appended.Count - settled.Count(result => result.State != InboxState.Pending);
-        var depth = Interlocked.Add(ref pending, delta);
-        InboxMetrics.Depth.Set(depth);
-        foreach (var op in batch.Where(op => op.Results is not null))
+        InboxMetrics.Depth.Set(Interlocked.Add(ref pending, -finished));
+        foreach (var op in settling)
         {
             op.Done.TrySetResult(0);
-        }
-
-        if (appended.Count > 0)
-        {
-            Volatile.Write(ref lastAppend, Environment.TickCount64);
-            work.Release();
         }
     }
 

@@ -83,7 +83,18 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
                         Interlocked.Increment(ref unavailable);
                     }
                 });
-            await inbox.SettleAsync(results);
+            try
+            {
+                await inbox.SettleAsync(results);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+            {
+                // Not recorded: the entries stay pending and are started again (by business key: the same workflows).
+                Log.SettleFailed(logger, ex, batch.Count);
+                await WaitAsync(Task.Delay(TimeSpan.FromSeconds(1), stoppingToken));
+                continue;
+            }
+
             if (unavailable == batch.Count)
             {
                 backoff = backoff == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
@@ -130,8 +141,9 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
         {
             return ((entry, InboxState.Pending, ex.Message), true);
         }
-        catch (TemporalUnavailableException ex)
+        catch (Exception ex) when (ex is TemporalUnavailableException or not OperationCanceledException)
         {
+            // refused, or a failure of another kind: counted, a dead letter at the third
             if (entry.Attempts + 1 >= MaxAttempts)
             {
                 Log.Dead(logger, entry.Seq, entry.Kind, ex.Message);
@@ -162,6 +174,9 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
 
         [LoggerMessage(EventId = 251, Level = LogLevel.Warning, Message = "Temporal is unavailable: {Count} deliveries stay in the inbox ({Backlog} waiting), trying again in {Seconds} s: {Reason}")]
         public static partial void Waiting(ILogger logger, int count, long backlog, double seconds, string reason);
+
+        [LoggerMessage(EventId = 254, Level = LogLevel.Error, Message = "The inbox could not record what {Count} starts came to; they stay pending and are started again (the same workflows)")]
+        public static partial void SettleFailed(ILogger logger, Exception exception, int count);
 
         [LoggerMessage(EventId = 253, Level = LogLevel.Error, Message = "The inbox's drainer could not read the journal; trying again in 1 s")]
         public static partial void ReadFailed(ILogger logger, Exception exception);

@@ -243,15 +243,16 @@ public static class InboxJournal
     }
 
     /// <summary>
-    /// Done entries settled since <paramref name="since"/> back to pending (not those that restart a finished workflow):
-    /// after a crash, what Temporal acknowledged last may not have reached its disk (the embedded server's WAL syncs at
-    /// checkpoints), and starting them again by business key finds those it kept. How many.
+    /// Done entries settled within <paramref name="window"/> before the last one settled (the crash's time, however
+    /// long the machine was down) back to pending, but not those that restart a finished workflow: after a crash, what
+    /// Temporal acknowledged last may not have reached its disk (the embedded server's WAL syncs at checkpoints), and
+    /// starting them again by business key finds those it kept. How many.
     /// </summary>
-    public static int Redo(SqliteConnection connection, DateTimeOffset since)
+    public static int Redo(SqliteConnection connection, TimeSpan window)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE entries SET state = 0 WHERE state = 1 AND restart = 0 AND settled_at >= $since";
-        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        command.CommandText = "UPDATE entries SET state = 0 WHERE state = 1 AND restart = 0 AND settled_at >= (SELECT MAX(settled_at) FROM entries WHERE state = 1) - $window";
+        command.Parameters.AddWithValue("$window", (long)window.TotalMilliseconds);
         return command.ExecuteNonQuery();
     }
 
