@@ -151,7 +151,7 @@ internal static class InboxCommands
     private static async Task<int> WithJournalAsync(ParseResult parse, Func<SqliteConnection, Task<int>> action)
     {
         var dataDir = parse.GetValue(DataDirOption)
-            ?? (new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build()["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot");
+            ?? (OperatorCommands.LoadConfiguration()["DataDir"] is { Length: > 0 } configured ? configured : ".ghbot");
         var path = InboxJournal.PathIn(dataDir);
         SqliteConnection connection;
         try

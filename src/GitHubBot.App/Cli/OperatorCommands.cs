@@ -195,7 +195,7 @@ internal static partial class OperatorCommands
         _ => status.ToString(),
     };
 
-    private static IConfigurationRoot LoadConfiguration() =>
+    internal static IConfigurationRoot LoadConfiguration() =>
         new ConfigurationBuilder()
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()

@@ -16,6 +16,10 @@ public sealed class IdenticalDeliveries(DeliveryInbox inbox)
 
     private readonly ConcurrentDictionary<(string Event, UInt128 Low, UInt128 High), Accepted> recent = new();
 
+    // Remembered since the memory last started over (overwrites counted too): ConcurrentDictionary.Count would take
+    // every lock on each accepted delivery.
+    private int remembered;
+
     /// <summary>An accepted start: the answer a copy gets.</summary>
     /// <param name="Kind">The event and action.</param>
     /// <param name="WorkflowType">The workflow.</param>
@@ -31,9 +35,10 @@ public sealed class IdenticalDeliveries(DeliveryInbox inbox)
             return;
         }
 
-        if (recent.Count >= Capacity)
+        if (Interlocked.Increment(ref remembered) > Capacity)
         {
             recent.Clear();
+            Interlocked.Exchange(ref remembered, 1);
         }
 
         recent[Key(eventName, mac)] = accepted;

@@ -113,7 +113,8 @@ public sealed partial class WebhookIntakeMiddleware(
 
         var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
         outcome.BodyMac = mac;
-        if (HeaderProblem(request) is null && !bytes.IsEmpty && identical?.Find(request.Headers["X-GitHub-Event"].ToString(), mac) is { } known
+        var headerProblem = HeaderProblem(request);
+        if (headerProblem is null && !bytes.IsEmpty && identical?.Find(request.Headers["X-GitHub-Event"].ToString(), mac) is { } known
             && (known.SignedAt is not { } signedAt || time.GetUtcNow() - signedAt <= intake.Value.FreshnessWindow))
         {
             // A copy of a body already accepted whose key is still in the inbox: the same answer, without reading it again.
@@ -124,7 +125,7 @@ public sealed partial class WebhookIntakeMiddleware(
             return;
         }
 
-        var problem = HeaderProblem(request) ?? BodyProblem(bytes.Span);
+        var problem = headerProblem ?? BodyProblem(bytes.Span);
         if (problem is not null)
         {
             await RejectAsync(context, StatusCodes.Status400BadRequest, problem, delivery, "bad_request");
