@@ -259,6 +259,64 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         Assert.Equal(8, Journal(bot).Count(e => e.State == InboxState.Dead));
     }
 
+    [Fact]
+    public async Task During_a_burst_the_drainer_starts_nothing_until_the_oldest_delivery_has_waited_Intake_BurstGiveWay()
+    {
+        await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:BurstGiveWay"] = "00:00:03" });
+        var inbox = bot.Services.GetRequiredService<DeliveryInbox>();
+        var prefix = $"burst-{Guid.NewGuid():N}";
+        var input = Temporalio.Converters.DataConverter.Default.PayloadConverter.ToPayload(new GitHubBot.Core.QualityGate.QualityGateInput
+        {
+            Owner = "Codertocat",
+            Repo = prefix,
+            PullRequestNumber = 2,
+            HeadSha = Sha,
+            Branch = "changes",
+            Trigger = "pull_request.opened",
+        }).ToByteArray();
+        var sent = 0;
+        async Task SendAsync()
+        {
+            var i = Interlocked.Increment(ref sent);
+            Assert.IsType<InboxAnswer.Accepted>(await inbox.AcceptAsync(new NewDelivery($"{prefix}-{i}", "pull_request", "pull_request.opened", "QualityGateWorkflow", $"gate/{prefix}/{i}", input)));
+        }
+
+        int Started() => Journal(bot).Count(e => e.Delivery.StartsWith(prefix, StringComparison.Ordinal) && e.State == InboxState.Done);
+
+        // A quiet start: a delivery becomes its workflow at once.
+        await SendAsync();
+        await UntilAsync(() => Started() == 1, "a delivery at a quiet time is started at once");
+
+        // 32 senders, each a delivery every 20 ms or so: about three times the 200 a second that saturate the intake.
+        using var stop = new CancellationTokenSource();
+        var senders = Enumerable.Range(0, 32).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await SendAsync();
+                await Task.Delay(20);
+            }
+        }).ToList();
+        await UntilAsync(() => inbox.Saturated, "the burst saturates the intake", TimeSpan.FromSeconds(10));
+
+        await Task.Delay(TimeSpan.FromSeconds(0.3));
+        var early = Started();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var beforeTheBound = Started();
+        Assert.True(inbox.Saturated, $"the test did not keep the intake saturated ({sent} deliveries)");
+
+        // Still saturated, but the oldest waiting delivery has now waited longer than 3 s: starts resume, one at a time.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var afterTheBound = Started();
+        Assert.True(inbox.Saturated, $"the test did not keep the intake saturated ({sent} deliveries)");
+        await stop.CancelAsync();
+        await Task.WhenAll(senders);
+
+        Assert.Equal(early, beforeTheBound); // a second of the burst without a single start
+        Assert.True(afterTheBound > beforeTheBound, $"no start within the burst once the oldest delivery had waited 3 s ({afterTheBound} of {sent})");
+        await UntilAsync(() => Started() == sent, $"all {sent} deliveries of the burst are workflows once it is over", TimeSpan.FromSeconds(90));
+    }
+
     /// <summary>Every entry of the host's journal, read by a connection of its own.</summary>
     internal static IReadOnlyList<InboxEntry> Journal(BotHost host)
     {

@@ -124,6 +124,7 @@ public sealed partial class SetupModeTests(TemporalServerFixture temporal)
             ([.. serve, "--webhook-url", "smee.io/x"], "Setup:WebhookUrl (--webhook-url) must be"),
             ([.. serve, "--Temporal:EmbeddedPort=seven"], "Temporal:EmbeddedPort"),
             ([.. serve, "--Intake:FreshnessWindow=-01:00:00"], "Intake:FreshnessWindow must be a positive time span"),
+            ([.. serve, "--Intake:BurstGiveWay=01:00:00"], "Intake:BurstGiveWay must be between 00:00:00 and 00:10:00"),
         })
         {
             (code, said) = await RunAsync(args);

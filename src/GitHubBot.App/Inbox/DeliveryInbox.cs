@@ -57,6 +57,10 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     private Task? checkpointing;
     private long pending;
     private long lastAppend = long.MinValue / 2; // long ago, without overflowing the subtraction in AppendedWithin
+
+    // When the last SaturatedAppends deliveries were committed (ticks), written by the writer thread only.
+    private readonly long[] recentAppends = Enumerable.Repeat(long.MinValue / 2, SaturatedAppends).ToArray();
+    private uint recentAppend;
     private string? failure;
 
     public DeliveryInbox(IOptions<IntakeSettings> settings, IConfiguration configuration, TimeProvider time, ILogger<DeliveryInbox> logger)
@@ -217,6 +221,26 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
     /// <summary>Whether deliveries were committed within the last <paramref name="window"/>: the intake is busy.</summary>
     public bool AppendedWithin(TimeSpan window) => Environment.TickCount64 - Volatile.Read(ref lastAppend) < (long)window.TotalMilliseconds;
 
+    /// <summary>
+    /// Whether the intake is saturated: at least <see cref="SaturatedAppends"/> deliveries were committed within the
+    /// last <see cref="SaturatedWindow"/> (200 a second; on one machine the embedded server starts fewer than that).
+    /// </summary>
+    public bool Saturated
+    {
+        get
+        {
+            // The writer thread fills the ring; the slot it writes next holds the oldest of the last SaturatedAppends.
+            var oldest = Volatile.Read(ref recentAppends[(int)(Volatile.Read(ref recentAppend) % (uint)recentAppends.Length)]);
+            return Environment.TickCount64 - oldest < (long)SaturatedWindow.TotalMilliseconds;
+        }
+    }
+
+    /// <summary>How many deliveries within <see cref="SaturatedWindow"/> make the intake <see cref="Saturated"/>.</summary>
+    public const int SaturatedAppends = 20;
+
+    /// <summary>The window of <see cref="Saturated"/>.</summary>
+    public static readonly TimeSpan SaturatedWindow = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Whether a delivery with <paramref name="workflowId"/> is pending or was started recently (committed, not dead).</summary>
     public bool Knows(string workflowId) => keys.TryGetValue(workflowId, out var commit) && commit.IsCompletedSuccessfully;
 
@@ -343,7 +367,13 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         }
 
         InboxMetrics.Depth.Set(Interlocked.Add(ref pending, appended.Count));
-        Volatile.Write(ref lastAppend, Environment.TickCount64);
+        var tick = Environment.TickCount64;
+        Volatile.Write(ref lastAppend, tick);
+        for (var i = 0; i < Math.Min(appended.Count, recentAppends.Length); i++)
+        {
+            Volatile.Write(ref recentAppends[(int)(recentAppend++ % (uint)recentAppends.Length)], tick);
+        }
+
         work.Release();
     }
 

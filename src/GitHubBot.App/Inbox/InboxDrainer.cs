@@ -16,7 +16,11 @@ namespace GitHubBot.App.Inbox;
 /// process died is started again harmlessly: every accepted delivery becomes its workflow exactly once.
 /// While deliveries keep arriving the drainer yields to the intake: it starts one workflow at a time (each start
 /// costs this process and, on one machine, the embedded server CPU the next 202 waits for), and goes back to
-/// <see cref="IntakeSettings.DrainConcurrency"/> as soon as a tenth of a second passes with none.
+/// <see cref="IntakeSettings.DrainConcurrency"/> as soon as a tenth of a second passes with none. During a burst
+/// (the intake <see cref="DeliveryInbox.Saturated"/>, more deliveries a second than the embedded server can start) it
+/// starts nothing until the oldest entry has waited <see cref="IntakeSettings.BurstGiveWay"/>: acknowledging first and starting
+/// right after takes less CPU from both than interleaving them, and the wait is bounded, so a burst that never ends
+/// still drains one at a time.
 /// While Temporal is unavailable entries stay pending and the drainer backs off (up to 30 s); an entry whose workflow
 /// this version no longer has (an upgrade removed or renamed it), whose input cannot be read, or that Temporal refuses
 /// <see cref="MaxAttempts"/> times, becomes a dead letter.
@@ -35,6 +39,8 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private const int Batch = 256;
+
+    private static readonly TimeSpan GiveWayPause = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How recently a delivery must have been committed for the intake to count as busy.</summary>
     public static readonly TimeSpan Busy = TimeSpan.FromMilliseconds(100);
@@ -66,6 +72,13 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
             if (batch.Count == 0)
             {
                 await WaitAsync(inbox.WaitForWorkAsync(TimeSpan.FromSeconds(1), stoppingToken));
+                continue;
+            }
+
+            if (inbox.Saturated && DateTimeOffset.UtcNow - batch[0].AcceptedAt < settings.Value.BurstGiveWay)
+            {
+                // A burst: every start now would take CPU from the 202s; the oldest entry waits at most Intake:BurstGiveWay.
+                await WaitAsync(Task.Delay(GiveWayPause, stoppingToken));
                 continue;
             }
 

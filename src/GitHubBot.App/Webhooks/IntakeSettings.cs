@@ -46,6 +46,12 @@ public sealed class IntakeSettings
     /// <summary>How many workflow starts the inbox's drainer has in flight at once (default 16).</summary>
     public int DrainConcurrency { get; set; } = 16;
 
+    /// <summary>
+    /// During a burst (more deliveries a second than the embedded server can start), how long the oldest waiting entry
+    /// may wait before the drainer starts workflows again regardless (default 5 s; 0: never wait).
+    /// </summary>
+    public TimeSpan BurstGiveWay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The largest the inbox's journal may grow on disk, in MiB (default 4096); past it deliveries are answered 503.</summary>
     public int MaxJournalMegabytes { get; set; } = 4096;
 
@@ -59,6 +65,7 @@ public sealed class IntakeSettings
             : settings.MaxBacklog < 1 ? "Intake:MaxBacklog must be at least 1."
             : settings.DrainConcurrency is < 1 or > 256 ? "Intake:DrainConcurrency must be between 1 and 256."
             : settings.MaxJournalMegabytes < 1 ? "Intake:MaxJournalMegabytes must be at least 1."
+            : settings.BurstGiveWay < TimeSpan.Zero || settings.BurstGiveWay > TimeSpan.FromMinutes(10) ? "Intake:BurstGiveWay must be between 00:00:00 and 00:10:00."
             : settings.FreshnessWindow <= TimeSpan.Zero ? "Intake:FreshnessWindow must be a positive time span, e.g. 06:00:00."
             : null;
     }
