@@ -1,11 +1,10 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
-using Microsoft.Extensions.Primitives;
-using Octokit.Webhooks;
 
 namespace GitHubBot.App.Tests;
 
@@ -286,6 +285,23 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
+    public void A_time_GitHub_writes_as_Unix_seconds_counts_as_the_same_time()
+    {
+        // push payloads give the repository's times as Unix seconds; any payload may.
+        var iso = WebhookSender.Load("issues.labeled.json");
+        var unix = WebhookSender.Load("issues.labeled.json");
+        unix["issue"]!["updated_at"] = DateTimeOffset.Parse((string)iso["issue"]!["updated_at"]!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds();
+        unix["repository"]!["pushed_at"] = DateTimeOffset.Parse((string)iso["repository"]!["pushed_at"]!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds();
+
+        var (a, b) = (Assert.IsType<RouteDecision.Start>(Route("issues", iso)), Assert.IsType<RouteDecision.Start>(Route("issues", unix)));
+
+        Assert.Equal(a.WorkflowId, b.WorkflowId);
+        Assert.Equal(a.SignedAt, b.SignedAt);
+        unix["issue"]!["updated_at"] = "yesterday";
+        Assert.Contains("does not match its schema", Assert.IsType<RouteDecision.BadPayload>(Route("issues", unix)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_buttons_age_is_that_of_its_check_run_or_the_repositorys_last_push_whichever_is_newer()
     {
         var payload = WebhookSender.Load("check_run.requested_action.json");
@@ -389,16 +405,6 @@ public sealed class RoutingTableTests
         return payload;
     }
 
-    private static RouteDecision Route(string eventName, JsonObject payload)
-    {
-        var headers = WebhookHeaders.Parse(new Dictionary<string, StringValues>
-        {
-            ["X-GitHub-Event"] = eventName,
-            ["X-GitHub-Delivery"] = Delivery,
-        });
-        var parsed = new Parser().DeserializeWebhookEvent(headers, payload.ToJsonString());
-        return WebhookRoutes.Route(eventName, parsed, RoutingOptions.Default);
-    }
-
-    private sealed class Parser : WebhookEventProcessor;
+    private static RouteDecision Route(string eventName, JsonObject payload) =>
+        new DeliveryReader().Read(eventName, Encoding.UTF8.GetBytes(payload.ToJsonString()), RoutingOptions.Default).Decision;
 }

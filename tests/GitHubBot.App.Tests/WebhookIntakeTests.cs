@@ -181,7 +181,14 @@ public sealed class WebhookIntakeTests(TemporalServerFixture temporal) : IAsyncL
     [InlineData("", "empty body")]
     [InlineData("   ", "malformed JSON")]
     [InlineData("{}", "has no action")]
-    [InlineData("{\"action\":\"opened\"}", "does not match its schema")]
+    [InlineData("{\"action\":\"opened\"} {}", "malformed JSON")]
+    [InlineData("{\"action\":\"closed\", \"pull_request\": [}", "malformed JSON")]
+    [InlineData("{\"action\":\"opened\", \"pull_request\": {\"number\": 2, \"title\": \"unterminated}}", "malformed JSON")]
+    [InlineData("{\"action\":\"opened\"}", "pull_request.head.sha and pull_request.head.ref are required")]
+    [InlineData("[\"action\", \"opened\"]", "not a JSON object")]
+    [InlineData("{\"action\":\"opened\",\"pull_request\":{\"number\":\"two\"}}", "the pull_request.opened payload does not match its schema")]
+    [InlineData("{\"action\":\"opened\",\"pull_request\":{\"number\":2,\"head\":{\"sha\":\"a\",\"ref\":\"b\"}},\"repository\":{\"updated_at\":true}}", "does not match its schema")]
+    [InlineData("{\"action\":\"opened\",\"pull_request\":{\"number\":99999999999,\"head\":{\"sha\":\"a\",\"ref\":\"b\"}}}", "pull_request.number is required")]
     public async Task A_malformed_body_is_400_with_the_reason(string body, string reason)
     {
         using var response = await bot.Webhooks.PostAsync("pull_request", Encoding.UTF8.GetBytes(body));

@@ -7,8 +7,6 @@ using GitHubBot.Workflows.Redelivery;
 using GitHubBot.Workflows.Temporal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Octokit.Webhooks;
-using Octokit.Webhooks.AspNetCore;
 using Prometheus;
 using Temporalio.Extensions.Hosting;
 
@@ -44,7 +42,7 @@ public static class GitHubBotHost
         services.AddScoped<DeliveryOutcome>();
         services.AddSingleton<WorkflowStarter>();
         services.AddSingleton<DeliveryReader>();
-        services.AddScoped<WebhookEventProcessor, GitHubBotWebhookProcessor>();
+        services.AddScoped<GitHubBotWebhookProcessor>();
         services.AddOptions<AlertSettings>().BindConfiguration(AlertSettings.SectionName);
         services.AddScoped<AlertIntakeHandler>();
         services.AddGitHubBotHealthChecks();
@@ -120,9 +118,8 @@ public static class GitHubBotHost
         app.UseWhen(
             context => context.GetEndpoint()?.Metadata.GetMetadata<WebhookIntakeMiddleware.Marker>() is not null,
             branch => branch.UseMiddleware<WebhookIntakeMiddleware>());
-        // The guard above verified the signature while reading the body once: Octokit is not given the secret, so it
-        // does not verify it a second time.
-        app.MapGitHubWebhooks(IntakeSettings.WebhookPath, secret: null!)
+        // The guard above verified the signature while reading the body once; the endpoint reads the verified bytes.
+        app.MapPost(IntakeSettings.WebhookPath, GitHubBotWebhookProcessor.EndpointAsync)
             .WithMetadata(new WebhookIntakeMiddleware.Marker());
         app.MapSetup();
         app.MapAlertIntake();

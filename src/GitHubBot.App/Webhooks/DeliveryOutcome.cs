@@ -12,11 +12,14 @@ public sealed class DeliveryOutcome
 
     /// <summary>
     /// The event and action as the deliveries metric labels them, e.g. "pull_request.opened", once the payload was
-    /// read: what Octokit parsed, or <see cref="IntakeMetrics.EventLabel"/> of what it could not.
+    /// read (<see cref="IntakeMetrics.EventLabel"/>: a fixed set).
     /// </summary>
     public string? Event { get; set; }
 
     public bool IsSet => StatusCode != 0;
+
+    /// <summary>The verified body (set by <see cref="WebhookIntakeMiddleware"/> once its signature matched).</summary>
+    public ReadOnlyMemory<byte> Body { get; set; }
 
     /// <summary>The verified body's HMAC (set by <see cref="WebhookIntakeMiddleware"/>): what <see cref="IdenticalDeliveries"/> knows a body by.</summary>
     public byte[] BodyMac { get; set; } = [];

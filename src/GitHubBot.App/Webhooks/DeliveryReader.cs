@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Primitives;
-using Octokit.Webhooks;
 
 namespace GitHubBot.App.Webhooks;
 
@@ -11,65 +9,82 @@ namespace GitHubBot.App.Webhooks;
 public sealed record ReadDelivery(string Kind, string EventLabel, RouteDecision Decision);
 
 /// <summary>
-/// Reads a verified delivery's payload with Octokit.Webhooks and asks the routing table what it comes to, once, when
-/// it arrives (the inbox journals the decision, not the payload).
+/// Reads a verified delivery's payload and asks the routing table what it comes to, once, when it arrives (the inbox
+/// journals the decision, not the payload). Only the action is read of a delivery the table does not route; a routed
+/// one is read as a <see cref="DeliveryPayload"/>, which must fit its shape.
 /// </summary>
-public sealed class DeliveryReader : WebhookEventProcessor
+public sealed class DeliveryReader
 {
-    /// <summary>The payload's kind and decision; a payload that does not fit its event's schema is a bad payload with the reason (an event or action not routed, ignored).</summary>
-    public ReadDelivery Read(string eventName, string delivery, string body, RoutingOptions options)
+    /// <summary>
+    /// The payload's kind and decision for a body already known to be valid JSON: one that is not an object, lacks the
+    /// action its event is routed by, or does not fit <see cref="DeliveryPayload"/> is a bad payload with the reason;
+    /// an event or action not routed is ignored.
+    /// </summary>
+    public ReadDelivery Read(string eventName, ReadOnlySpan<byte> body, RoutingOptions options)
     {
-        var headers = WebhookHeaders.Parse(new Dictionary<string, StringValues>
-        {
-            ["X-GitHub-Event"] = eventName,
-            ["X-GitHub-Delivery"] = delivery,
-        });
-        WebhookEvent? webhookEvent;
+        ArgumentNullException.ThrowIfNull(options);
+        bool isObject;
+        string? action;
         try
         {
-            webhookEvent = DeserializeWebhookEvent(headers, body);
+            (isObject, action) = DeliveryPayloadJson.Peek(body);
         }
         catch (JsonException ex)
         {
-            // The library knows only the events and actions of its schema version. What the routing table does not
-            // route (a new event, a new action) is simply not handled; a payload it does route must be readable.
-            var (isObject, action) = Peek(body);
-            var kind = action is null ? eventName : $"{eventName}.{action}";
-            var label = IntakeMetrics.EventLabel(eventName, action);
-            if (isObject && (action is not null || !WebhookRoutes.RoutesEvent(eventName)) && !WebhookRoutes.Routes(eventName, action))
+            return Malformed(eventName, null, ex);
+        }
+
+        var kind = action is null ? eventName : $"{eventName}.{action}";
+        var label = IntakeMetrics.EventLabel(eventName, action);
+        if (!isObject || !WebhookRoutes.Routes(eventName, action))
+        {
+            // Not read any further, but it must be JSON.
+            if (Problem(body) is { } problem)
             {
-                return new ReadDelivery(kind, label, new RouteDecision.Ignore($"{kind} is not handled"));
+                return new ReadDelivery(kind, label, new RouteDecision.BadPayload(problem));
             }
 
-            var reason = !isObject ? "the payload is not a JSON object"
-                : action is null ? $"the {eventName} payload has no action"
-                : $"the {kind} payload does not match its schema: {ex.Message}";
-            return new ReadDelivery(kind, label, new RouteDecision.BadPayload(reason));
+            // A new event, a new action, or one GitHubBot does not act on: simply not handled. An event the table routes
+            // by its action must have one.
+            return !isObject ? new ReadDelivery(kind, label, new RouteDecision.BadPayload("the payload is not a JSON object"))
+                : action is null && WebhookRoutes.RoutesEvent(eventName) ? new ReadDelivery(kind, label, new RouteDecision.BadPayload($"the {eventName} payload has no action"))
+                : new ReadDelivery(kind, label, WebhookRoutes.Unrouted(eventName, action));
         }
 
-        if (webhookEvent is null)
+        DeliveryPayload? payload;
+        try
         {
-            return new ReadDelivery(eventName, IntakeMetrics.EventLabel(eventName, null), new RouteDecision.BadPayload("the payload is not a JSON object"));
+            // One pass: the reader checks that all of it is JSON while the fields the table needs are read.
+            payload = JsonSerializer.Deserialize(body, DeliveryPayloadJson.Default.DeliveryPayload);
+        }
+        catch (JsonException ex)
+        {
+            return Problem(body) is { } problem
+                ? new ReadDelivery(kind, label, new RouteDecision.BadPayload(problem))
+                : new ReadDelivery(kind, label, new RouteDecision.BadPayload($"the {kind} payload does not match its schema: {ex.Message}"));
         }
 
-        var read = webhookEvent.Action is null ? eventName : $"{eventName}.{webhookEvent.Action}";
-        return new ReadDelivery(read, read, WebhookRoutes.Route(eventName, webhookEvent, options));
+        return new ReadDelivery(kind, label, WebhookRoutes.Route(eventName, payload!, options));
     }
 
-    /// <summary>Whether the body is a JSON object, and its action (on the error path only).</summary>
-    private static (bool IsObject, string? Action) Peek(string body)
+    /// <summary>Why <paramref name="body"/> is not well-formed JSON (one value, nothing after it), or null.</summary>
+    public static string? Problem(ReadOnlySpan<byte> body)
     {
         try
         {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            return root.ValueKind != JsonValueKind.Object
-                ? (false, null)
-                : (true, root.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String ? action.GetString() : null);
+            var reader = new Utf8JsonReader(body);
+            while (reader.Read())
+            {
+            }
+
+            return reader.BytesConsumed == 0 ? "malformed JSON: no value" : reader.CurrentDepth != 0 ? "truncated JSON body" : null;
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return (false, null);
+            return $"malformed JSON: {ex.Message}";
         }
     }
+
+    private static ReadDelivery Malformed(string eventName, string? action, JsonException ex) =>
+        new(eventName, IntakeMetrics.EventLabel(eventName, action), new RouteDecision.BadPayload($"malformed JSON: {ex.Message}"));
 }

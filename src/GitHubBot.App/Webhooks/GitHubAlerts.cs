@@ -1,7 +1,5 @@
 using GitHubBot.Core.Common;
 using GitHubBot.Core.IncidentSwarm;
-using Octokit.Webhooks;
-using Octokit.Webhooks.Events;
 
 namespace GitHubBot.App.Webhooks;
 
@@ -12,20 +10,20 @@ namespace GitHubBot.App.Webhooks;
 /// </summary>
 internal static class GitHubAlerts
 {
-    public static RouteDecision CodeScanning(CodeScanningAlertEvent e)
+    public static RouteDecision CodeScanning(DeliveryPayload e)
     {
         var alert = e.Alert;
         var rule = alert?.Rule;
-        var location = alert?.AlertInstance?.Location ?? (alert?.Instances is [var first, ..] ? first.Location : null);
+        var location = alert?.MostRecentInstance?.Location ?? (alert?.Instances is [var first, ..] ? first?.Location : null);
         return Incident(e, "code_scanning", alert?.Number, alert?.HtmlUrl, rule?.Id ?? rule?.Name, rule?.FullDescription ?? rule?.Description,
-            location?.Path, location?.StartLine is { } line ? (int)line : null, rule?.SecuritySeverityLevel ?? rule?.Severity?.StringValue, alert?.CreatedAt);
+            location?.Path, location?.StartLine is { } line and >= 1 and <= int.MaxValue ? (int)line : null, rule?.SecuritySeverityLevel ?? rule?.Severity, alert?.CreatedAt);
     }
 
-    public static RouteDecision SecretScanning(SecretScanningAlertEvent e) =>
+    public static RouteDecision SecretScanning(DeliveryPayload e) =>
         Incident(e, "secret_scanning", e.Alert?.Number, null, e.Alert?.SecretType,
             $"A secret of type {e.Alert?.SecretType ?? "unknown"} was found in the repository: rotate it, then close the alert.", null, null, "critical", null);
 
-    public static RouteDecision Dependabot(DependabotAlertEvent e)
+    public static RouteDecision Dependabot(DeliveryPayload e)
     {
         var alert = e.Alert;
         var advisory = alert?.SecurityAdvisory;
@@ -33,10 +31,10 @@ internal static class GitHubAlerts
         var detail = advisory is null ? null
             : $"{advisory.Summary} ({package?.Ecosystem} package {package?.Name}, vulnerable {alert?.SecurityVulnerability?.VulnerableVersionRange}, first patched {alert?.SecurityVulnerability?.FirstPatchedVersion?.Identifier ?? "none"})";
         return Incident(e, "dependabot", alert?.Number, alert?.HtmlUrl, advisory?.GhsaId ?? advisory?.CveId, detail,
-            alert?.Dependency?.ManifestPath, null, advisory?.Severity?.StringValue, alert?.CreatedAt);
+            alert?.Dependency?.ManifestPath, null, advisory?.Severity, alert?.CreatedAt);
     }
 
-    private static RouteDecision Incident(WebhookEvent e, string kind, long? number, string? url, string? rule, string? detail, string? path, int? line, string? severity, DateTimeOffset? createdAt)
+    private static RouteDecision Incident(DeliveryPayload e, string kind, long? number, string? url, string? rule, string? detail, string? path, int? line, string? severity, DateTimeOffset? createdAt)
     {
         if (number is not (>= 1 and <= int.MaxValue) || number is not { } alertNumber)
         {

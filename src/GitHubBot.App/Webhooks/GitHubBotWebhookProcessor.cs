@@ -3,17 +3,16 @@ using GitHubBot.App.Hosting;
 using GitHubBot.App.Inbox;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
-using Octokit.Webhooks;
 using Prometheus;
 using Temporalio.Client;
 
 namespace GitHubBot.App.Webhooks;
 
 /// <summary>
-/// Receives each verified delivery from Octokit.Webhooks.AspNetCore, reads and routes it (<see cref="DeliveryReader"/>,
-/// <see cref="WebhookRoutes"/>) and, in inbox mode, journals it (<see cref="DeliveryInbox"/>: 202 once on disk) or, in
-/// direct mode, starts the workflow before answering. No GitHub call happens here.
+/// Handles each verified delivery the webhook endpoint receives after <see cref="WebhookIntakeMiddleware"/>: reads and
+/// routes it (<see cref="DeliveryReader"/>, <see cref="WebhookRoutes"/>) and, in inbox mode, journals it
+/// (<see cref="DeliveryInbox"/>: 202 once on disk) or, in direct mode, starts the workflow before answering. No GitHub
+/// call happens here.
 /// </summary>
 public sealed partial class GitHubBotWebhookProcessor(
     DeliveryOutcome outcome,
@@ -24,19 +23,22 @@ public sealed partial class GitHubBotWebhookProcessor(
     TimeProvider time,
     ILogger<GitHubBotWebhookProcessor> logger,
     DeliveryInbox? inbox = null,
-    IdenticalDeliveries? identical = null) : WebhookEventProcessor
+    IdenticalDeliveries? identical = null)
 {
-    /// <summary>
-    /// Overriding the string path makes the library hand us the raw body, so a payload that does not fit its
-    /// event's schema is answered 400 with the reason (an unknown event, 200) instead of the library's 500.
-    /// </summary>
-    public override async ValueTask ProcessWebhookAsync(IDictionary<string, StringValues> headers, string body, CancellationToken cancellationToken = default)
+    /// <summary>The webhook endpoint: the verified body the guard left in <see cref="DeliveryOutcome.Body"/> comes to an outcome the guard writes.</summary>
+    public static Task EndpointAsync(HttpContext context)
     {
-        var parsedHeaders = WebhookHeaders.Parse(headers);
-        var delivery = parsedHeaders.Delivery ?? string.Empty;
-        var eventName = parsedHeaders.Event ?? string.Empty;
+        ArgumentNullException.ThrowIfNull(context);
+        var headers = context.Request.Headers;
+        return context.RequestServices.GetRequiredService<GitHubBotWebhookProcessor>()
+            .ProcessAsync(headers["X-GitHub-Event"].ToString(), headers["X-GitHub-Delivery"].ToString(), context.RequestAborted);
+    }
+
+    /// <summary>Reads, routes and journals (or starts) the verified delivery; a payload that does not fit is 400 with the reason, an event not handled 200.</summary>
+    public async Task ProcessAsync(string eventName, string delivery, CancellationToken cancellationToken)
+    {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["DeliveryId"] = delivery, ["Event"] = eventName });
-        var read = reader.Read(eventName, delivery, body, new RoutingOptions(intake.Value.TriggerLabel));
+        var read = reader.Read(eventName, outcome.Body.Span, new RoutingOptions(intake.Value.TriggerLabel));
         outcome.Event = read.EventLabel;
         await HandleAsync(eventName, read, delivery, cancellationToken);
     }
@@ -93,6 +95,7 @@ public sealed partial class GitHubBotWebhookProcessor(
 
             case RouteDecision.BadPayload bad:
                 Log.BadPayload(logger, kind, bad.Reason);
+                IntakeMetrics.Rejections.WithLabels("bad_request").Inc();
                 outcome.Set(StatusCodes.Status400BadRequest, new WebhookAnswer("rejected", bad.Reason, delivery));
                 break;
 

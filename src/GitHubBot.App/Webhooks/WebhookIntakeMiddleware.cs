@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Mime;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using GitHubBot.App.Setup;
 using GitHubBot.Workflows.GitHub;
 using Microsoft.Extensions.Options;
@@ -11,13 +10,14 @@ using Microsoft.Net.Http.Headers;
 namespace GitHubBot.App.Webhooks;
 
 /// <summary>
-/// Guards the webhook endpoint with GitHubBot's contract before Octokit.Webhooks.AspNetCore handles it: before the
+/// Guards the webhook endpoint with GitHubBot's contract before <see cref="GitHubBotWebhookProcessor"/> handles it: before the
 /// sender is authenticated almost nothing is spent — a missing X-Hub-Signature-256, or one that cannot be an
 /// HMAC-SHA256, is 401 before the body is read, a body over GitHub's 25 MB is 413 (by its Content-Length, or as soon as
 /// reading passes the limit), one that takes over 10 s to arrive is 408, the HMAC is computed while the body is read
 /// once (past 1 MiB into a private temporary file rather than memory), a wrong signature is 401, and such rejections
 /// are counted under fixed labels only.
-/// Missing headers or malformed JSON (from an authenticated sender) is 400 with the reason, and afterwards the processor's <see cref="DeliveryOutcome"/> becomes the answer
+/// Missing headers or an empty body (from an authenticated sender) is 400 with the reason (malformed JSON too, found while
+/// <see cref="DeliveryReader"/> reads it), and afterwards the processor's <see cref="DeliveryOutcome"/> becomes the answer
 /// (202 once Temporal has accepted the start, 200 for ignored events, 503 when Temporal is down).
 /// </summary>
 public sealed partial class WebhookIntakeMiddleware(
@@ -132,12 +132,8 @@ public sealed partial class WebhookIntakeMiddleware(
             return;
         }
 
-        // Octokit.Webhooks reads the same bytes and does not verify the signature again: it is mapped without the secret
-        // and no longer sees the (verified) header.
-        body.Position = 0;
-        request.Body = body;
-        request.Headers.Remove("X-Hub-Signature-256");
-        request.Headers.Remove("X-Hub-Signature");
+        // The endpoint (GitHubBotWebhookProcessor) reads the verified bytes from the outcome.
+        outcome.Body = bytes;
         await next(context);
         await AnswerAsync(context, outcome);
     }
@@ -293,27 +289,8 @@ public sealed partial class WebhookIntakeMiddleware(
         return null;
     }
 
-    private static string? BodyProblem(ReadOnlySpan<byte> body)
-    {
-        if (body.IsEmpty)
-        {
-            return "empty body: a JSON payload is required";
-        }
-
-        try
-        {
-            var reader = new Utf8JsonReader(body);
-            while (reader.Read())
-            {
-            }
-
-            return reader.CurrentDepth != 0 ? "truncated JSON body" : null;
-        }
-        catch (JsonException ex)
-        {
-            return $"malformed JSON: {ex.Message}";
-        }
-    }
+    /// <summary>An empty body's problem; whether the JSON is well formed is judged while it is read (<see cref="DeliveryReader"/>).</summary>
+    private static string? BodyProblem(ReadOnlySpan<byte> body) => body.IsEmpty ? "empty body: a JSON payload is required" : null;
 
     /// <param name="context">The request.</param>
     /// <param name="status">The answer's status.</param>

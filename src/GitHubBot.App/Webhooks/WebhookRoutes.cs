@@ -2,19 +2,14 @@ using System.Globalization;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.Common;
 using GitHubBot.Core.QualityGate;
-using Octokit.Webhooks;
-using Octokit.Webhooks.Events;
-using Octokit.Webhooks.Events.CheckRun;
-using Octokit.Webhooks.Events.CheckSuite;
-using Octokit.Webhooks.Events.IssueComment;
-using Octokit.Webhooks.Events.Issues;
 
 namespace GitHubBot.App.Webhooks;
 
 /// <summary>
 /// The routing table: every GitHub event GitHubBot reacts to, and what it does — one entry each, in
 /// <see cref="Table"/>, from which the set of handled events and actions is derived, so the two cannot drift.
-/// Anything not listed is answered 200 and logged (installation events as bookkeeping).
+/// Anything not listed is answered 200 and logged (installation events as bookkeeping). A routed delivery's payload is
+/// read as a <see cref="DeliveryPayload"/> (the fields the routes use); one not routed is not read beyond its action.
 /// </summary>
 /// <remarks>
 /// One decision is finished elsewhere, on purpose: a label added to an issue by a person goes to a
@@ -29,8 +24,8 @@ public static class WebhookRoutes
     private static readonly IReadOnlyList<RouteEntry> Table =
     [
         new("ping", [], (_, _) => new RouteDecision.Ignore("ping")),
-        new("pull_request", ["opened", "reopened", "synchronize", "ready_for_review"], Typed<PullRequestEvent>(QualityGate)),
-        new("check_suite", ["rerequested"], Typed<CheckSuiteRerequestedEvent>((e, route) => e.CheckSuite is not { } suite
+        new("pull_request", ["opened", "reopened", "synchronize", "ready_for_review"], QualityGate),
+        new("check_suite", ["rerequested"], (e, route) => e.CheckSuite is not { } suite
             ? new RouteDecision.BadPayload("check_suite is required")
             : Rerun(
                 e,
@@ -38,8 +33,8 @@ public static class WebhookRoutes
                 "suite",
                 suite.Id,
                 DeliveryKeys.Newest(suite.UpdatedAt),
-                route))),
-        new("check_run", ["rerequested"], Typed<CheckRunRerequestedEvent>((e, route) => e.CheckRun is not { } run
+                route)),
+        new("check_run", ["rerequested"], (e, route) => e.CheckRun is not { } run
             ? new RouteDecision.BadPayload("check_run is required")
             : Rerun(
                 e,
@@ -47,18 +42,18 @@ public static class WebhookRoutes
                 "run",
                 run.Id,
                 DeliveryKeys.Newest(run.StartedAt, run.CompletedAt, run.CheckSuite?.UpdatedAt),
-                route))),
-        new("check_run", ["requested_action"], Typed<CheckRunRequestedActionEvent>((e, _) => e.RequestedAction?.Identifier switch
+                route)),
+        new("check_run", ["requested_action"], (e, _) => e.RequestedAction?.Identifier switch
         {
             GateButtons.ApplyFixes => Button(e, "fix"),
             GateButtons.Rerun => Button(e, "gate"),
             var other => new RouteDecision.Ignore($"check_run action '{other}' is not one of GitHubBot's buttons"),
-        })),
-        new("issues", ["labeled"], Typed<IssuesLabeledEvent>((e, route) => Labelled(e, route.Options))),
-        new("issue_comment", ["created"], Typed<IssueCommentCreatedEvent>((e, _) => Comment(e))),
-        new("code_scanning_alert", ["created", "reopened"], Typed<CodeScanningAlertEvent>((e, _) => GitHubAlerts.CodeScanning(e))),
-        new("secret_scanning_alert", ["created", "reopened"], Typed<SecretScanningAlertEvent>((e, _) => GitHubAlerts.SecretScanning(e))),
-        new("dependabot_alert", ["created", "reopened"], Typed<DependabotAlertEvent>((e, _) => GitHubAlerts.Dependabot(e))),
+        }),
+        new("issues", ["labeled"], (e, route) => Labelled(e, route.Options)),
+        new("issue_comment", ["created"], (e, _) => Comment(e)),
+        new("code_scanning_alert", ["created", "reopened"], (e, _) => GitHubAlerts.CodeScanning(e)),
+        new("secret_scanning_alert", ["created", "reopened"], (e, _) => GitHubAlerts.SecretScanning(e)),
+        new("dependabot_alert", ["created", "reopened"], (e, _) => GitHubAlerts.Dependabot(e)),
     ];
 
     /// <summary>
@@ -75,30 +70,38 @@ public static class WebhookRoutes
     /// and every time it decides by comes from the signed body, so a captured body replayed under new delivery IDs
     /// finds the workflow it started the first time.
     /// </summary>
-    public static RouteDecision Route(string eventName, WebhookEvent payload, RoutingOptions options)
+    public static RouteDecision Route(string eventName, DeliveryPayload payload, RoutingOptions options)
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(options);
-        var kind = $"{eventName}.{payload.Action ?? "-"}";
-        if (Find(eventName, payload.Action) is { } route)
-        {
-            return route.Decide(payload, new RouteContext(kind, options));
-        }
+        return Find(eventName, payload.Action) is { } route
+            ? route.Decide(payload, new RouteContext($"{eventName}.{payload.Action ?? "-"}", options))
+            : Unrouted(eventName, payload.Action);
+    }
 
+    /// <summary>What a delivery the table does not route comes to: installation events are bookkeeping, the rest not handled.</summary>
+    public static RouteDecision Unrouted(string eventName, string? action)
+    {
+        var kind = $"{eventName}.{action ?? "-"}";
         return eventName is "installation" or "installation_repositories"
             ? new RouteDecision.Ignore($"bookkeeping: {kind}")
             : new RouteDecision.Ignore($"{kind} is not handled");
     }
 
-    private static RouteEntry? Find(string eventName, string? action) =>
-        Table.FirstOrDefault(route => route.Event == eventName && (route.Actions.Count == 0 || action is not null && route.Actions.Contains(action)));
+    private static RouteEntry? Find(string eventName, string? action)
+    {
+        foreach (var route in Table)
+        {
+            if (route.Event == eventName && (route.Actions.Count == 0 || action is not null && route.Actions.Contains(action)))
+            {
+                return route;
+            }
+        }
 
-    /// <summary>A route's decision for payloads of type <typeparamref name="T"/>; any other payload is a bad one.</summary>
-    private static Func<WebhookEvent, RouteContext, RouteDecision> Typed<T>(Func<T, RouteContext, RouteDecision> decide)
-        where T : WebhookEvent =>
-        (payload, route) => payload is T typed ? decide(typed, route) : new RouteDecision.BadPayload($"{route.Kind} is not a {typeof(T).Name} payload");
+        return null;
+    }
 
-    private static RouteDecision QualityGate(PullRequestEvent e, RouteContext route)
+    private static RouteDecision QualityGate(DeliveryPayload e, RouteContext route)
     {
         var kind = route.Kind;
         var pr = e.PullRequest;
@@ -107,15 +110,20 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("pull_request.head.sha and pull_request.head.ref are required");
         }
 
+        if (pr.Number is not (>= 1 and <= int.MaxValue) || pr.Number is not { } number)
+        {
+            return new RouteDecision.BadPayload("pull_request.number is required");
+        }
+
         var fromFork = PullRequestTrust.FromFork(pr.Head.Repo?.Id, e.Repository?.Id);
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.QualityGate,
-            WorkflowIds.QualityGate(owner, repo, (int)pr.Number, sha),
+            WorkflowIds.QualityGate(owner, repo, (int)number, sha),
             new QualityGateInput
             {
                 Owner = owner,
                 Repo = repo,
-                PullRequestNumber = (int)pr.Number,
+                PullRequestNumber = (int)number,
                 HeadSha = sha,
                 BaseSha = pr.Base?.Sha,
                 Branch = branch,
@@ -125,7 +133,7 @@ public static class WebhookRoutes
 
                 // A bot's PR from a branch of this repository (GitHubBot's own, for one) was pushed with write
                 // access to it: nothing to vouch for. Bots' PRs from forks are treated like anyone's.
-                AuthorAssociation = PullRequestTrust.Association(pr.AuthorAssociation.StringValue, pr.User?.Type == Octokit.Webhooks.Models.UserType.Bot, fromFork),
+                AuthorAssociation = PullRequestTrust.Association(pr.AuthorAssociation, pr.User?.IsBot == true, fromFork),
                 Trigger = kind,
             }));
     }
@@ -141,7 +149,7 @@ public static class WebhookRoutes
     /// <param name="id">The check suite's or check run's ID.</param>
     /// <param name="time">Its newest time in the payload: a later re-request of the same suite is a new re-run.</param>
     /// <param name="route">The route's context.</param>
-    private static RouteDecision Rerun(WebhookEvent e, RerunOf rerun, string of, long id, DateTimeOffset? time, RouteContext route)
+    private static RouteDecision Rerun(DeliveryPayload e, RerunOf rerun, string of, long? id, DateTimeOffset? time, RouteContext route)
     {
         var kind = route.Kind;
         if (rerun.HeadSha is not { Length: > 0 } headSha)
@@ -154,14 +162,19 @@ public static class WebhookRoutes
             return new RouteDecision.Ignore($"{kind} is not attached to a pull request of this repository");
         }
 
+        if (pr.Number is not (>= 1 and <= int.MaxValue) || pr.Number is not { } number)
+        {
+            return new RouteDecision.BadPayload($"{kind} names a pull request without a number");
+        }
+
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.QualityGate,
-            WorkflowIds.QualityGateRerun(owner, repo, (int)pr.Number, headSha, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{of}-{id}"), time)),
+            WorkflowIds.QualityGateRerun(owner, repo, (int)number, headSha, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{of}-{id ?? 0}"), time)),
             new QualityGateInput
             {
                 Owner = owner,
                 Repo = repo,
-                PullRequestNumber = (int)pr.Number,
+                PullRequestNumber = (int)number,
                 HeadSha = headSha,
                 Branch = rerun.Branch ?? string.Empty,
                 InstallationId = e.Installation?.Id,
@@ -181,15 +194,15 @@ public static class WebhookRoutes
     }
 
     /// <summary>A created comment's slash commands go to a CommandWorkflow of their own; bots and plain comments are ignored.</summary>
-    private static RouteDecision Comment(IssueCommentCreatedEvent e)
+    private static RouteDecision Comment(DeliveryPayload e)
     {
-        if (e.Comment is not { } comment || e.Issue is not { } issue)
+        if (e.Comment is not { Id: { } commentId } comment || e.Issue is not { Number: { } issueNumber } issue || issueNumber is not (>= 1 and <= int.MaxValue))
         {
-            return new RouteDecision.BadPayload("comment and issue are required");
+            return new RouteDecision.BadPayload("comment.id, issue and issue.number are required");
         }
 
         var author = comment.User?.Login ?? e.Sender?.Login;
-        if (author is null || comment.User?.Type == Octokit.Webhooks.Models.UserType.Bot || author.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase))
+        if (author is null || comment.User?.IsBot == true || author.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase))
         {
             return new RouteDecision.Ignore("comments by bots, GitHubBot's own included, are not commands");
         }
@@ -202,15 +215,15 @@ public static class WebhookRoutes
 
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
-            WorkflowIds.CommentCommands(owner, repo, comment.Id),
+            WorkflowIds.CommentCommands(owner, repo, commentId),
             new CommandInput
             {
                 Owner = owner,
                 Repo = repo,
                 InstallationId = e.Installation?.Id,
-                IssueNumber = (int)issue.Number,
+                IssueNumber = (int)issueNumber,
                 IsPullRequest = issue.PullRequest is not null,
-                CommentId = comment.Id,
+                CommentId = commentId,
                 CommentCreatedAt = comment.CreatedAt,
                 Author = author,
                 Commands = commands,
@@ -225,11 +238,11 @@ public static class WebhookRoutes
     /// repository's trigger label (its configuration may rename it) and checks the person's permission before it
     /// starts plan → patch → PR. Labels added by bots, GitHubBot's own included, are ignored.
     /// </summary>
-    private static RouteDecision Labelled(IssuesLabeledEvent e, RoutingOptions options)
+    private static RouteDecision Labelled(DeliveryPayload e, RoutingOptions options)
     {
-        if (e.Issue is not { } issue || e.Label is not { Name: { Length: > 0 } label } labelled)
+        if (e.Issue is not { Number: { } issueNumber } issue || issueNumber is not (>= 1 and <= int.MaxValue) || e.Label is not { Name: { Length: > 0 } label } labelled)
         {
-            return new RouteDecision.BadPayload("issue and label.name are required");
+            return new RouteDecision.BadPayload("issue, issue.number and label.name are required");
         }
 
         if (e.Sender?.Login is not { Length: > 0 } sender)
@@ -237,7 +250,7 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("sender.login is required");
         }
 
-        if (e.Sender.Type == Octokit.Webhooks.Models.UserType.Bot || sender.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase))
+        if (e.Sender.IsBot || sender.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase))
         {
             return new RouteDecision.Ignore("labels added by bots do not start work");
         }
@@ -245,13 +258,13 @@ public static class WebhookRoutes
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
             // Adding a label updates the issue: the same label added again later is a new key, a replayed body the same one.
-            WorkflowIds.LabelCommand(owner, repo, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{issue.Id}-{labelled.Id}"), issue.UpdatedAt)),
+            WorkflowIds.LabelCommand(owner, repo, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{issue.Id ?? 0}-{labelled.Id ?? 0}"), issue.UpdatedAt)),
             new CommandInput
             {
                 Owner = owner,
                 Repo = repo,
                 InstallationId = e.Installation?.Id,
-                IssueNumber = (int)issue.Number,
+                IssueNumber = (int)issueNumber,
                 Author = sender,
                 Commands = [],
                 Label = label,
@@ -268,7 +281,7 @@ public static class WebhookRoutes
     /// run's newest time, so a replayed click finds the command it started, and another person's click (one who may
     /// have the permission the first lacked) is a click of its own.
     /// </remarks>
-    private static RouteDecision Button(CheckRunRequestedActionEvent e, string command)
+    private static RouteDecision Button(DeliveryPayload e, string command)
     {
         if (e.CheckRun?.HeadSha is not { Length: > 0 } sha)
         {
@@ -286,9 +299,14 @@ public static class WebhookRoutes
             return new RouteDecision.BadPayload("sender.login is required");
         }
 
+        if (pr.Number is not (>= 1 and <= int.MaxValue) || pr.Number is not { } number)
+        {
+            return new RouteDecision.BadPayload("the check run names a pull request without a number");
+        }
+
         var run = e.CheckRun;
         var time = DeliveryKeys.Newest(run.StartedAt, run.CompletedAt, run.CheckSuite?.UpdatedAt);
-        var key = DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{run.Id}-{e.RequestedAction!.Identifier}-{e.Sender.Id}"), time);
+        var key = DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{run.Id ?? 0}-{e.RequestedAction!.Identifier}-{e.Sender.Id ?? 0}"), time);
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
             WorkflowIds.ButtonCommand(owner, repo, key),
@@ -297,7 +315,7 @@ public static class WebhookRoutes
                 Owner = owner,
                 Repo = repo,
                 InstallationId = e.Installation?.Id,
-                IssueNumber = (int)pr.Number,
+                IssueNumber = (int)number,
                 IsPullRequest = true,
                 Author = clicker,
                 HeadSha = sha,
@@ -308,7 +326,7 @@ public static class WebhookRoutes
         });
     }
 
-    internal static RouteDecision WithRepository(WebhookEvent e, Func<string, string, RouteDecision> route) =>
+    internal static RouteDecision WithRepository(DeliveryPayload e, Func<string, string, RouteDecision> route) =>
         e.Repository?.Owner?.Login is { Length: > 0 } owner && e.Repository.Name is { Length: > 0 } repo
             ? route(owner, repo)
             : new RouteDecision.BadPayload("repository.owner.login and repository.name are required");
@@ -321,7 +339,7 @@ public sealed record RoutingOptions(string TriggerLabel)
 }
 
 /// <summary>One route of the table: an event, its actions (empty: any), and its decision.</summary>
-internal sealed record RouteEntry(string Event, IReadOnlyList<string> Actions, Func<WebhookEvent, RouteContext, RouteDecision> Decide);
+internal sealed record RouteEntry(string Event, IReadOnlyList<string> Actions, Func<DeliveryPayload, RouteContext, RouteDecision> Decide);
 
 /// <summary>What a route's decision knows besides the payload: "event.action" and the settings (never the unsigned delivery header).</summary>
 internal sealed record RouteContext(string Kind, RoutingOptions Options);
@@ -330,4 +348,4 @@ internal sealed record RouteContext(string Kind, RoutingOptions Options);
 internal sealed record RerunOf(string? HeadSha, string? Branch, IReadOnlyList<RerunPullRequest> PullRequests);
 
 /// <summary>One PR of a re-run's payload: its number, and the IDs of its head and base repositories.</summary>
-internal sealed record RerunPullRequest(long Number, long? HeadRepositoryId, long? BaseRepositoryId);
+internal sealed record RerunPullRequest(long? Number, long? HeadRepositoryId, long? BaseRepositoryId);
