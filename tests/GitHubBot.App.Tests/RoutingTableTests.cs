@@ -284,6 +284,36 @@ public sealed class RoutingTableTests
         Assert.Equal(DateTimeOffset.Parse(newest, System.Globalization.CultureInfo.InvariantCulture), start.SignedAt);
     }
 
+    [Theory]
+    [InlineData("code_scanning_alert.created.json", "secret_scanning_alert")]
+    [InlineData("code_scanning_alert.created.json", "dependabot_alert")]
+    [InlineData("dependabot_alert.created.json", "code_scanning_alert")]
+    [InlineData("dependabot_alert.created.json", "secret_scanning_alert")]
+    [InlineData("secret_scanning_alert.reopened.json", "code_scanning_alert")]
+    [InlineData("secret_scanning_alert.reopened.json", "dependabot_alert")]
+    public void One_kind_of_alert_resent_under_another_event_name_is_refused(string fixture, string otherEvent)
+    {
+        // The X-GitHub-Event header is not signed: a captured body must not become an incident of another kind.
+        var payload = WebhookSender.Load(fixture);
+        Assert.IsType<RouteDecision.Start>(Route(WebhookSender.EventOf(fixture), payload));
+
+        var resent = Assert.IsType<RouteDecision.BadPayload>(Route(otherEvent, payload));
+
+        Assert.Contains("required", resent.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("check_suite.rerequested.json", "check_suite")]
+    [InlineData("issues.labeled.json", "label")]
+    [InlineData("issues.labeled.json", "issue")]
+    public void A_payload_whose_ids_are_null_is_refused_rather_than_keyed_by_zero(string fixture, string what)
+    {
+        var payload = WebhookSender.Load(fixture);
+        payload[what]!["id"] = null;
+
+        Assert.Contains($"{what}.id", Assert.IsType<RouteDecision.BadPayload>(Route(WebhookSender.EventOf(fixture), payload)).Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_time_GitHub_writes_as_Unix_seconds_counts_as_the_same_time()
     {

@@ -60,7 +60,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
 
     // When the last SaturatedAppends deliveries were committed (ticks), written by the writer thread only.
     private readonly long[] recentAppends = Enumerable.Repeat(long.MinValue / 2, SaturatedAppends).ToArray();
-    private uint recentAppend;
+    private ulong recentAppend;
     private string? failure;
 
     public DeliveryInbox(IOptions<IntakeSettings> settings, IConfiguration configuration, TimeProvider time, ILogger<DeliveryInbox> logger)
@@ -230,7 +230,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         get
         {
             // The writer thread fills the ring; the slot it writes next holds the oldest of the last SaturatedAppends.
-            var oldest = Volatile.Read(ref recentAppends[(int)(Volatile.Read(ref recentAppend) % (uint)recentAppends.Length)]);
+            var oldest = Volatile.Read(ref recentAppends[(int)(Volatile.Read(ref recentAppend) % (ulong)recentAppends.Length)]);
             return Environment.TickCount64 - oldest < (long)SaturatedWindow.TotalMilliseconds;
         }
     }
@@ -371,7 +371,7 @@ public sealed partial class DeliveryInbox : IHostedService, IDisposable
         Volatile.Write(ref lastAppend, tick);
         for (var i = 0; i < Math.Min(appended.Count, recentAppends.Length); i++)
         {
-            Volatile.Write(ref recentAppends[(int)(recentAppend++ % (uint)recentAppends.Length)], tick);
+            Volatile.Write(ref recentAppends[(int)(recentAppend++ % (ulong)recentAppends.Length)], tick);
         }
 
         work.Release();

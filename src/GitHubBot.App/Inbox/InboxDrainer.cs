@@ -25,7 +25,7 @@ namespace GitHubBot.App.Inbox;
 /// this version no longer has (an upgrade removed or renamed it), whose input cannot be read, or that Temporal refuses
 /// <see cref="MaxAttempts"/> times, becomes a dead letter.
 /// </summary>
-public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter starter, ITemporalClient temporal, IOptions<IntakeSettings> settings, ILogger<InboxDrainer> logger) : BackgroundService
+public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter starter, ITemporalClient temporal, IOptions<IntakeSettings> settings, TimeProvider time, ILogger<InboxDrainer> logger) : BackgroundService
 {
     /// <summary>The workflow types this version runs: an entry for another is a dead letter.</summary>
     public static readonly IReadOnlySet<string> KnownWorkflowTypes = WorkerRegistration.Workflows
@@ -75,7 +75,8 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
                 continue;
             }
 
-            if (inbox.Saturated && DateTimeOffset.UtcNow - batch[0].AcceptedAt < settings.Value.BurstGiveWay)
+            // The journal's times are the inbox's clock (this one); a clock stepped back ends the wait rather than prolonging it.
+            if (inbox.Saturated && time.GetUtcNow() - batch[0].AcceptedAt is var waited && waited >= TimeSpan.Zero && waited < settings.Value.BurstGiveWay)
             {
                 // A burst: every start now would take CPU from the 202s; the oldest entry waits at most Intake:BurstGiveWay.
                 await WaitAsync(Task.Delay(GiveWayPause, stoppingToken));
@@ -147,7 +148,8 @@ public sealed partial class InboxDrainer(DeliveryInbox inbox, WorkflowStarter st
         try
         {
             var started = await starter.StartAsync(entry, input, CancellationToken.None);
-            Log.Started(logger, entry.Seq, entry.Kind, started.WorkflowId, started.AlreadyFinished, (DateTimeOffset.UtcNow - entry.AcceptedAt).TotalMilliseconds);
+            var waited = time.GetUtcNow() - entry.AcceptedAt;
+            Log.Started(logger, entry.Seq, entry.Kind, started.WorkflowId, started.AlreadyFinished, waited.TotalMilliseconds);
             return ((entry, InboxState.Done, null), false);
         }
         catch (TemporalUnavailableException ex) when (ex.Transient)

@@ -29,8 +29,9 @@ public sealed class DeliveryReader
         {
             (isObject, action) = DeliveryPayloadJson.Peek(body);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: an action that is a string JSON allows but .NET cannot read (a lone surrogate).
             return Malformed(eventName, null, ex);
         }
 
@@ -57,14 +58,20 @@ public sealed class DeliveryReader
             // One pass: the reader checks that all of it is JSON while the fields the table needs are read.
             payload = JsonSerializer.Deserialize(body, DeliveryPayloadJson.Default.DeliveryPayload);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return Problem(body) is { } problem
                 ? new ReadDelivery(kind, label, new RouteDecision.BadPayload(problem))
                 : new ReadDelivery(kind, label, new RouteDecision.BadPayload($"the {kind} payload does not match its schema: {ex.Message}"));
         }
 
-        return new ReadDelivery(kind, label, WebhookRoutes.Route(eventName, payload!, options));
+        if (payload!.Action != action)
+        {
+            // The action twice: the table would act on the last, the kind and the journal would name the first.
+            return new ReadDelivery(kind, label, new RouteDecision.BadPayload("the payload names its action more than once"));
+        }
+
+        return new ReadDelivery(kind, label, WebhookRoutes.Route(eventName, payload, options));
     }
 
     /// <summary>Why <paramref name="body"/> is not well-formed JSON (one value, nothing after it), or null.</summary>
@@ -85,6 +92,6 @@ public sealed class DeliveryReader
         }
     }
 
-    private static ReadDelivery Malformed(string eventName, string? action, JsonException ex) =>
+    private static ReadDelivery Malformed(string eventName, string? action, Exception ex) =>
         new(eventName, IntakeMetrics.EventLabel(eventName, action), new RouteDecision.BadPayload($"malformed JSON: {ex.Message}"));
 }

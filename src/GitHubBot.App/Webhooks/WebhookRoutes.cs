@@ -25,8 +25,8 @@ public static class WebhookRoutes
     [
         new("ping", [], (_, _) => new RouteDecision.Ignore("ping")),
         new("pull_request", ["opened", "reopened", "synchronize", "ready_for_review"], QualityGate),
-        new("check_suite", ["rerequested"], (e, route) => e.CheckSuite is not { } suite
-            ? new RouteDecision.BadPayload("check_suite is required")
+        new("check_suite", ["rerequested"], (e, route) => e.CheckSuite is not { Id: { } } suite
+            ? new RouteDecision.BadPayload("check_suite and check_suite.id are required")
             : Rerun(
                 e,
                 new RerunOf(suite.HeadSha, suite.HeadBranch, [.. (suite.PullRequests ?? []).Select(p => new RerunPullRequest(p.Number, p.Head?.Repo?.Id, p.Base?.Repo?.Id))]),
@@ -34,8 +34,8 @@ public static class WebhookRoutes
                 suite.Id,
                 DeliveryKeys.Newest(suite.UpdatedAt),
                 route)),
-        new("check_run", ["rerequested"], (e, route) => e.CheckRun is not { } run
-            ? new RouteDecision.BadPayload("check_run is required")
+        new("check_run", ["rerequested"], (e, route) => e.CheckRun is not { Id: { } } run
+            ? new RouteDecision.BadPayload("check_run and check_run.id are required")
             : Rerun(
                 e,
                 new RerunOf(run.HeadSha, run.CheckSuite?.HeadBranch, [.. (run.PullRequests ?? []).Select(p => new RerunPullRequest(p.Number, p.Head?.Repo?.Id, p.Base?.Repo?.Id))]),
@@ -169,7 +169,7 @@ public static class WebhookRoutes
 
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.QualityGate,
-            WorkflowIds.QualityGateRerun(owner, repo, (int)number, headSha, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{of}-{id ?? 0}"), time)),
+            WorkflowIds.QualityGateRerun(owner, repo, (int)number, headSha, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{of}-{id}"), time)),
             new QualityGateInput
             {
                 Owner = owner,
@@ -240,9 +240,10 @@ public static class WebhookRoutes
     /// </summary>
     private static RouteDecision Labelled(DeliveryPayload e, RoutingOptions options)
     {
-        if (e.Issue is not { Number: { } issueNumber } issue || issueNumber is not (>= 1 and <= int.MaxValue) || e.Label is not { Name: { Length: > 0 } label } labelled)
+        if (e.Issue is not { Id: { } issueId, Number: { } issueNumber } issue || issueNumber is not (>= 1 and <= int.MaxValue)
+            || e.Label is not { Id: { } labelId, Name: { Length: > 0 } label })
         {
-            return new RouteDecision.BadPayload("issue, issue.number and label.name are required");
+            return new RouteDecision.BadPayload("issue.id, issue.number, label.id and label.name are required");
         }
 
         if (e.Sender?.Login is not { Length: > 0 } sender)
@@ -258,7 +259,7 @@ public static class WebhookRoutes
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
             // Adding a label updates the issue: the same label added again later is a new key, a replayed body the same one.
-            WorkflowIds.LabelCommand(owner, repo, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{issue.Id ?? 0}-{labelled.Id ?? 0}"), issue.UpdatedAt)),
+            WorkflowIds.LabelCommand(owner, repo, DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{issueId}-{labelId}"), issue.UpdatedAt)),
             new CommandInput
             {
                 Owner = owner,
@@ -294,9 +295,9 @@ public static class WebhookRoutes
             return new RouteDecision.Ignore("the check run is not attached to a pull request of this repository");
         }
 
-        if (e.Sender?.Login is not { Length: > 0 } clicker)
+        if (e.Sender is not { Login: { Length: > 0 } clicker, Id: { } clickerId } || e.CheckRun.Id is not { } runId)
         {
-            return new RouteDecision.BadPayload("sender.login is required");
+            return new RouteDecision.BadPayload("sender.login, sender.id and check_run.id are required");
         }
 
         if (pr.Number is not (>= 1 and <= int.MaxValue) || pr.Number is not { } number)
@@ -306,7 +307,7 @@ public static class WebhookRoutes
 
         var run = e.CheckRun;
         var time = DeliveryKeys.Newest(run.StartedAt, run.CompletedAt, run.CheckSuite?.UpdatedAt);
-        var key = DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{run.Id ?? 0}-{e.RequestedAction!.Identifier}-{e.Sender.Id ?? 0}"), time);
+        var key = DeliveryKeys.Of(string.Create(CultureInfo.InvariantCulture, $"{runId}-{e.RequestedAction!.Identifier}-{clickerId}"), time);
         return WithRepository(e, (owner, repo) => new RouteDecision.Start(
             WorkflowTypes.Command,
             WorkflowIds.ButtonCommand(owner, repo, key),
