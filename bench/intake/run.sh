@@ -89,8 +89,8 @@ if [ "$probot" = 1 ]; then
   pids+=($!)
   wait_http "http://127.0.0.1:$pport/"
   purl="http://127.0.0.1:$pport/api/github/webhooks"
-  # npx starts node, which runs probot in a node of its own: the largest of them is the server.
-  probot_pid="$(for p in $(pgrep -f "probot run"); do echo "$(rss_kib "$p") $p"; done | sort -n | tail -n 1 | cut -d' ' -f2)"
+  # npx starts npm, which starts node to run probot: the server is the process listening on the port.
+  probot_pid="$(ss -ltnpH "sport = :$pport" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
   sleep 2; probot_idle="$(rss_kib "$probot_pid")"
   sample_rss "$probot_pid"
   record "Probot 14 (in-memory ack) unique" "$(node "$load" --url "$purl" --secret s --payload "$payload" --n "$n" --c "$c" --warmup "$warmup" --mode unique)"
