@@ -1,19 +1,15 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace GitHubBot.App.Webhooks;
 
 /// <summary>
 /// The fields of a GitHub delivery that the routing table reads, and nothing else: a payload of a routed event is
-/// read into this one shape by source-generated System.Text.Json code (<see cref="DeliveryPayloadJson"/>), in one pass
-/// over the UTF-8 body, skipping the rest. Names are GitHub's (snake_case); a field of the wrong JSON type makes the
-/// payload one that "does not match its schema" (400); a missing one is null, and each route says what it requires.
+/// read into this one shape by <see cref="DeliveryPayloadReader"/>, in one pass over the UTF-8 body that skips the
+/// rest. A field of the wrong JSON type makes the payload one that "does not match its schema" (400); a missing one is
+/// null, and each route says what it requires.
 /// </summary>
 /// <remarks>
 /// Why not Octokit.Webhooks' typed events: they model every field of every payload, and reading one costs about three
 /// times the CPU of this shape and, in a fresh process, a quarter of a second of reflection and JIT before the first
-/// answer (docs/benchmarks.md) — for the twenty fields the table uses. The event names GitHub sends still come from
+/// answer (docs/benchmarks.md) — for the twenty-odd fields the table uses. The event names GitHub sends still come from
 /// Octokit.Webhooks (<see cref="IntakeMetrics"/>).
 /// </remarks>
 public sealed record DeliveryPayload
@@ -45,17 +41,14 @@ public sealed record DeliveryPayload
 
 public sealed record PayloadRepository(long? Id, string? Name, PayloadUser? Owner, string? CloneUrl)
 {
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? UpdatedAt { get; init; }
 
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? PushedAt { get; init; }
 }
 
 public sealed record PayloadUser(long? Id, string? Login, string? Type)
 {
     /// <summary>Whether GitHub says the account is a bot (type "Bot").</summary>
-    [JsonIgnore]
     public bool IsBot => string.Equals(Type, "Bot", StringComparison.Ordinal);
 }
 
@@ -68,16 +61,13 @@ public sealed record PayloadRef(string? Sha, string? Ref, PayloadRepository? Rep
 
 public sealed record PayloadCheckSuite(long? Id, string? HeadSha, string? HeadBranch, IReadOnlyList<PayloadPullRequest>? PullRequests)
 {
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? UpdatedAt { get; init; }
 }
 
 public sealed record PayloadCheckRun(long? Id, string? HeadSha, PayloadCheckSuite? CheckSuite, IReadOnlyList<PayloadPullRequest>? PullRequests)
 {
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? StartedAt { get; init; }
 
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? CompletedAt { get; init; }
 }
 
@@ -86,7 +76,6 @@ public sealed record PayloadRequestedAction(string? Identifier);
 /// <summary>An issue; <see cref="PullRequest"/> is set when the issue is a pull request.</summary>
 public sealed record PayloadIssue(long? Id, long? Number, PayloadIssueLinks? PullRequest)
 {
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? UpdatedAt { get; init; }
 }
 
@@ -96,10 +85,8 @@ public sealed record PayloadLabel(long? Id, string? Name);
 
 public sealed record PayloadComment(long? Id, string? Body, PayloadUser? User)
 {
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? CreatedAt { get; init; }
 
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? UpdatedAt { get; init; }
 }
 
@@ -115,7 +102,6 @@ public sealed record PayloadAlert(
     PayloadDependency? Dependency,
     PayloadVulnerability? SecurityVulnerability)
 {
-    [JsonConverter(typeof(GitHubTimeConverter))]
     public DateTimeOffset? CreatedAt { get; init; }
 }
 
@@ -134,75 +120,3 @@ public sealed record PayloadPackage(string? Ecosystem, string? Name);
 public sealed record PayloadVulnerability(string? VulnerableVersionRange, PayloadPatchedVersion? FirstPatchedVersion);
 
 public sealed record PayloadPatchedVersion(string? Identifier);
-
-/// <summary>
-/// A time as GitHub writes it: an ISO 8601 string, or (in push payloads' repository) Unix seconds; null stays null.
-/// </summary>
-public sealed class GitHubTimeConverter : JsonConverter<DateTimeOffset?>
-{
-    public override bool HandleNull => true;
-
-    public override DateTimeOffset? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.Null:
-                return null;
-            case JsonTokenType.Number when reader.TryGetInt64(out var seconds) && seconds is >= -62_135_596_800 and <= 253_402_300_799:
-                return DateTimeOffset.FromUnixTimeSeconds(seconds);
-            case JsonTokenType.String when reader.TryGetDateTimeOffset(out var time):
-                return time;
-            case JsonTokenType.String when DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed):
-                return parsed;
-            default:
-                throw new JsonException($"expected a time (an ISO 8601 string or Unix seconds), found {reader.TokenType}");
-        }
-    }
-
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        if (value is { } time)
-        {
-            writer.WriteStringValue(time);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-    }
-}
-
-/// <summary>The source-generated reader of <see cref="DeliveryPayload"/>.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]
-[JsonSerializable(typeof(DeliveryPayload))]
-public sealed partial class DeliveryPayloadJson : JsonSerializerContext
-{
-    /// <summary>
-    /// The top-level "action" of a JSON object body already known to be valid JSON (null when there is none or it is
-    /// not a string), and whether the body is an object at all: read without deserializing the payload. GitHub writes
-    /// "action" first, so this is usually one token.
-    /// </summary>
-    public static (bool IsObject, string? Action) Peek(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return (false, null);
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isAction = reader.ValueTextEquals("action"u8);
-            reader.Read();
-            if (isAction)
-            {
-                return (true, reader.TokenType == JsonTokenType.String ? reader.GetString() : null);
-            }
-
-            reader.Skip();
-        }
-
-        return (true, null);
-    }
-}

@@ -27,7 +27,7 @@ public sealed class DeliveryReader
         string? action;
         try
         {
-            (isObject, action) = DeliveryPayloadJson.Peek(body);
+            (isObject, action) = DeliveryPayloadReader.Peek(body);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -56,7 +56,7 @@ public sealed class DeliveryReader
         try
         {
             // One pass: the reader checks that all of it is JSON while the fields the table needs are read.
-            payload = JsonSerializer.Deserialize(body, DeliveryPayloadJson.Default.DeliveryPayload);
+            payload = DeliveryPayloadReader.Read(body);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
