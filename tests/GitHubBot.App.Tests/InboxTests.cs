@@ -194,15 +194,7 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         var id = WorkflowIds.QualityGate("Codertocat", repo, 2, Sha);
         using (var journal = InboxJournal.Open(InboxJournal.PathIn(dataDir.Path)))
         {
-            var input = Temporalio.Converters.DataConverter.Default.PayloadConverter.ToPayload(new GitHubBot.Core.QualityGate.QualityGateInput
-            {
-                Owner = "Codertocat",
-                Repo = repo,
-                PullRequestNumber = 2,
-                HeadSha = Sha,
-                Branch = "changes",
-                Trigger = "pull_request.opened",
-            }).ToByteArray();
+            var input = GateInput(repo);
             var seq = InboxJournal.Append(journal, [new NewDelivery("lost", "pull_request", "pull_request.opened", "QualityGateWorkflow", id, input)], DateTimeOffset.UtcNow)[0];
             InboxJournal.Settle(journal, seq, InboxState.Done, null, DateTimeOffset.UtcNow - TimeSpan.FromHours(1));
             InboxJournal.MarkClean(journal, closedCleanly);
@@ -265,15 +257,7 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         await using var bot = await BotHost.StartAsync(temporal.Address, TemporalServerFixture.NewTaskQueue(), extra: new Dictionary<string, string?> { ["Intake:BurstGiveWay"] = "00:00:03" });
         var inbox = bot.Services.GetRequiredService<DeliveryInbox>();
         var prefix = $"burst-{Guid.NewGuid():N}";
-        var input = Temporalio.Converters.DataConverter.Default.PayloadConverter.ToPayload(new GitHubBot.Core.QualityGate.QualityGateInput
-        {
-            Owner = "Codertocat",
-            Repo = prefix,
-            PullRequestNumber = 2,
-            HeadSha = Sha,
-            Branch = "changes",
-            Trigger = "pull_request.opened",
-        }).ToByteArray();
+        var input = GateInput(prefix);
         var sent = 0;
         async Task SendAsync()
         {
@@ -315,6 +299,17 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         Assert.True(early.Count <= Math.Max(3, burst.Count / 50), $"{early.Count} of {burst.Count} deliveries of the burst were started before they had waited 3 s");
         Assert.True(startedWithin.Count > early.Count, $"no delivery of the burst was started within it once it had waited 3 s ({burst.Count} accepted)");
     }
+
+    /// <summary>A gate's start input for PR 2 of Codertocat/<paramref name="repo"/>, as the journal keeps it.</summary>
+    private static byte[] GateInput(string repo) => Temporalio.Converters.DataConverter.Default.PayloadConverter.ToPayload(new GitHubBot.Core.QualityGate.QualityGateInput
+    {
+        Owner = "Codertocat",
+        Repo = repo,
+        PullRequestNumber = 2,
+        HeadSha = Sha,
+        Branch = "changes",
+        Trigger = "pull_request.opened",
+    }).ToByteArray();
 
     /// <summary>Every entry of the host's journal, read by a connection of its own.</summary>
     internal static IReadOnlyList<InboxEntry> Journal(BotHost host)
