@@ -283,21 +283,23 @@ public sealed class InboxTests(TemporalServerFixture temporal)
         }).ToList();
         await UntilAsync(() => inbox.Saturated, "the burst saturates the intake", TimeSpan.FromSeconds(10));
         var saturatedAt = DateTimeOffset.UtcNow;
-        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        await Task.Delay(TimeSpan.FromSeconds(5.5));
         Assert.True(inbox.Saturated, $"the test did not keep the intake saturated ({sent} deliveries)");
         var burstEnded = DateTimeOffset.UtcNow;
         await stop.CancelAsync();
         await Task.WhenAll(senders);
-        await UntilAsync(() => Started() == sent, $"all {sent} deliveries of the burst are workflows once it is over", TimeSpan.FromSeconds(90));
+        var atTheEnd = Started();
+        await UntilAsync(() => Started() >= Math.Min(sent, atTheEnd + 100), "the drainer going on at full concurrency once the burst is over", TimeSpan.FromSeconds(60));
 
         // Judged per delivery, from the journal: of those accepted while the intake was saturated, the ones started before
-        // the burst ended had waited the 3 s (a stall of the test's senders may let one or two through sooner), and some
-        // did start within the burst: the wait is bounded.
-        var burst = Journal(bot).Where(e => e.Delivery.StartsWith(prefix, StringComparison.Ordinal) && e.AcceptedAt >= saturatedAt).ToList();
-        var startedWithin = burst.Where(e => e.SettledAt < burstEnded).ToList();
-        var early = startedWithin.Where(e => e.SettledAt - e.AcceptedAt < TimeSpan.FromSeconds(2.8)).ToList();
-        Assert.True(early.Count <= Math.Max(3, burst.Count / 50), $"{early.Count} of {burst.Count} deliveries of the burst were started before they had waited 3 s");
-        Assert.True(startedWithin.Count > early.Count, $"no delivery of the burst was started within it once it had waited 3 s ({burst.Count} accepted)");
+        // the burst ended had waited the 3 s (a stall of the test's senders may let a few through sooner), and the
+        // burst's oldest did start within it, once they had waited that long: the wait is bounded.
+        var journal = Journal(bot).Where(e => e.Delivery.StartsWith(prefix, StringComparison.Ordinal) && e.Delivery != $"{prefix}-1").ToList();
+        var burst = journal.Where(e => e.AcceptedAt >= saturatedAt).ToList();
+        var early = burst.Where(e => e.SettledAt < burstEnded && e.SettledAt - e.AcceptedAt < TimeSpan.FromSeconds(2.8)).ToList();
+        Assert.True(early.Count <= 10, $"{early.Count} of {burst.Count} deliveries of the burst were started before they had waited 3 s");
+        var within = journal.Where(e => e.SettledAt < burstEnded).ToList();
+        Assert.True(within.Any(e => e.SettledAt - e.AcceptedAt >= TimeSpan.FromSeconds(2.8)), $"none of the {within.Count} deliveries started within the burst had waited 3 s: {string.Join(", ", within.Take(10).Select(e => $"{(e.SettledAt - e.AcceptedAt)?.TotalSeconds:0.00} s"))}; burst {(burstEnded - saturatedAt).TotalSeconds:0.0} s, first accepted {(journal.Min(e => e.AcceptedAt) - saturatedAt).TotalSeconds:0.00} s from saturation");
     }
 
     /// <summary>A gate's start input for PR 2 of Codertocat/<paramref name="repo"/>, as the journal keeps it.</summary>
