@@ -75,7 +75,7 @@ public sealed class WorkerKillChaosTests(TemporalServerFixture temporal, ITestOu
             }
 
             var elapsed = clock.Elapsed;
-            Assert.All(done, r => Assert.True(r.CanMerge, string.Join("; ", r.BlockingIssues)));
+            Assert.All(done, r => Assert.True(r.CanMerge, string.Join("; ", r.BlockingIssues) + " :: " + string.Join(" | ", r.Checks.Select(c => $"{c.Name}: {c.Summary}"))));
             var (checkRuns, comments) = ChaosGates.AssertNothingMadeTwice(github, repo, prs);
             github.AssertNoUnexpectedRequests();
             var retried = await ChaosGates.RetriedAttemptsAsync(handles);
