@@ -32,6 +32,8 @@ public static class GitHubBotHost
 
         services.AddOptions<IntakeSettings>().BindConfiguration(IntakeSettings.SectionName);
         services.TryAddSingleton(TimeProvider.System);
+        // Kestrel receives a delivery in 32 KB blocks instead of 4 KB ones (one recv for a typical payload).
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, DeliverySizedMemoryPool.Factory>();
         // With no App at all, serve starts in setup mode: the intake answers 503 until /setup has created one.
         services.AddOptions<GitHubOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret) || o.HasNoApp(), "GitHub:WebhookSecret is required to verify webhook deliveries.")
