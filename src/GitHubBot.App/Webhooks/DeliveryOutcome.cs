@@ -38,3 +38,11 @@ public sealed class DeliveryOutcome
 /// <param name="WorkflowId">The workflow that owns the delivery, when there is one.</param>
 /// <param name="RunId">The run of that workflow, when it is running.</param>
 public sealed record WebhookAnswer(string Outcome, string Reason, string? Delivery = null, string? WorkflowId = null, string? RunId = null);
+
+/// <summary>
+/// The answer's JSON written by generated code (the web defaults every JSON answer of ASP.NET Core has: camelCase,
+/// nulls written): no reflection or run-time metadata on the path every delivery takes.
+/// </summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WebhookAnswer))]
+internal sealed partial class WebhookAnswerJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -145,7 +145,7 @@ public sealed partial class WebhookIntakeMiddleware(
         {
             context.Response.StatusCode = outcome.StatusCode;
             IntakeMetrics.Deliveries.WithLabels(outcome.Event ?? IntakeMetrics.EventLabel(context.Request.Headers["X-GitHub-Event"].ToString(), null), outcome.Answer!.Outcome).Inc();
-            await context.Response.WriteAsJsonAsync(outcome.Answer, context.RequestAborted);
+            await context.Response.WriteAsJsonAsync(outcome.Answer!, WebhookAnswerJson.Default.WebhookAnswer, cancellationToken: context.RequestAborted);
         }
     }
 
@@ -304,7 +304,7 @@ public sealed partial class WebhookIntakeMiddleware(
         IntakeMetrics.Deliveries.WithLabels(kind == "bad_request" ? IntakeMetrics.EventLabel(context.Request.Headers["X-GitHub-Event"].ToString(), null) : Unverified, "rejected").Inc();
         IntakeMetrics.Rejections.WithLabels(kind).Inc();
         context.Response.StatusCode = status;
-        await context.Response.WriteAsJsonAsync(new WebhookAnswer("rejected", reason, delivery), context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new WebhookAnswer("rejected", reason, delivery), WebhookAnswerJson.Default.WebhookAnswer, cancellationToken: context.RequestAborted);
     }
 
     private static partial class Log
