@@ -122,7 +122,7 @@ public sealed partial class GitHubBotWebhookProcessor(
         var (repository, number) = StartAttributes.Subject(start.Input);
         // Through the codec too (Temporal:EncryptionKey): the journal keeps no more in the clear than Temporal's history.
         var converter = temporal.Options.DataConverter;
-        var payload = converter.PayloadConverter.ToPayload(start.Input);
+        var payload = WorkflowInputJson.ToPayload(converter.PayloadConverter, start.Input);
         var input = (converter.PayloadCodec is { } codec ? (await codec.EncodeAsync([payload])).Single() : payload).ToByteArray();
         var answer = await journal.AcceptAsync(new NewDelivery(delivery, eventName, kind, start.WorkflowType, start.WorkflowId, input, repository, number, start.RestartFinished));
         switch (answer)
