@@ -1,9 +1,9 @@
-using Google.Protobuf;
 using System.Text;
 using GitHubBot.App.Webhooks;
 using GitHubBot.Core.Commands;
 using GitHubBot.Core.QualityGate;
 using GitHubBot.Testing;
+using Google.Protobuf;
 using Temporalio.Converters;
 
 namespace GitHubBot.App.Tests;
