@@ -343,6 +343,15 @@ public sealed class CodeMigrationWorkflowTests(TemporalServerFixture temporal)
                 await WaitForAsync(started, s => s.CurrentStep == "2");
                 await started.SignalAsync(wf => wf.PauseAsync("maintainer"));
                 await WaitForAsync(started, s => s.Paused && s.Stage == "paused");
+
+                // The status says paused as soon as the workflow is; the progress comment says so once its activity ran.
+                var deadline = DateTime.UtcNow.AddMinutes(2);
+                while (!rig.GitHub.CommentsOn(input.IssueNumber!.Value).Any(c => c.Body.Contains(MigrationTexts.ProgressMarker, StringComparison.Ordinal) && c.Body.Contains("**Paused** by @maintainer", StringComparison.Ordinal))
+                    && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+
                 return started;
             });
         }
