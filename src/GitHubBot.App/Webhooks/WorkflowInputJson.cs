@@ -26,21 +26,24 @@ internal sealed partial class WorkflowInputJson : JsonSerializerContext
     {
         ArgumentNullException.ThrowIfNull(converter);
         ArgumentNullException.ThrowIfNull(input);
-        if (!Generated(converter, input))
-        {
-            return converter.ToPayload(input);
-        }
-
-        var context = Default;
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo info = input is Core.QualityGate.QualityGateInput ? context.QualityGateInput : context.CommandInput;
-        return new Payload
-        {
-            Metadata = { ["encoding"] = JsonPlain },
-            Data = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(input, info)),
-        };
+        return InfoFor(converter, input) is { } info
+            ? new Payload
+            {
+                Metadata = { ["encoding"] = JsonPlain },
+                Data = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(input, info)),
+            }
+            : converter.ToPayload(input);
     }
 
     /// <summary>Whether <paramref name="converter"/> and <paramref name="input"/> take the generated path.</summary>
-    internal static bool Generated(IPayloadConverter converter, object input) =>
-        converter.GetType() == typeof(DefaultPayloadConverter) && input is Core.QualityGate.QualityGateInput or Core.Commands.CommandInput;
+    internal static bool Generated(IPayloadConverter converter, object input) => InfoFor(converter, input) is not null;
+
+    // The type names are qualified: inside this class QualityGateInput and CommandInput name the generated properties.
+    private static System.Text.Json.Serialization.Metadata.JsonTypeInfo? InfoFor(IPayloadConverter converter, object input) =>
+        converter.GetType() != typeof(DefaultPayloadConverter) ? null : input switch
+        {
+            Core.QualityGate.QualityGateInput => Default.QualityGateInput,
+            Core.Commands.CommandInput => Default.CommandInput,
+            _ => null,
+        };
 }
